@@ -1,0 +1,3 @@
+export { buildProgram, runCli, type CommandModule } from './main.js';
+export { EXIT, exitCodeFor } from './exit-codes.js';
+export { createProgressBar } from './progress-bar.js';

@@ -1,0 +1,5 @@
+export * from './types.js';
+export { configureSharp, probeImage, readGreyImage, to8Bit, type ImageInfo, type ImageSource, type ReadOptions } from './read.js';
+export { encodeGreyPng, writeGreyPng } from './write.js';
+export { decodePnm } from './pnm.js';
+export { loadOpenCv, type OpenCv } from './opencv.js';
