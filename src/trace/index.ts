@@ -11,3 +11,7 @@ export {
   type EpcisUriOptions, type ExportableEvent,
 } from './epcis-export.js';
 export { parseEpcisDocument, type ParsedEpcisDocument, type ParsedEpcisEvent, type EpcisIssue } from './epcis-parse.js';
+export { appendEvent, appendEventIn, getEvent, listEvents, getHistory } from './repository.js';
+export { aggregateEvents, AGGREGATE_FIELDS, type AggregateQuery, type AggregateRow, type AggregateGroup, type AggregateField } from './aggregate.js';
+export { exportEpcis, type ExportEpcisOptions } from './epcis-store.js';
+export { importEpcis, type ImportEpcisOptions, type ImportEpcisReport } from './epcis-import.js';
