@@ -185,5 +185,41 @@ export function defineTraceSuite(backend: Backend): void {
         await fresh.close();
       }
     });
+    it('imports a document from another system: corrections by errorDeclaration, several parts per event, kept CBV values', async () => {
+      const fresh = await open(backend);
+      try {
+        await fresh.parts.create({ serial: 'X-1' });
+        await fresh.parts.create({ serial: 'X-2' });
+        const doc = {
+          '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
+          type: 'EPCISDocument', schemaVersion: '2.0', creationDate: '2026-01-01T00:00:00Z',
+          epcisBody: {
+            eventList: [
+              // Corrective event listed before the event it corrects: the import orders them.
+              { type: 'ObjectEvent', eventID: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002', action: 'OBSERVE', bizStep: 'https://ref.gs1.org/cbv/BizStep-receiving', disposition: 'sellable_not_accessible', eventTime: '2026-01-02T10:00:00+01:00', eventTimeZoneOffset: '+01:00', epcList: ['urn:partprint:part:X-1'], readPoint: { id: 'urn:epc:id:sgln:4012345.00001.0' } },
+              { type: 'ObjectEvent', eventID: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001', action: 'OBSERVE', bizStep: 'receiving', eventTime: '2026-01-01T10:00:00+01:00', eventTimeZoneOffset: '+01:00', epcList: ['urn:partprint:part:X-1'], errorDeclaration: { declarationTime: '2026-01-03T00:00:00Z', reason: 'incorrect_data', correctiveEventIDs: ['urn:uuid:aaaaaaaa-0000-4000-8000-000000000002'] } },
+              { type: 'ObjectEvent', eventID: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000003', action: 'OBSERVE', bizStep: 'shipping', disposition: 'in_transit', eventTime: '2026-01-04T10:00:00Z', eventTimeZoneOffset: '+00:00', epcList: ['urn:partprint:part:X-1', 'urn:partprint:part:X-2'] },
+            ],
+          },
+        };
+        const report = await importEpcis(fresh, doc);
+        expect(report).toMatchObject({ committed: true, imported: 4, rejected: [], unknownParts: [] });
+        const h1 = await getHistory(fresh, 'X-1');
+        expect(h1.map((h) => [h.type, h.eventId, h.effective])).toEqual([
+          ['received', 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001', false],
+          ['received', 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002', true],
+          ['shipped', 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000003#urn%3Apartprint%3Apart%3AX-1', true],
+        ]);
+        expect(h1[1]).toMatchObject({ correctsEventId: h1[0].id, place: 'urn:epc:id:sgln:4012345.00001.0', timeZoneOffset: '+01:00' });
+        expect((await listEvents(fresh, 'X-2')).map((e) => e.type)).toEqual(['shipped']);
+        // Written out again, the foreign disposition and the correction come back.
+        const out = (await exportEpcis(fresh, { serial: 'X-1' })).epcisBody as { eventList: Array<Record<string, unknown>> };
+        expect(out.eventList[0].errorDeclaration).toMatchObject({ correctiveEventIDs: ['urn:uuid:aaaaaaaa-0000-4000-8000-000000000002'] });
+        expect(out.eventList[1]).toMatchObject({ bizStep: 'receiving', disposition: 'sellable_not_accessible', 'pp:correctsEventID': 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001' });
+        expect(await importEpcis(fresh, doc)).toMatchObject({ committed: true, imported: 0, alreadyPresent: 4 });
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 }
