@@ -95,6 +95,18 @@ export function defineTraceSuite(backend: Backend): void {
       expect((await getHistory(reg, 'P-002', { effectiveOnly: true })).map((h) => h.id)).toEqual([fix2.id]);
     });
 
+    it('lets only one of two concurrent corrections of an event through', async () => {
+      const target = await appendEvent(reg, 'P-004', { type: 'observed', occurredAt: '2026-04-02T09:00:00Z' });
+      const fix = (n: number) => appendEvent(reg, 'P-004', { type: 'observed', occurredAt: '2026-04-02T09:00:00Z', notes: `fix ${n}`, correctsEventId: target.id });
+      const results = await Promise.allSettled([fix(1), fix(2), fix(3)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) {
+        expect(r.reason).toBeInstanceOf(TraceError);
+        expect((r.reason as TraceError).code).toBe('CONFLICT');
+      }
+      expect((await getHistory(reg, 'P-004')).filter((h) => h.correctsEventId === target.id)).toHaveLength(1);
+    });
+
     it('aggregates events by part attribute and by event field, leaving corrected events out', async () => {
       const t = '2026-05-01T12:00:00Z';
       const inspect = (serial: string, result: 'pass' | 'fail') => appendEvent(reg, serial, { type: 'inspected', occurredAt: t, fields: { result } });
@@ -122,7 +134,7 @@ export function defineTraceSuite(backend: Backend): void {
       expect(epcisSchemaErrors(doc)).toEqual([]);
       const list = (doc.epcisBody as { eventList: Array<Record<string, unknown>> }).eventList;
       expect(list.length).toBe(await countEvents(reg));
-      expect(list.filter((e) => e.errorDeclaration).length).toBe(2);
+      expect(list.filter((e) => e.errorDeclaration).length).toBe(3);
 
       const fresh = await open(backend);
       try {
