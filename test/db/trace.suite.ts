@@ -126,6 +126,8 @@ export function defineTraceSuite(backend: Backend): void {
       await appendEvent(reg, 'P-002', { type: 'installed', occurredAt: t, fields: { torqueNm: 25.5, position: 'wheel 3' } });
       expect(await aggregateEvents(reg, { groupBy: { field: 'position' }, where: { torqueNm: 25.5 } })).toEqual([{ key: 'wheel 3', events: 1, parts: 1 }]);
       expect(await aggregateEvents(reg, { groupBy: { field: 'torqueNm' }, type: 'installed' })).toEqual([{ key: '25', events: 1, parts: 1 }, { key: '25.5', events: 1, parts: 1 }]);
+      const byType = await aggregateEvents(reg, { groupBy: { type: true }, since: '2026-05-01T00:00:00Z' });
+      expect(byType).toEqual([{ key: 'inspected', events: 5, parts: 3 }, { key: 'installed', events: 1, parts: 1 }]);
       await expect(aggregateEvents(reg, { groupBy: { field: 'measurements' as never } })).rejects.toThrow(/cannot aggregate on event field "measurements"/);
     });
 
