@@ -12,7 +12,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRng, deriveSeed } from '../src/core/index.js';
-import { readGreyImage } from '../src/imaging/index.js';
 import { calibrateScores, IdentityService, renderDetSvg, renderHistogramSvg, ShortlistIndex, verifyPair, type FeatureSet } from '../src/identity/index.js';
 import { openRegistry } from '../src/registry/index.js';
 import { generateParts, generateRecaptures, parseCsv } from '../src/synth/index.js';
@@ -54,7 +53,7 @@ export async function run(): Promise<BenchResult> {
     regMs.push(performance.now() - t);
     if (r.status !== 'registered') throw new Error(`${p.serial} rejected: ${r.quality.message}`);
   }
-  const index = (await svc.shortlistIndex())!;
+  await svc.shortlistIndex();
   const settings = await svc.settings();
   // Gallery fingerprints in memory (for the scaling part).
   for (const p of parts) {
