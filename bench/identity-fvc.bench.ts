@@ -14,7 +14,7 @@ const DATA = path.resolve(process.cwd(), '../shared/data/fvc2002-db1b');
 
 const CONFIGS: Array<{ name: string; fp: PartialFingerprintOptions }> = [
   { name: 'akaze', fp: {} },
-  { name: 'akaze+clahe (registry default)', fp: { normalise: { clahe: { clipLimit: 2, tileGrid: 8 } } } },
+  { name: 'akaze+clahe', fp: { normalise: { clahe: { clipLimit: 2, tileGrid: 8 } } } },
   { name: 'orb', fp: { extract: { kind: 'orb' } } },
 ];
 

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRng, deriveSeed } from '../src/core/index.js';
-import { calibrateScores, IdentityService, renderDetSvg, renderHistogramSvg, ShortlistIndex, verifyPair, type FeatureSet } from '../src/identity/index.js';
+import { calibrateScores, IdentityService, REGISTRY_MATCH_OPTIONS, renderDetSvg, renderHistogramSvg, ShortlistIndex, verifyPair, type FeatureSet } from '../src/identity/index.js';
 import { openRegistry } from '../src/registry/index.js';
 import { generateParts, generateRecaptures, parseCsv } from '../src/synth/index.js';
 import type { BenchResult } from './run.js';
@@ -81,7 +81,7 @@ export async function run(): Promise<BenchResult> {
       else {
         // Not shortlisted: its genuine score still counts for FNMR.
         const g = gallery.find((x) => x.serial === p.serial)!;
-        genuineScores.push((await verifyPair(r.probe.features!, g.features, { threshold: settings.threshold, minInliers: settings.minInliers })).score.value);
+        genuineScores.push((await verifyPair(r.probe.features!, g.features, { threshold: settings.threshold, minInliers: settings.minInliers, match: REGISTRY_MATCH_OPTIONS })).score.value);
       }
       if (r.candidates[0]?.serial === p.serial) rank1++;
       if (r.status === 'identified' && r.candidates[0].serial === p.serial) identifiedCorrect++;
@@ -105,7 +105,7 @@ export async function run(): Promise<BenchResult> {
   for (const pf of probeFeatures.slice(0, 100)) {
     const g = gallery.find((x) => x.serial === pf.serial)!;
     const t = performance.now();
-    await verifyPair(pf.features, g.features);
+    await verifyPair(pf.features, g.features, { match: REGISTRY_MATCH_OPTIONS });
     pairMs.push(performance.now() - t);
   }
   await reg.close();
@@ -154,7 +154,7 @@ export async function run(): Promise<BenchResult> {
       let best = -1, bestScore = -1;
       for (const h of hits) {
         const f = h.captureId <= N ? gallery[h.captureId - 1].features : distractor(h.captureId);
-        const r = await verifyPair(pf.features, f, { threshold: settings.threshold, minInliers: settings.minInliers });
+        const r = await verifyPair(pf.features, f, { threshold: settings.threshold, minInliers: settings.minInliers, match: REGISTRY_MATCH_OPTIONS });
         if (r.same && r.score.value > bestScore) { bestScore = r.score.value; best = h.captureId; }
       }
       lat.push(performance.now() - t);

@@ -33,3 +33,4 @@ export { ShortlistIndex, type ShortlistHit, type ShortlistMeta } from './shortli
 export { DEFAULT_VOCABULARY_OPTIONS, embedFeatureSet, trainVocabulary, type Vocabulary, type VocabularyOptions } from './vocabulary.js';
 export { evaluateLabelled, readLabelledFolder, type Evaluation, type EvaluationOptions } from './evaluate.js';
 export { makeFlat, makeTexture, recapture, type RecaptureOptions } from './test-images.js';
+export { REGISTRY_MATCH_OPTIONS } from './service.js';

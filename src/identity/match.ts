@@ -14,7 +14,8 @@ export interface MatchOptions {
   maxDistanceFraction: number;
 }
 
-export const DEFAULT_MATCH_OPTIONS: MatchOptions = { ratio: 0.9, mutual: true, maxDistanceFraction: 0.35 };
+/** ratio 0.95 measured best on FVC2002 DB1-B (EER 2.50% vs 2.89% at 0.9, 6.78% at 0.8, 2.50% at 1.0 but worse FNMR@1e-2). */
+export const DEFAULT_MATCH_OPTIONS: MatchOptions = { ratio: 0.95, mutual: true, maxDistanceFraction: 0.35 };
 
 /** Descriptors as 32-bit words (zero-padded rows): N x ceil(bytes / 4). */
 export function packDescriptors(set: FeatureSet): { words: Uint32Array; stride: number } {
