@@ -42,6 +42,8 @@ export async function run(): Promise<BenchResult> {
   const parts = await readManifest(path.join(partsDir, 'manifest.csv'));
   const probes = await readManifest(path.join(recapDir, 'manifest.csv'));
 
+  const log = (m: string) => process.stderr.write(`[identity-synth ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+  log(`data ready (${parts.length} parts, ${probes.length} probes)`);
   const regDir = await mkdtemp(path.join(os.tmpdir(), 'partprint-bench-reg-'));
   const reg = await openRegistry({ dataDir: regDir });
   const svc = new IdentityService(reg);
@@ -54,6 +56,7 @@ export async function run(): Promise<BenchResult> {
     if (r.status !== 'registered') throw new Error(`${p.serial} rejected: ${r.quality.message}`);
   }
   await svc.shortlistIndex();
+  log('registered');
   const settings = await svc.settings();
   // Gallery fingerprints in memory (for the scaling part).
   for (const p of parts) {
@@ -91,6 +94,7 @@ export async function run(): Promise<BenchResult> {
       if (r.status === 'identified') lookalikeAccepted++;
     }
   }
+  log('identified');
   const cal = calibrateScores(genuineScores, impostorScores, 1e-4);
   await writeFile(path.resolve('bench/results/identity-synth-det.svg'), renderDetSvg(cal, `Synthetic parts, one machine, N = ${N}`));
   await writeFile(path.resolve('bench/results/identity-synth-scores.svg'), renderHistogramSvg(genuineScores, impostorScores, settings.threshold, `Synthetic parts (threshold: stored default)`));
@@ -143,6 +147,7 @@ export async function run(): Promise<BenchResult> {
     const idx = ShortlistIndex.build(gallery.map((g, i) => ({ captureId: i + 1, features: g.features })), 'bench', {});
     for (let id = N + 1; id <= total; id++) idx.addEmbedding(id, idx.embed(distractor(id)));
     const buildS = (performance.now() - tb) / 1000;
+    log(`gallery ${total} built in ${buildS.toFixed(0)} s`);
     let hit = 0, correct = 0;
     const recallAt: Record<number, number> = { 10: 0, 20: 0, 50: 0, 100: 0, 200: 0 };
     const lat: number[] = [], searchLat: number[] = [];
