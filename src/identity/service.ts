@@ -265,7 +265,8 @@ export class IdentityService {
     const s = await this.settings();
     const index = await this.shortlistIndex();
     if (!index) return { status: 'not-registered', candidates: [], threshold: s.threshold, galleryCaptures: 0, reason: 'the registry holds no fingerprints', probe, bestResult: null, bestGallery: null };
-    const hits = index.search(probe.features, options.shortlistSize ?? s.shortlistSize);
+    const k = index.size <= s.exhaustiveUpTo ? index.size : (options.shortlistSize ?? s.shortlistSize);
+    const hits = index.search(probe.features, k);
     const gallery = await this.galleryFor(hits.map((h) => h.captureId));
     const scored: Array<{ c: Candidate; r: VerifyResult; g: { captureId: number; features: FeatureSet } }> = [];
     for (const h of hits) {

@@ -13,6 +13,12 @@ export interface IdentitySettings {
   minInliers: number;
   /** Candidates taken from the shortlist for geometric verification. */
   shortlistSize: number;
+  /**
+   * Galleries up to this many captures are verified exhaustively (every capture, ordered by the
+   * shortlist), because the bag-of-words shortlist misses true parts (bench/results/identity-synth.md)
+   * and one comparison costs about 1 ms.
+   */
+  exhaustiveUpTo: number;
   /** Where the threshold came from. */
   calibration: null | {
     at: string;
@@ -31,6 +37,7 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   scoreKind: 'inlier-ratio',
   minInliers: 6,
   shortlistSize: 50,
+  exhaustiveUpTo: 1000,
   calibration: null,
 };
 
