@@ -22,7 +22,9 @@ export function renderDetSvg(c: Calibration, title = 'DET curve'): string {
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">false match rate (FMR)</text>`);
   parts.push(`<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">false non-match rate (FNMR)</text>`);
-  const pts = c.curve.map((p) => `${lx(p.fmr).toFixed(1)},${ly(p.fnmr).toFixed(1)}`);
+  // At most ~2000 points: large score sets would make a huge SVG.
+  const step = Math.max(1, Math.floor(c.curve.length / 2000));
+  const pts = c.curve.filter((_, i) => i % step === 0 || i === c.curve.length - 1).map((p) => `${lx(p.fmr).toFixed(1)},${ly(p.fnmr).toFixed(1)}`);
   parts.push(`<polyline fill="none" stroke="#1f5fbf" stroke-width="2" points="${pts.join(' ')}"/>`);
   parts.push(`<line x1="${lx(1e-5)}" y1="${ly(1e-5)}" x2="${lx(1)}" y2="${ly(1)}" stroke="#aaa" stroke-dasharray="4 3"/>`);
   parts.push(`<circle cx="${lx(c.eer)}" cy="${ly(c.eer)}" r="4" fill="#c0392b"/><text x="${lx(c.eer) + 8}" y="${ly(c.eer) - 6}">EER ${(c.eer * 100).toFixed(2)}%</text>`);
@@ -34,15 +36,16 @@ export function renderDetSvg(c: Calibration, title = 'DET curve'): string {
 /** Overlaid histograms of genuine (green) and impostor (red) scores, with the threshold line. */
 export function renderHistogramSvg(genuine: number[], impostor: number[], threshold: number | null, title = 'Score distributions', bins = 50): string {
   const W = 560, H = 360, L = 60, R = 20, T = 40, B = 50;
-  const all = [...genuine, ...impostor];
-  const max = Math.max(1e-9, ...all, threshold ?? 0);
+  let max = Math.max(1e-9, threshold ?? 0);
+  for (const v of genuine) if (v > max) max = v;
+  for (const v of impostor) if (v > max) max = v;
   const hist = (v: number[]) => {
     const h = new Array(bins).fill(0);
     for (const x of v) h[Math.min(bins - 1, Math.floor((x / max) * bins))]++;
     return h.map((c) => (v.length ? c / v.length : 0));
   };
   const hg = hist(genuine), hi = hist(impostor);
-  const top = Math.max(1e-9, ...hg, ...hi);
+  const top = Math.max(1e-9, ...hg, ...hi); // bins values: at most 2 x bins numbers
   const bw = (W - L - R) / bins;
   const sx = (v: number) => L + (v / max) * (W - L - R);
   const parts: string[] = [];
