@@ -36,7 +36,7 @@ const PROCESS_PARAMS: Record<ProcessName, Record<string, ParamSpec>> = {
   SLA: {
     pitchUm: { nominal: 50, spread: 0.015 },
     aniso: { nominal: 1, spread: 0.012, abs: true },
-    edgeBlurUm: { nominal: 7, spread: 0.25 },
+    edgeBlurUm: { nominal: 7, spread: 0.25, min: 3.5 },
     edgeDepthUm: { nominal: 2.2, spread: 0.25 },
     cellNoiseUm: { nominal: 0.7, spread: 0.4, min: 0 },
     resinAmpUm: { nominal: 1.6, spread: 0.25 },
@@ -47,8 +47,8 @@ const PROCESS_PARAMS: Record<ProcessName, Record<string, ParamSpec>> = {
   DLS: {
     pitchUm: { nominal: 75, spread: 0.015 },
     aniso: { nominal: 1, spread: 0.012, abs: true },
-    edgeBlurUm: { nominal: 6, spread: 0.25 },
-    edgeDepthUm: { nominal: 1.6, spread: 0.25 },
+    edgeBlurUm: { nominal: 6, spread: 0.25, min: 3.5 },
+    edgeDepthUm: { nominal: 2.2, spread: 0.25 },
     cellNoiseUm: { nominal: 0.5, spread: 0.4, min: 0 },
     resinAmpUm: { nominal: 0.9, spread: 0.25 },
     resinSigmaUm: { nominal: 20, spread: 0.2 },
@@ -103,10 +103,10 @@ export function makeMachines(c: SynthConfig): MachineSpec[] {
     const params: Record<string, number> = {};
     for (const [key, spec] of Object.entries(PROCESS_PARAMS[process])) {
       const n = Math.max(-2.5, Math.min(2.5, rng.normal()));
-      let v = spec.abs ? spec.nominal + c.strength * spec.spread * n : spec.nominal * (1 + c.strength * spec.spread * n);
+      // Relative spreads are log-normal, so a large strength keeps every length positive.
+      let v = spec.abs ? spec.nominal + c.strength * spec.spread * n : spec.nominal * Math.exp(c.strength * spec.spread * n);
       if (spec.min !== undefined) v = Math.max(spec.min, v);
       if (spec.max !== undefined) v = Math.min(spec.max, v);
-      if (!spec.abs && spec.min === undefined) v = Math.max(spec.nominal * 0.2, v);
       params[key] = v;
     }
     // Smooth field over the tray (projector/lamp vignetting, thermal gradient): a few random waves.
@@ -194,7 +194,8 @@ function finishPart(c: SynthConfig, m: MachineSpec, serial: string, index: numbe
     trayCol,
     trayRow,
     trayMm,
-    tray: trayModulation(m, c.strength, buildSeed, trayMm[0], trayMm[1]),
+    // The tray field grows with strength up to 1 and then stays: above 1, machines only get more distinct.
+    tray: trayModulation(m, Math.min(1, c.strength), buildSeed, trayMm[0], trayMm[1]),
   };
 }
 
