@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { type Kysely, sql } from 'kysely';
 import { noProgress, RegistryError } from '../core/index.js';
 import { appliedMigrations, SCHEMA_VERSION } from './connect.js';
-import { describeTables, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
+import { allReferencedBlobs, describeTables, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Registry } from './registry.js';
 import type { BulkOptions } from './types.js';
@@ -204,10 +204,9 @@ export async function importRegistry(reg: Registry, dir: string, options: BulkOp
       if (n !== spec.rows) throw new RegistryError(`${dir}: tables/${name}.jsonl has ${n} row(s), the manifest says ${spec.rows}`, { code: 'CORRUPT' });
     }
     await resetSequences(trx, reg.dialect);
-    const hashes = await trx.selectFrom('captures').select('blob_hash').distinct().execute();
     const exported = new Set(blobFiles);
-    const missing = hashes.map((h) => h.blob_hash as string).filter((h) => !exported.has(h) && !reg.blobs.has(h));
-    if (missing.length > 0) throw new RegistryError(`${dir}: captures refer to blobs that are not in the export (${missing.slice(0, 3).join(', ')})`, { code: 'CORRUPT' });
+    const missing = [...(await allReferencedBlobs(trx, reg.dialect))].filter((h) => !exported.has(h) && !reg.blobs.has(h));
+    if (missing.length > 0) throw new RegistryError(`${dir}: rows refer to blobs that are not in the export (${missing.slice(0, 3).join(', ')})`, { code: 'CORRUPT' });
   });
   await refreshStatistics(reg.db as AnyDb, reg.dialect);
   return manifest;

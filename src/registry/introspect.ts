@@ -93,3 +93,31 @@ export async function refreshStatistics(db: AnyDb, dialect: Dialect): Promise<vo
   if (dialect === 'postgres') await sql`ANALYZE`.execute(db);
   else await sql`PRAGMA optimize`.execute(db);
 }
+
+/** Columns that hold blob hashes: by convention named `blob_hash` or `<something>_blob_hash`. */
+export function blobColumns(tables: TableInfo[]): Array<{ table: string; column: string }> {
+  return tables.flatMap((t) => t.columns.filter((c) => c === 'blob_hash' || c.endsWith('_blob_hash')).map((column) => ({ table: t.name, column })));
+}
+
+/** Which of `hashes` some row of any table refers to (see `blobColumns`). */
+export async function referencedBlobs(db: AnyDb, dialect: Dialect, hashes: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const { table, column } of blobColumns(await describeTables(db, dialect))) {
+    for (let i = 0; i < hashes.length; i += 500) {
+      const chunk = hashes.slice(i, i + 500);
+      const rows = await sql<{ h: string }>`SELECT DISTINCT ${sql.id(column)} AS h FROM ${sql.id(table)} WHERE ${sql.id(column)} IN (${sql.join(chunk)})`.execute(db);
+      for (const r of rows.rows) found.add(r.h);
+    }
+  }
+  return found;
+}
+
+/** Every blob hash any row refers to. */
+export async function allReferencedBlobs(db: AnyDb, dialect: Dialect): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const { table, column } of blobColumns(await describeTables(db, dialect))) {
+    const rows = await sql<{ h: string | null }>`SELECT DISTINCT ${sql.id(column)} AS h FROM ${sql.id(table)}`.execute(db);
+    for (const r of rows.rows) if (r.h) found.add(r.h);
+  }
+  return found;
+}

@@ -201,7 +201,15 @@ export function defineBulkSuite(backend: Backend): void {
         await reg.db.insertInto('events').values({ part_id: part.id, type: 'installed', occurred_at: t, recorded_at: t, corrects_event_id: ev.id, fields: '{"torqueNm":0.1}' }).execute();
         await reg.db.insertInto('source_models').values({ name: 'printer-v1', attribute: 'machine', dir: '/m/p1', card: '{"classes":["M0","M1"]}', active: 1, created_at: t }).execute();
         await reg.captures.add('OLD-0003', await noisePng(8, 8, 77), { pixelSizeUm: 0.1 + 0.2 });
+        // A table another capability added (export/import are table-generic), with a blob reference and bytes.
+        const addUploads = async (r: Registry) => {
+          await r.db.schema.createTable('uploads').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('part_id', 'integer', (c) => c.references('parts.id')).addColumn('file_blob_hash', 'text').addColumn('raw', r.dialect === 'postgres' ? 'bytea' : 'blob').addColumn('score', 'double precision').execute();
+        };
+        await addUploads(reg);
+        const upload = await reg.blobs.put(Buffer.from('an uploaded file'));
+        await reg.db.withTables<{ uploads: { id: number; part_id: number; file_blob_hash: string; raw: Buffer; score: number } }>().insertInto('uploads').values({ id: 7, part_id: part.id, file_blob_hash: upload, raw: Buffer.from([0, 255, 10]), score: 1 / 3 }).execute();
         const first = await exportRegistry(reg, path.join(out, 'a'));
+        expect(first.tables.find((x) => x.name === 'uploads')).toMatchObject({ rows: 1 });
         expect(first.tables.map((x) => x.name)).toEqual(expect.arrayContaining(['parts', 'part_attributes', 'captures', 'capture_features', 'events', 'source_models']));
         expect(first.schemaVersion).toBe(SCHEMA_VERSION);
         expect(first.migrations.length).toBeGreaterThan(0);
@@ -210,6 +218,8 @@ export function defineBulkSuite(backend: Backend): void {
         const loc2 = await backend.fresh();
         const reg2 = await open(loc2);
         try {
+          await expect(importRegistry(reg2, path.join(out, 'a'))).rejects.toThrow(/table "uploads" does not exist in this registry/);
+          await addUploads(reg2);
           await importRegistry(reg2, path.join(out, 'a'));
           const second = await exportRegistry(reg2, path.join(out, 'b'));
           expect({ ...second, exportedAt: '' }).toEqual({ ...first, exportedAt: '' });

@@ -5,7 +5,7 @@ import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/core/index.js';
 import { probeImage } from '../../src/imaging/index.js';
-import { openRegistry, type Registry, SCHEMA_VERSION } from '../../src/registry/index.js';
+import { openRegistry, type Registry, SCHEMA_VERSION, sha256Hex } from '../../src/registry/index.js';
 import { MIGRATIONS } from '../../src/registry/migrations/index.js';
 import { type Backend, type Location, tempDir } from './backends.js';
 import { listFiles, noisePng, rotatedJpeg, snapshot, tiff16 } from './fixtures.js';
@@ -119,8 +119,12 @@ export function defineRegistrySuite(backend: Backend): void {
         const before = await snapshot(reg);
         const failing = reg.transaction(async (trx, scope) => {
           await scope.parts.create({ serial: 'R-2', attributes: { a: '1' } });
-          await scope.captures.add('R-2', await noisePng(32, 32, 7));
-          await scope.blobs.put(Buffer.from('loose bytes'));
+          const staged = await scope.captures.add('R-2', await noisePng(32, 32, 7));
+          // Staged blobs are readable inside the transaction, not outside it.
+          expect(Buffer.compare(await scope.captures.readImage(staged), await noisePng(32, 32, 7))).toBe(0);
+          await expect(reg.blobs.read(staged.blobHash)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+          const loose = await scope.blobs.put(Buffer.from('loose bytes'));
+          expect((await scope.blobs.read(loose)).toString()).toBe('loose bytes');
           expect(await trx.selectFrom('parts').select('serial').where('serial', '=', 'R-2').executeTakeFirst()).toEqual({ serial: 'R-2' });
           expect(listFiles(path.join(loc.dataDir, 'blobs', '.staging'))).toHaveLength(2);
           throw new Error('boom');
@@ -145,18 +149,26 @@ export function defineRegistrySuite(backend: Backend): void {
       const cap = await reg.captures.add((await reg.parts.create({ serial: 'C-1' })).serial, await noisePng(20, 20, 3));
       const stored = reg.blobs.path(cap.blobHash);
       await reg.close();
+      // Another capability's table that refers to a blob (column named *_blob_hash) keeps it too.
+      const otherBytes = Buffer.from('uploaded model card');
+      const other = sha256Hex(otherBytes);
+      const reg2 = await open(loc);
+      await reg2.db.schema.createTable('uploads').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('card_blob_hash', 'text').execute();
+      await sql`INSERT INTO uploads (id, card_blob_hash) VALUES (1, ${other})`.execute(reg2.db);
+      await reg2.close();
       // A process (pid 2^22+1 is above Linux's pid_max default) crashed after its commit, before moving blobs into place.
       const stale = path.join(loc.dataDir, 'blobs', '.staging', '4194305-deadbeef');
       mkdirSync(stale, { recursive: true });
       renameSync(stored, path.join(stale, cap.blobHash));
+      writeFileSync(path.join(stale, other), otherBytes);
       const orphan = await noisePng(20, 20, 4);
-      const { sha256Hex } = await import('../../src/registry/index.js');
       writeFileSync(path.join(stale, sha256Hex(orphan)), orphan);
       writeFileSync(path.join(stale, '.tmp-4194305-abc'), 'partial');
       reg = await open(loc);
       try {
         expect(Buffer.compare(await reg.captures.readImage(cap), await noisePng(20, 20, 3))).toBe(0);
-        expect(await reg.blobs.list()).toEqual([cap.blobHash]);
+        expect(await reg.blobs.list()).toEqual([cap.blobHash, other].sort());
+        expect((await reg.blobs.read(other)).toString()).toBe('uploaded model card');
         expect(existsSync(stale)).toBe(false);
       } finally {
         await reg.close();
