@@ -24,26 +24,25 @@ async function seeded(backend: Backend): Promise<{ loc: Location; reg: Registry 
   return { loc, reg };
 }
 
-function runChild(loc: Location, csv: string, killAt: number): Promise<{ signal: NodeJS.Signals | null; out: string; stagedFiles: string[] }> {
+function runChild(loc: Location, csv: string, pauseAt: number): Promise<{ signal: NodeJS.Signals | null; out: string; stagedFiles: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'db', 'fixtures', 'import-child.ts'), loc.dataDir, loc.databaseUrl ?? '-', csv], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'db', 'fixtures', 'import-child.ts'), loc.dataDir, loc.databaseUrl ?? '-', csv, String(pauseAt)], {
       cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     let stagedFiles: string[] = [];
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = [...out.matchAll(/import (\d+)\/(\d+)/g)].at(-1);
-      if (m && Number(m[1]) >= killAt && child.exitCode === null && !child.killed) {
-        child.kill('SIGKILL');
+      if (out.includes('paused') && !child.killed) {
         stagedFiles = listFiles(path.join(loc.dataDir, 'blobs', '.staging'));
+        child.kill('SIGKILL');
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve({ signal, out, stagedFiles }) : reject(new Error(`child was not killed (exit ${_code}): ${out}\n${err}`))));
+    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve({ signal, out, stagedFiles }) : reject(new Error(`child was not killed (exit ${code}): ${out}\n${err}`))));
   });
 }
 
@@ -172,6 +171,7 @@ export function defineBulkSuite(backend: Backend): void {
       const child = await runChild(loc, csv, 20);
       expect(child.signal).toBe('SIGKILL');
       expect(child.out).not.toMatch(/done/);
+      expect(child.out).toMatch(/import 20\/40\npaused/);
       // The child had staged blobs that never became visible.
       expect(child.stagedFiles.length).toBeGreaterThanOrEqual(20);
       const after = await open(loc);
