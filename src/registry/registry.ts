@@ -41,6 +41,7 @@ export interface Registry extends RegistryScope {
    * transaction commits. Inside `fn`, use only `trx`/`scope`, never the registry's own `db`.
    */
   transaction<T>(fn: (trx: Kysely<Database>, scope: RegistryScope) => Promise<T>): Promise<T>;
+  /** Closes the database connection(s); calling it again is harmless. */
   close(): Promise<void>;
 }
 
@@ -83,13 +84,14 @@ export async function openRegistry(options: RegistryOpenOptions = {}): Promise<R
     await migrate(conn);
     const blobs = new BlobStore(path.join(dataDir, 'blobs'));
     const ctx: RepoContext = { db: conn.db, dialect: conn.dialect, blobs, maxPixels: options.maxPixels };
+    let closing: Promise<void> | undefined;
     await blobs.recoverStaging((hashes) => referencedBlobs(conn.db, conn.dialect, hashes));
     return {
       ...scopeOf(ctx),
       dialect: conn.dialect,
       dataDir,
       transaction: (fn) => inTransaction(ctx, (tx) => fn(tx.db, scopeOf(tx))),
-      close: () => conn.db.destroy(),
+      close: () => (closing ??= conn.db.destroy()),
     };
   } catch (err) {
     await conn.db.destroy();

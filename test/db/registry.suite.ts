@@ -234,6 +234,7 @@ export function defineRegistrySuite(backend: Backend): void {
       const loc = await backend.fresh();
       let reg = await open(loc);
       await reg.close();
+      await reg.close(); // closing twice is harmless
       reg = await open(loc); // second open: nothing to migrate
       const future = SCHEMA_VERSION + 1000;
       await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${`${future}-FromTheFuture`}, ${new Date().toISOString()})`.execute(reg.db);
