@@ -35,6 +35,8 @@ export interface RegistryScope {
 export interface Registry extends RegistryScope {
   dialect: Dialect;
   dataDir: string;
+  /** Largest image (width x height) captures accept; undefined: imaging's default limit. */
+  maxPixels?: number;
   /**
    * Runs `fn` in one database transaction. `trx` is for your own queries; `scope` gives the
    * repositories bound to the same transaction. Blobs written through `scope` land only if the
@@ -90,6 +92,7 @@ export async function openRegistry(options: RegistryOpenOptions = {}): Promise<R
       ...scopeOf(ctx),
       dialect: conn.dialect,
       dataDir,
+      maxPixels: options.maxPixels,
       transaction: (fn) => inTransaction(ctx, (tx) => fn(tx.db, scopeOf(tx))),
       close: () => (closing ??= conn.db.destroy()),
     };

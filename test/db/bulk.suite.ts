@@ -208,8 +208,26 @@ export function defineBulkSuite(backend: Backend): void {
         await addUploads(reg);
         const upload = await reg.blobs.put(Buffer.from('an uploaded file'));
         await reg.db.withTables<{ uploads: { id: number; part_id: number; file_blob_hash: string; raw: Buffer; score: number } }>().insertInto('uploads').values({ id: 7, part_id: part.id, file_blob_hash: upload, raw: Buffer.from([0, 255, 10]), score: 1 / 3 }).execute();
+        // Enough rows for several export pages (keyset pagination on single and composite keys).
+        for (let s = 0; s < 2500; s += 500) {
+          const ids = await reg.db.insertInto('parts').values(Array.from({ length: 500 }, (_, k) => ({ serial: `BULK-${s + k}`, part_number: null, created_at: t, updated_at: t }))).returning('id').execute();
+          await reg.db.insertInto('part_attributes').values(ids.flatMap(({ id }) => [{ part_id: id, name: 'b', value: 'x' }, { part_id: id, name: 'a', value: String(id) }])).execute();
+        }
+        // And a table without a primary key (pages by offset), with two identical rows.
+        await reg.db.schema.createTable('loose_notes').addColumn('note', 'text').addColumn('n', 'integer').execute();
+        await reg.db.withTables<{ loose_notes: { note: string | null; n: number } }>().insertInto('loose_notes').values([{ note: 'same', n: 1 }, { note: 'same', n: 1 }, { note: null, n: 2 }]).execute();
         const first = await exportRegistry(reg, path.join(out, 'a'));
         expect(first.tables.find((x) => x.name === 'uploads')).toMatchObject({ rows: 1 });
+        expect(first.tables.find((x) => x.name === 'parts')).toMatchObject({ rows: 2503 });
+        expect(first.tables.find((x) => x.name === 'loose_notes')).toMatchObject({ rows: 3 });
+        const attrKeys = readFileSync(path.join(out, 'a', 'tables', 'part_attributes.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { part_id: number; name: string });
+        const attrCount = await reg.db.selectFrom('part_attributes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        expect(attrKeys).toHaveLength(Number(attrCount.n));
+        expect(attrKeys.length).toBeGreaterThan(5000);
+        for (let i = 1; i < attrKeys.length; i++) {
+          const [a, b] = [attrKeys[i - 1], attrKeys[i]];
+          expect(a.part_id < b.part_id || (a.part_id === b.part_id && a.name < b.name)).toBe(true);
+        }
         expect(first.tables.map((x) => x.name)).toEqual(expect.arrayContaining(['parts', 'part_attributes', 'captures', 'capture_features', 'events', 'source_models']));
         expect(first.schemaVersion).toBe(SCHEMA_VERSION);
         expect(first.migrations.length).toBeGreaterThan(0);
@@ -218,8 +236,9 @@ export function defineBulkSuite(backend: Backend): void {
         const loc2 = await backend.fresh();
         const reg2 = await open(loc2);
         try {
-          await expect(importRegistry(reg2, path.join(out, 'a'))).rejects.toThrow(/table "uploads" does not exist in this registry/);
+          await expect(importRegistry(reg2, path.join(out, 'a'))).rejects.toThrow(/table "(uploads|loose_notes)" does not exist in this registry/);
           await addUploads(reg2);
+          await reg2.db.schema.createTable('loose_notes').addColumn('note', 'text').addColumn('n', 'integer').execute();
           await importRegistry(reg2, path.join(out, 'a'));
           const second = await exportRegistry(reg2, path.join(out, 'b'));
           expect({ ...second, exportedAt: '' }).toEqual({ ...first, exportedAt: '' });
@@ -233,7 +252,7 @@ export function defineBulkSuite(backend: Backend): void {
           expect(Array.from((await reg2.features.get(cap.id, 'fingerprint'))!.data)).toEqual(Array.from(new Uint8Array(256).map((_, i) => 255 - i)));
           // Ids continue after the imported ones.
           const next = await reg2.parts.create({ serial: 'AFTER-IMPORT' });
-          expect(next.id).toBeGreaterThan(3);
+          expect(next.id).toBeGreaterThan(2503);
           // Importing into a registry that has data is refused.
           await expect(importRegistry(reg2, path.join(out, 'a'))).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/import needs an empty registry/) });
         } finally {

@@ -67,13 +67,17 @@ export function defineRegistrySuite(backend: Backend): void {
         writeFileSync(jpgFile, jpg);
         const c2 = await reg.captures.add('T-1', jpgFile);
         expect(c2).toMatchObject({ format: 'jpeg', width: 12, height: 30 });
+        // A 16-bit binary PGM (sharp cannot read it; imaging's own decoder does).
+        const pgm = Buffer.concat([Buffer.from('P5\n5 3\n65535\n', 'ascii'), Buffer.alloc(5 * 3 * 2, 0x80)]);
+        expect(await reg.captures.add('T-1', pgm, {}, { name: 'scan.pgm' })).toMatchObject({ format: 'pnm', width: 5, height: 3 });
         // Same bytes again: a second capture row, but the blob is stored once.
         const c3 = await reg.captures.add('T-1', tif);
         expect(c3.blobHash).toBe(c1.blobHash);
-        expect(listFiles(path.join(loc.dataDir, 'blobs'))).toHaveLength(2);
-        expect(await reg.blobs.list()).toEqual([c1.blobHash, c2.blobHash].sort());
+        expect(listFiles(path.join(loc.dataDir, 'blobs'))).toHaveLength(3);
+        expect(await reg.blobs.list()).toHaveLength(3);
+        expect(await reg.blobs.list()).toEqual(expect.arrayContaining([c1.blobHash, c2.blobHash]));
         expect(Buffer.compare(await reg.captures.readImage(c1), tif)).toBe(0);
-        expect((await reg.captures.listForPart('T-1')).map((c) => c.id)).toEqual([c1.id, c2.id, c3.id]);
+        expect((await reg.captures.listForPart('T-1')).map((c) => c.id)).toEqual([c1.id, c2.id, c3.id - 1, c3.id]);
         expect(await reg.captures.get(c2.id)).toEqual(c2);
 
         // A blob altered on disk is refused on read, naming the hash.
