@@ -19,3 +19,30 @@ export { loadSourceModel, type LoadModelOptions, type SourceModel } from './mode
 export { openSetScore, softmaxRows, voteRois, type Vote } from './vote.js';
 export { isUnknown, predictSource, type PredictOptions, type SourcePrediction } from './predict.js';
 export { calibrateOpenSet, type CalibrateOptions, type KnownScore, type OpenSetCalibration } from './open-set.js';
+export { parseCsv, formatCsv } from './csv.js';
+export { checkNoLeak, planSplit, type DatasetCandidate, type SplitCounts, type SplitName, type SplitOptions, type SplitPlan } from './split.js';
+export { candidatesFromManifest, readDataset, writeDataset, type DatasetFile, type DatasetItem, type WriteDatasetOptions } from './dataset.js';
+export { cropImage, matchSheetPositions, otsuThreshold, segmentSheet, type SegmentOptions, type SheetComponent, type SheetMatch, type SheetPosition } from './segment.js';
+export {
+  DEFAULT_ROI_COUNTS,
+  adjacent,
+  evaluateSource,
+  isGridAttribute,
+  parseGridPosition,
+  writeEvaluation,
+  type EvaluateOptions,
+  type EvaluationReport,
+  type ItemResult,
+} from './evaluate.js';
+export { confusionSvg, lineChartSvg, type Series } from './svg.js';
+export {
+  activateModel,
+  activeModel,
+  candidatesFromRegistry,
+  latestCaptureImage,
+  listModels,
+  registerModel,
+  type RegisteredModel,
+} from './registry-source.js';
+export { PYTHON, missingPythonModules, runTrainer, trainerDir, type RunTrainerOptions } from './train.js';
+export { runSweep, type SweepOptions, type SweepPoint } from './sweep.js';
