@@ -76,9 +76,9 @@ export function parseGridPosition(name: string): [number, number] | null {
   return null;
 }
 
-/** True when every class name is a grid position (tray_position-like attributes). */
-export function isGridAttribute(classes: string[]): boolean {
-  return classes.length > 1 && classes.every((c) => parseGridPosition(c) !== null);
+/** True for a position-like attribute (name has position/tray/slot/grid) whose every class parses as a grid position. */
+export function isGridAttribute(attribute: string, classes: string[]): boolean {
+  return /position|tray|slot|grid/i.test(attribute) && classes.length > 1 && classes.every((c) => parseGridPosition(c) !== null);
 }
 
 export function adjacent(a: string, b: string): boolean {
@@ -165,7 +165,7 @@ function summarise(model: SourceModel, split: SplitName | 'all', k: number, seed
     classes,
     confusion,
     accuracyByRois: roiCounts.map((n) => ({ rois: n, accuracy: acc((r) => r.byRois[n] === r.trueClass) })),
-    adjacentAccuracy: isGridAttribute(classes) ? acc((r) => adjacent(r.predicted, r.trueClass)) : null,
+    adjacentAccuracy: isGridAttribute(card.attribute, classes) ? acc((r) => adjacent(r.predicted, r.trueClass)) : null,
     unknownImages,
     openSet: rule
       ? {
