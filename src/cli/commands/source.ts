@@ -141,17 +141,18 @@ export function register(program: Command): void {
     .option('--attribute <name>', 'pick the active model of this attribute')
     .option('--k <n>', 'ROIs to vote over', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draw', wholeNumber('--seed'), 1)
+    .option('--downscaled', 'the image is already at the model\'s downscale (e.g. a dataset image)')
     .option('--json', 'print JSON')
-    .action(async (target: string, opts: RegistryCliOptions & { model?: string; attribute?: string; k: number; seed: number; json?: boolean }) => {
+    .action(async (target: string, opts: RegistryCliOptions & { model?: string; attribute?: string; k: number; seed: number; downscaled?: boolean; json?: boolean }) => {
       const dir = await resolveModelDir(opts.model, opts);
       const isFile = existsSync(target) && statSync(target).isFile();
       const image = isFile ? target : (await withRegistry(opts, (reg: Registry) => source.latestCaptureImage(reg, target))).image;
       const model = await source.loadSourceModel(dir);
       try {
-        const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target });
+        const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target, alreadyDownscaled: opts.downscaled });
         if (opts.json) {
           const { probabilities: _p, ...rest } = p;
-          printJson({ target, model: model.card.name, ...rest });
+          printJson({ target, model: model.card.name, sampleSizeMm: model.card.sampleSizeMm ?? null, ...rest });
         } else process.stdout.write(`${target}: ${formatPrediction(p)}`);
         if (p.unknown) process.exitCode = EXIT.NO_MATCH;
       } finally {
