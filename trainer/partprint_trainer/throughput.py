@@ -15,60 +15,57 @@ from types import SimpleNamespace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .data import EpochSampler, RoiTrainSet, autocast, make_loader, to_model_input
+from .data import EpochSampler, RoiTrainSet, make_loader
 from .model import build_model
 from .optim import build_optimizer
 from .roi import PreparedImage, RoiSpec
+from .stepper import TrainStep
 
 REFERENCE_IMAGES = 2100 * 200
 
 
-def step_throughput(arch: str, size: int, batch: int, steps: int, warmup: int, compile_: bool, device: torch.device) -> dict:
+def step_throughput(arch: str, size: int, batch: int, steps: int, warmup: int, mode: str, device: torch.device) -> dict:
+    """mode: "eager", "graph" (CUDA graph of the whole step) or "compile" (torch.compile, eager launches)."""
     cuda = device.type == "cuda"
     torch.manual_seed(0)
     model = build_model(arch, 21).to(device)
     if cuda:
         model = model.to(memory_format=torch.channels_last)
     opt = build_optimizer("lamb", model, 1e-3, 0.005)
-    fwd = torch.compile(model) if compile_ else model
+    fwd = torch.compile(model) if mode == "compile" else model
     norm = {"mode": "dataset", "mean": 0.5, "std": 0.2}
-    xb = torch.randint(0, 256, (batch, 1, size, size), dtype=torch.uint8).pin_memory() if cuda else torch.randint(0, 256, (batch, 1, size, size), dtype=torch.uint8)
+    xb = torch.randint(0, 256, (batch, 1, size, size), dtype=torch.uint8)
+    if cuda:
+        xb = xb.pin_memory()
     yb = torch.randint(0, 21, (batch,))
     model.train()
-
-    def one():
-        x = to_model_input(xb, size, norm, device, cuda)
-        y = yb.to(device, non_blocking=True)
-        with autocast(cuda):
-            logits = fwd(x)
-        loss = F.cross_entropy(logits.float(), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
+    stepper = TrainStep(fwd, opt, size, norm, device, cuda, cuda, use_graph=mode == "graph")
     t = time.perf_counter()
     for _ in range(warmup):
-        one()
+        stepper(xb, yb)
     if cuda:
         torch.cuda.synchronize()
     warm_s = time.perf_counter() - t
+    stepper.reset()
     t = time.perf_counter()
     for _ in range(steps):
-        one()
+        stepper(xb, yb)
     if cuda:
         torch.cuda.synchronize()
     dt = time.perf_counter() - t
+    loss = float(stepper.loss_sum) / (batch * steps)
     ips = batch * steps / dt
     mem = torch.cuda.max_memory_allocated(device) / 2**30 if cuda else None
-    del model, opt, fwd
+    graph_used = stepper.graph is not None
+    del model, opt, fwd, stepper
     if cuda:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
-    return {"arch": arch, "size": size, "batch": batch, "compile": compile_, "steps": steps, "warmupSeconds": round(warm_s, 2),
-            "seconds": round(dt, 3), "msPerStep": round(1000 * dt / steps, 2), "imagesPerSecond": round(ips, 1),
-            "referenceScheduleMinutes": round(REFERENCE_IMAGES / ips / 60, 2), "peakGiB": round(mem, 2) if mem else None}
+    return {"arch": arch, "size": size, "batch": batch, "mode": mode, "cudaGraph": graph_used, "steps": steps,
+            "warmupSeconds": round(warm_s, 2), "seconds": round(dt, 3), "msPerStep": round(1000 * dt / steps, 2),
+            "imagesPerSecond": round(ips, 1), "referenceScheduleMinutes": round(REFERENCE_IMAGES / ips / 60, 2),
+            "peakGiB": round(mem, 2) if mem else None, "meanLoss": round(loss, 4)}
 
 
 class _MemoryBank:
@@ -113,7 +110,7 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-sizes", default="16")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=30)
-    ap.add_argument("--compile", action="store_true", help="also measure torch.compile (PyTorch 2.x)")
+    ap.add_argument("--modes", default="eager", help="comma list of eager, graph, compile")
     ap.add_argument("--loader-workers", type=int, help="also measure the CPU data pipeline with this many workers")
     ap.add_argument("--out")
     a = ap.parse_args(argv)
@@ -123,10 +120,18 @@ def main(argv=None) -> int:
     res = {"device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
            "cpus": os.cpu_count(), "steps": [], "loader": None}
     for b in [int(x) for x in a.batch_sizes.split(",")]:
-        for comp in ([False, True] if a.compile else [False]):
-            r = step_throughput(a.arch, a.size, b, a.steps, a.warmup, comp, device)
+        for mode in a.modes.split(","):
+            try:
+                r = step_throughput(a.arch, a.size, b, a.steps, a.warmup, mode, device)
+            except RuntimeError as e:  # out of memory, or a compiler failure: record it and go on
+                r = {"arch": a.arch, "size": a.size, "batch": b, "mode": mode, "error": str(e).splitlines()[0][:300]}
+                if device.type == "cuda":
+                    torch.cuda.empty_cache()
             print(json.dumps(r), flush=True)
             res["steps"].append(r)
+            if a.out:
+                with open(a.out, "w", encoding="utf-8") as f:
+                    json.dump(res, f, indent=2)
     if a.loader_workers is not None:
         res["loader"] = loader_throughput(a.size, 16, a.loader_workers, 150)
         print(json.dumps(res["loader"]), flush=True)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from partprint_trainer.card import CardError, check_card, load_schema, validate
-from partprint_trainer.optim import Lamb
+from partprint_trainer.optim import FlatLamb
 
 CARD = {
     "schemaVersion": 1, "name": "m", "attribute": "machine", "classes": ["A", "B"],
@@ -44,15 +44,23 @@ def test_validator_reads_the_repository_schema():
     assert validate({"schemaVersion": 2}, schema)
 
 
+class Two(torch.nn.Module):
+    def __init__(self, init):
+        super().__init__()
+        self.w = torch.nn.Parameter(init[0].clone())
+        self.b = torch.nn.Parameter(init[1].clone())
+
+
 def test_lamb_matches_a_per_tensor_reference():
     torch.manual_seed(0)
     init = [torch.randn(3, 4), torch.randn(5)]
     grads = [[torch.randn(3, 4), torch.randn(5)] for _ in range(4)]
-    params = [torch.nn.Parameter(p.clone()) for p in init]
-    opt = Lamb(params, lr=1e-2, weight_decay=0.01)
+    model = Two(init)
+    opt = FlatLamb(model, lr=1e-2, weight_decay=0.01)
     for g in grads:
-        for p, gg in zip(params, g):
-            p.grad = gg.clone()
+        opt.zero_grad()
+        model.w.grad.add_(g[0])  # gradients are views of the flat buffer
+        model.b.grad.add_(g[1])
         opt.step()
     ref = [p.clone() for p in init]
     m = [torch.zeros_like(p) for p in ref]
@@ -61,10 +69,34 @@ def test_lamb_matches_a_per_tensor_reference():
         for i in range(len(ref)):
             m[i] = 0.9 * m[i] + 0.1 * g[i]
             v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
-            u = (m[i] / (1 - 0.9 ** t)) / ((v[i] / (1 - 0.999 ** t)).sqrt() + 1e-6) + 0.01 * ref[i]
+            wd = 0.01 if ref[i].ndim >= 2 else 0.0  # no decay on biases
+            u = (m[i] / (1 - 0.9 ** t)) / ((v[i] / (1 - 0.999 ** t)).sqrt() + 1e-6) + wd * ref[i]
             ref[i] = ref[i] - 1e-2 * (ref[i].norm() / u.norm()) * u
-    for p, r in zip(params, ref):
-        torch.testing.assert_close(p.detach(), r, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(model.w.detach(), ref[0], atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(model.b.detach(), ref[1], atol=1e-6, rtol=1e-5)
+
+
+def test_lamb_keeps_parameters_and_gradients_in_its_flat_buffers_through_backward():
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 2))
+    model = model.to(memory_format=torch.channels_last)
+    opt = FlatLamb(model, lr=0.05)
+    x, y = torch.randn(8, 1, 8, 8), torch.randint(0, 2, (8,))
+    losses = []
+    for _ in range(30):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    conv = model[0].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last)
+    lo, hi = opt.flat.data_ptr(), opt.flat.data_ptr() + opt.flat.numel() * 4
+    glo, ghi = opt.grad.data_ptr(), opt.grad.data_ptr() + opt.grad.numel() * 4
+    for p in model.parameters():
+        assert lo <= p.data_ptr() < hi and glo <= p.grad.data_ptr() < ghi
+    assert float(opt.grad.abs().sum()) > 0 and losses[-1] < 0.5 * losses[0]
+    state = opt.state_dict()
+    assert float(state["step"]) == 30
 
 
 def test_lamb_trains_a_tiny_problem():
@@ -72,7 +104,7 @@ def test_lamb_trains_a_tiny_problem():
     x = torch.randn(64, 4)
     y = (x[:, 0] > 0).long()
     model = torch.nn.Linear(4, 2)
-    opt = Lamb(model.parameters(), lr=0.05)
+    opt = FlatLamb(model, lr=0.05)
     for _ in range(100):
         loss = torch.nn.functional.cross_entropy(model(x), y)
         opt.zero_grad()
