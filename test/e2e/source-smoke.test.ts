@@ -151,4 +151,15 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     expect(bySerial.distribution).toEqual((JSON.parse(p.out) as { distribution: Record<string, number> }).distribution);
     expect((await cli('source', 'predict', 'NO-SUCH-PART', '--data', data)).code).toBe(4);
   });
+  it('sweeps ROI sides: trains and evaluates each, draws accuracy vs physical sample size', async () => {
+    const out = path.join(tmp, 'sweep');
+    const manifest = path.join(tmp, 'parts', 'manifest.csv');
+    const r = await cli('source', 'sweep', '--from-manifest', manifest, '--attribute', 'machine', '--train-per-class', '4', '--val-per-class', '2', '--test-per-class', '2',
+      '--downscales', '1,2', '--sides', '24', '--input-size', '32', '--out', out, '--', '--arch', 'mobilenet_v3_small', '--epochs', '1', '--batch-size', '4', '--workers', '0', '--val-rois', '1', '--eval-rois', '2', '--curve-rois', '2');
+    expect(r.code).toBe(0);
+    const points = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as Array<{ downscale: number; side: number; sampleSizeMm: number; accuracy: number }>;
+    expect(points.map((p) => [p.downscale, p.side])).toEqual([[1, 24], [2, 24]]);
+    expect(points[1].sampleSizeMm).toBeCloseTo((24 * 2 * 5.3) / 1000, 9);
+    expect(readFileSync(path.join(out, 'sweep.svg'), 'utf8')).toMatch(/physical ROI side, mm/);
+  });
 });
