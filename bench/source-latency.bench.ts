@@ -2,9 +2,10 @@
  * Prediction latency per part (16 ROIs, one batch) on this machine's CPU with onnxruntime-node:
  * read a scan, downscale, sample and resize 16 ROIs, run the network, vote. Goal < 1.5 s.
  *
- * Models: every folder under models/ with model.onnx + model.json (trained by the trainer). When
- * none is there, networks of the same architectures with RANDOM weights are exported here through
- * the trainer's own export (latency does not depend on the weights); the notes say so.
+ * Models: every folder under models/ with model.onnx + model.json (trained by the trainer) and the
+ * folders in PARTPRINT_SOURCE_MODELS; plus, when python3-torch is there, networks of the trainer's
+ * architectures with RANDOM weights exported through its own export (latency does not depend on
+ * the weights), to show what each architecture and input size costs here; the notes say so.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -68,15 +69,21 @@ async function makeScan(file: string): Promise<void> {
 export async function run(): Promise<BenchResult> {
   const missingPy = missingPythonModules(['torch', 'torchvision', 'onnx']);
   const modelsRoot = path.resolve('models');
-  const trained = existsSync(modelsRoot)
-    ? readdirSync(modelsRoot).map((d) => path.join(modelsRoot, d)).filter((d) => existsSync(path.join(d, 'model.onnx')) && existsSync(path.join(d, 'model.json')))
-    : [];
+  // Trained models: models/* here, plus any folders named in PARTPRINT_SOURCE_MODELS (colon-separated).
+  const candidates = [
+    ...(existsSync(modelsRoot) ? readdirSync(modelsRoot).map((d) => path.join(modelsRoot, d)) : []),
+    ...(process.env.PARTPRINT_SOURCE_MODELS ?? '').split(':').filter(Boolean),
+  ];
+  const trained = candidates.filter((d) => existsSync(path.join(d, 'model.onnx')) && existsSync(path.join(d, 'model.json')));
   const notes: string[] = [];
-  let dirs = trained;
-  if (trained.length === 0) {
-    if (missingPy.length > 0) return { name: 'source-latency', metrics: {}, tables: [], skipped: `no trained models under models/ and ${PYTHON} lacks ${missingPy.join(', ')} to export random-weight ones` };
-    notes.push('No trained model under models/ yet: networks of the same architectures with RANDOM weights were exported here with the trainer\'s export_onnx (latency does not depend on the weights).');
-    dirs = [exportRandom('efficientnet_v2_s', 448, 21), exportRandom('efficientnet_b0', 448, 21), exportRandom('mobilenet_v3_large', 448, 21), exportRandom('efficientnet_v2_s', 224, 21), exportRandom('mobilenet_v3_small', 448, 21), exportRandom('mobilenet_v3_large', 224, 21)];
+  const dirs = [...trained];
+  if (trained.length > 0) notes.push(`Trained models: ${trained.join(', ')}.`);
+  if (missingPy.length > 0 && trained.length === 0) {
+    return { name: 'source-latency', metrics: {}, tables: [], skipped: `no trained models under models/ and ${PYTHON} lacks ${missingPy.join(', ')} to export random-weight ones` };
+  }
+  if (missingPy.length === 0) {
+    notes.push('Rows named *-random: networks of the trainer\'s architectures with RANDOM weights, exported here with its export_onnx (latency does not depend on the weights), to show what each architecture and input size costs on this CPU.');
+    dirs.push(exportRandom('efficientnet_v2_s', 448, 21), exportRandom('efficientnet_b0', 448, 21), exportRandom('mobilenet_v3_large', 448, 21), exportRandom('efficientnet_v2_s', 224, 21), exportRandom('mobilenet_v3_small', 448, 21), exportRandom('mobilenet_v3_large', 224, 21));
   }
   const scan = path.join(CACHE, 'scan-5100x3600.png');
   mkdirSync(CACHE, { recursive: true });

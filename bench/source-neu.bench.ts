@@ -72,7 +72,7 @@ export async function run(): Promise<BenchResult> {
         { title: 'Confusion matrix at 16 ROIs (rows: true class)', columns: ['true \\ predicted', ...report.classes], rows: report.confusion.map((r, i) => [report.classes[i], ...r]) },
       ],
       notes: [
-        `Model ${card.name} (${card.architecture}, ROI ${card.roi.side} px at downscale ${card.roi.downscale} -> ${card.input.size}), evaluated in TypeScript with onnxruntime-node on ${report.images} test images; goal >= 98%: ${report.accuracy >= 0.98 ? 'met' : 'not met'}.`,
+        `Model ${card.name} from ${modelDir} (${card.architecture}, ROI ${card.roi.side} px at downscale ${card.roi.downscale} -> ${card.input.size}; trained on ${String(card.training.hardware ?? '?')}, ${String(card.training.epochsRun ?? card.training.epochs)} epochs), evaluated in TypeScript with onnxruntime-node on ${report.images} test images; goal >= 98%: ${report.accuracy >= 0.98 ? 'met' : 'not met'}.`,
         `Report files: bench/results/source-neu/ (metrics.json, confusion.csv/svg, accuracy-vs-rois.svg).`,
       ],
     };
