@@ -124,7 +124,7 @@ export async function run(): Promise<BenchResult> {
   }
   metrics.loadAverageAfter = os.loadavg()[0];
   notes.push(`1-minute load average ${(metrics.loadAverageBefore as number).toFixed(1)} before and ${(metrics.loadAverageAfter as number).toFixed(1)} after on ${os.cpus().length} cores: other work shared the CPU, so these are upper bounds.`);
-  notes.push(`Per part: decode a 5100x3600 PNG scan (27 x 19 mm at 5.3 um), box-downscale by 4, 16 ROIs in one batch, onnxruntime-node CPU with intra-op threads = ${os.cpus().length}; median of ${reps} after one warm-up.`);
+  notes.push(`Per part: decode a 5100x3600 PNG scan (27 x 19 mm at 5.3 um), box-downscale by the card's factor (4 for the random-weight rows, 1 for the NEU model), 16 ROIs in one batch, onnxruntime-node CPU with intra-op threads = ${os.cpus().length}; median of ${reps} after one warm-up.`);
   return {
     name: 'source-latency',
     metrics,
