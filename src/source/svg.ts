@@ -22,7 +22,8 @@ export function confusionSvg(classes: string[], matrix: number[][], title: strin
     const cx = left + i * cell + cell / 2;
     parts.push(`<text transform="translate(${cx + 4},${top - 6}) rotate(-90)">${esc(classes[i])}</text>`);
     for (let j = 0; j < n; j++) {
-      const share = matrix[i][j] / rowTotal;
+      // Square root so that a few confusions out of many still show.
+      const share = Math.sqrt(matrix[i][j] / rowTotal);
       const shade = Math.round(255 - share * 200);
       const fill = i === j ? `rgb(${shade},${Math.round(255 - share * 90)},${shade})` : `rgb(255,${shade},${shade})`;
       parts.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ccc"/>`);
