@@ -63,7 +63,7 @@ export async function run(): Promise<BenchResult> {
   const rows: Array<Array<string | number>> = [];
   const metrics: Record<string, unknown> = { machines, perMachine, roi: ROI, roisPerPart: ROIS, size: SIZE };
   for (const proc of ['SLA', 'FDM'] as ProcessName[]) {
-    for (const strength of [0, 0.5, 1, 2]) {
+    for (const strength of [0, 1, 2]) {
       const r = measure(proc, strength, machines, perMachine);
       process.stderr.write(`synth-strength: ${proc} strength ${strength}: ROI ${r.roi.toFixed(3)}, 16-ROI vote ${r.voted.toFixed(3)}\n`);
       rows.push([proc, strength, r.roi.toFixed(3), r.voted.toFixed(3), (1 / machines).toFixed(3)]);
