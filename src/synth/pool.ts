@@ -35,8 +35,8 @@ function workerScript(): { url: URL; bundle: boolean } | undefined {
   for (const name of ['./worker.js', './worker.ts']) {
     const url = new URL(name, self);
     if (existsSync(fileURLToPath(url))) {
-      // A .ts worker only loads when this process runs under a TypeScript loader (tsx).
-      if (name.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))) return undefined;
+      // A .ts worker is started through tsx, and only when this module itself runs as TypeScript.
+      if (name.endsWith('.ts') && !self.pathname.endsWith('.ts')) return undefined;
       return { url, bundle: false };
     }
   }
@@ -52,7 +52,8 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
   let done = 0;
   report({ phase, done, total: jobs.length });
   const script = workerScript();
-  const nWorkers = Math.min(options.workers ?? 1, jobs.length);
+  // Starting a worker costs a second or two (more under tsx): small batches run here.
+  const nWorkers = jobs.length < 32 ? 1 : Math.min(options.workers ?? 1, jobs.length);
   if (nWorkers <= 1 || !script) {
     for (let i = 0; i < jobs.length; i++) {
       results[i] = await runRenderJob(jobs[i]);
