@@ -1,0 +1,80 @@
+/** /api/jobs: list, status, and progress as Server-Sent Events. Submitting is per kind (other groups). */
+import type { FastifyInstance } from 'fastify';
+import type { Job } from './jobs.repository.js';
+import { idParam, pageQuery } from './schemas.js';
+import type { ServerServices } from './services.js';
+
+export const jobSchema = {
+  type: 'object',
+  required: ['id', 'kind', 'status', 'createdAt'],
+  properties: {
+    id: { type: 'integer' },
+    kind: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+    params: { type: 'object', additionalProperties: true },
+    progress: { type: ['object', 'null'], properties: { phase: { type: 'string' }, done: { type: 'number' }, total: { type: 'number' }, detail: { type: 'string' } } },
+    result: {},
+    error: { type: ['string', 'null'] },
+    createdBy: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+    startedAt: { type: ['string', 'null'] },
+    finishedAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+const tags = ['jobs'];
+
+function finished(job: Job): boolean {
+  return job.status === 'succeeded' || job.status === 'failed';
+}
+
+export function registerJobsRoutes(app: FastifyInstance, services: ServerServices): void {
+  const { jobs } = services;
+
+  app.get<{ Querystring: { limit: number; offset: number } }>(
+    '/api/jobs',
+    {
+      config: { permission: 'read' },
+      schema: { summary: 'Background jobs, newest first', tags, querystring: { type: 'object', additionalProperties: false, properties: pageQuery }, response: { 200: { type: 'object', properties: { items: { type: 'array', items: jobSchema }, total: { type: 'integer' } } } } },
+    },
+    async (request) => jobs.list(request.query.limit, request.query.offset),
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/jobs/:id',
+    { config: { permission: 'read' }, schema: { summary: 'Status, progress and result of a job', tags, params: idParam, response: { 200: jobSchema } } },
+    async (request) => jobs.get(request.params.id),
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/jobs/:id/events',
+    {
+      config: { permission: 'read', openapi: { produces: ['text/event-stream'] } },
+      schema: { summary: 'Progress as Server-Sent Events: event "job" with the job JSON after each change; the stream ends when the job finishes', tags, params: idParam },
+    },
+    async (request, reply) => {
+      const first = await jobs.get(request.params.id);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let ended = false;
+      const send = (job: Job) => {
+        if (ended) return;
+        res.write(`event: job\nid: ${Date.now()}\ndata: ${JSON.stringify(job)}\n\n`);
+        if (finished(job)) end();
+      };
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      const unsubscribe = jobs.subscribe(first.id, send);
+      function end() {
+        if (ended) return;
+        ended = true;
+        clearInterval(keepAlive);
+        unsubscribe();
+        res.end();
+      }
+      request.raw.on('close', end);
+      // Re-read after subscribing so no change between the first read and the subscription is lost.
+      send(await jobs.get(first.id));
+    },
+  );
+}

@@ -1,0 +1,14 @@
+/** Registers every route group whose capability is wired. */
+import type { FastifyInstance } from 'fastify';
+import { registerJobsRoutes } from './jobs.routes.js';
+import { registerKeysRoutes } from './keys.routes.js';
+import { registerPartsRoutes } from './parts.routes.js';
+import type { ServerConfig, ServerServices } from './services.js';
+import { registerSystemRoutes } from './system.routes.js';
+
+export async function registerRoutes(app: FastifyInstance, services: ServerServices, config: ServerConfig): Promise<void> {
+  registerSystemRoutes(app, services);
+  registerKeysRoutes(app, services);
+  registerJobsRoutes(app, services);
+  registerPartsRoutes(app, services, config);
+}
