@@ -1,0 +1,11 @@
+/**
+ * Every migration, in order. A capability that needs a table adds a file
+ * `<epoch-ms>-<Name>.ts` (exporting `up` and `down`) beside this one and one line below;
+ * landed files are never edited.
+ */
+import type { Migration } from 'kysely';
+import * as m1795250000000 from './1795250000000-Initial.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '1795250000000-Initial': m1795250000000,
+};
