@@ -8,6 +8,13 @@ declare module 'fastify' {
     permission?: Permission;
     openapi?: { hide?: boolean; multipart?: Record<string, unknown>; produces?: string[] };
   }
+  interface FastifySchema {
+    /** OpenAPI operation summary, description and tags. */
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    hide?: boolean;
+  }
   interface FastifyRequest {
     /** Set by the auth hook on every non-public route. */
     principal?: Principal;

@@ -121,7 +121,7 @@ export function registerPartsRoutes(app: FastifyInstance, services: ServerServic
       schema: { summary: 'Upload an image of a registered part (multipart; size and pixel limits apply)', tags, params: serialParam, response: { 201: captureSchema } },
     },
     async (request, reply) => {
-      const upload = await readUpload(request, { tmpDir: config.tmpDir, maxBytes: config.limits.maxUploadBytes, fieldsSchema: captureFormSchema });
+      const upload = await readUpload(request, { tmpDir: config.tmpDir, maxBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxPixels, fieldsSchema: captureFormSchema });
       try {
         const capture = await parts.addCapture(request.params.serial, upload.file!, captureMetaFrom(upload.fields), actorOf(request));
         return reply.status(201).send(withImageUrl(capture));

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { PartprintError } from '../core/index.js';
+import { probeImage } from '../imaging/index.js';
 
 export interface UploadedFile {
   path: string;
@@ -32,6 +33,8 @@ export interface UploadOptions {
   /** Name of the file field (default "image"). */
   fileField?: string;
   fileRequired?: boolean;
+  /** When set, the file must be an image of at most this many pixels (header probe). */
+  maxPixels?: number;
 }
 
 export async function readUpload(request: FastifyRequest, options: UploadOptions): Promise<Upload> {
@@ -74,6 +77,14 @@ export async function readUpload(request: FastifyRequest, options: UploadOptions
     const first = validate.errors?.[0];
     const where = first ? `${first.instancePath || '(form)'} ${first.message ?? ''}`.trim() : 'invalid form fields';
     throw new PartprintError(`form field ${where.replace(/^\//, '')}`, { code: 'BAD_INPUT' });
+  }
+  if (file && options.maxPixels !== undefined) {
+    try {
+      await probeImage(file.path, { maxPixels: options.maxPixels, name: file.filename });
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
   }
   return { fields, file, cleanup };
 }

@@ -50,6 +50,6 @@ export async function noisePng(seed: number, width = 64, height = 48): Promise<B
 export function form(fields: Record<string, string>, file?: { field?: string; name: string; bytes: Uint8Array; type?: string }): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  if (file) fd.append(file.field ?? 'image', new Blob([file.bytes], { type: file.type ?? 'image/png' }), file.name);
+  if (file) fd.append(file.field ?? 'image', new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'image/png' }), file.name);
   return fd;
 }

@@ -74,7 +74,7 @@ describe('parts', () => {
       { payload: {}, want: /serial/ },
       { payload: { serial: '' }, want: /serial/ },
       { payload: { serial: ' padded ' }, want: /serial/ },
-      { payload: { serial: 'X', attributes: { machine: 3 } }, want: /attributes/ },
+      { payload: { serial: 'X', attributes: { machine: { nested: 1 } } }, want: /attributes/ },
       { payload: { serial: 'X', colour: 'red' }, want: /additional/ },
     ];
     for (const c of cases) {
@@ -143,7 +143,7 @@ describe('capture upload', () => {
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().error.message).toMatch(/big\.png.*200000 bytes/);
 
-    const wide = await sharp({ create: { width: 600, height: 600, channels: 1, background: 128 } } as never).png({ compressionLevel: 9 }).toBuffer();
+    const wide = await sharp({ create: { width: 600, height: 600, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png({ compressionLevel: 9 }).toBuffer();
     const tooManyPixels = await post(form({}, { name: 'wide.png', bytes: wide }));
     expect(tooManyPixels.statusCode).toBe(413);
     expect(tooManyPixels.json().error.message).toMatch(/wide\.png.*600x600/);

@@ -2,11 +2,9 @@
  * Server tables (owner: server capability): API keys (hashed secrets with a role), background
  * jobs (status, progress, result) and the audit log (who wrote what through the API). Times are ISO-8601 UTC TEXT, JSON is TEXT, as elsewhere.
  */
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { addIdColumn, type AnyDb } from '../migration-kit.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function up(db: Kysely<any>): Promise<void> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+export async function up(db: AnyDb): Promise<void> {
   await db.schema
     .createTable('api_keys')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -18,9 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_by', 'text')
     .addColumn('revoked_at', 'text')
     .execute();
-  await db.schema
-    .createTable('jobs')
-    .addColumn('id', 'integer', (c) => (postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
+  await addIdColumn(db.schema.createTable('jobs'), db)
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('params', 'text', (c) => c.notNull().defaultTo('{}'))
@@ -33,9 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('finished_at', 'text')
     .execute();
   await db.schema.createIndex('jobs_status_idx').on('jobs').column('status').execute();
-  await db.schema
-    .createTable('audit_log')
-    .addColumn('id', 'integer', (c) => (postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
+  await addIdColumn(db.schema.createTable('audit_log'), db)
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('action', 'text', (c) => c.notNull())
@@ -45,8 +39,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: AnyDb): Promise<void> {
   await db.schema.dropTable('audit_log').execute();
   await db.schema.dropTable('jobs').execute();
   await db.schema.dropTable('api_keys').execute();
