@@ -25,7 +25,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 };
 
 /** Event types an inspector may record (operators and admins may record any type). */
-export const INSPECTOR_EVENT_TYPES: ReadonlySet<string> = new Set(['inspection']);
+export const INSPECTOR_EVENT_TYPES: ReadonlySet<string> = new Set(['inspected']);
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
