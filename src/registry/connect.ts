@@ -61,7 +61,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Names of migrations already applied to this database ([] for a fresh one). */
 export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration')) return [];
   const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
   return rows.rows.map((r) => r.name);
