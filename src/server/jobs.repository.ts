@@ -74,12 +74,12 @@ export class JobsRepository {
     await this.db.updateTable('jobs').set({ progress: JSON.stringify(progress) }).where('id', '=', id).execute();
   }
 
-  async finish(id: number, outcome: { status: 'succeeded'; result: unknown } | { status: 'failed'; error: string }, progress: ProgressEvent | null): Promise<void> {
+  async finish(id: number, outcome: { status: 'succeeded'; result: unknown } | { status: 'failed'; error: string; result?: unknown }, progress: ProgressEvent | null): Promise<void> {
     await this.db
       .updateTable('jobs')
       .set({
         status: outcome.status,
-        result: outcome.status === 'succeeded' ? JSON.stringify(outcome.result ?? null) : null,
+        result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
         error: outcome.status === 'failed' ? outcome.error : null,
         progress: progress === null ? null : JSON.stringify(progress),
         finished_at: new Date().toISOString(),

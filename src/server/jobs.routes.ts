@@ -1,8 +1,12 @@
 /** /api/jobs: list, status, and progress as Server-Sent Events. Submitting is per kind (other groups). */
 import type { FastifyInstance } from 'fastify';
+import { actorOf } from './auth.js';
 import type { Job } from './jobs.repository.js';
 import { idParam, pageQuery } from './schemas.js';
-import type { ServerServices } from './services.js';
+import path from 'node:path';
+import { readBulkUpload } from './bulk-upload.js';
+import { CSV_NAME } from './import.service.js';
+import type { ServerConfig, ServerServices } from './services.js';
 
 export const jobSchema = {
   type: 'object',
@@ -28,8 +32,40 @@ function finished(job: Job): boolean {
   return job.status === 'succeeded' || job.status === 'failed';
 }
 
-export function registerJobsRoutes(app: FastifyInstance, services: ServerServices): void {
+export function registerJobsRoutes(app: FastifyInstance, services: ServerServices, config: ServerConfig): void {
   const { jobs } = services;
+
+  app.post(
+    '/api/jobs/import-parts',
+    {
+      config: {
+        permission: 'parts:write',
+        openapi: {
+          multipart: {
+            type: 'object',
+            required: ['csv'],
+            properties: {
+              csv: { type: 'string', format: 'binary', description: 'Parts CSV (header: serial, part_number, image, capture metadata, other columns = attributes)' },
+              images: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'Image files, named as in the CSV image column (relative paths)' },
+              dryRun: { type: 'string', enum: ['true', 'false'] },
+            },
+          },
+        },
+      },
+      schema: { summary: 'Bulk import of parts from a CSV (+ images) as a background job; all rows or none', tags, response: { 202: jobSchema } },
+    },
+    async (request, reply) => {
+      const upload = await readBulkUpload(request, {
+        rootDir: path.join(config.tmpDir, '..', 'imports'),
+        maxBytes: config.limits.maxUploadBytes,
+        maxFiles: 10_000,
+        fileFields: { csv: CSV_NAME, images: null },
+      });
+      const dryRun = upload.fields.dryRun === 'true';
+      const job = await services.importer.submit(upload, dryRun, actorOf(request));
+      return reply.status(202).header('location', `/api/jobs/${job.id}`).send(job);
+    },
+  );
 
   app.get<{ Querystring: { limit: number; offset: number } }>(
     '/api/jobs',

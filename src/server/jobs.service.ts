@@ -129,7 +129,9 @@ export class JobsService {
     } catch (err) {
       await storing;
       const message = err instanceof Error ? err.message : String(err);
-      await this.repo.finish(id, { status: 'failed', error: message }, last);
+      // A handler may attach a structured result to its error (e.g. the rejected rows of an import).
+      const result = (err as { result?: unknown } | null)?.result;
+      await this.repo.finish(id, { status: 'failed', error: message, result }, last);
     }
     await this.emit(id);
   }

@@ -9,6 +9,6 @@ import { registerSystemRoutes } from './system.routes.js';
 export async function registerRoutes(app: FastifyInstance, services: ServerServices, config: ServerConfig): Promise<void> {
   registerSystemRoutes(app, services);
   registerKeysRoutes(app, services);
-  registerJobsRoutes(app, services);
+  registerJobsRoutes(app, services, config);
   registerPartsRoutes(app, services, config);
 }

@@ -5,6 +5,8 @@
 import path from 'node:path';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
+import { ImportRepository } from './import.repository.js';
+import { ImportService } from './import.service.js';
 import { JobsRepository } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
 import { KeysRepository } from './keys.repository.js';
@@ -52,6 +54,7 @@ export interface ServerServices {
   jobs: JobsService;
   audit: AuditRepository;
   parts: PartsService;
+  importer: ImportService;
   stats: StatsRepository;
   metrics: Metrics;
   permissionsOf(role: Role): string[];
@@ -79,6 +82,7 @@ export function createServices(registry: Registry, _config: ServerConfig): Serve
     jobs,
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
+    importer: new ImportService(new ImportRepository(registry), jobs, audit),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),

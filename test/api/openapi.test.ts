@@ -22,6 +22,7 @@ const EXPECTED_ROUTES = [
   'GET /api/jobs',
   'GET /api/jobs/:id',
   'GET /api/jobs/:id/events',
+  'POST /api/jobs/import-parts',
   'POST /api/parts',
   'GET /api/parts',
   'GET /api/parts/:serial',
