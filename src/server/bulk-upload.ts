@@ -21,7 +21,7 @@ export interface BulkUpload {
 /** A relative path with no "..", no absolute root, no backslashes or control characters. */
 export function safeRelativePath(name: string): string | null {
   const clean = name.replace(/^\.\/+/, '');
-  if (clean === '' || clean.length > 300 || /[\\\0-\x1f]/.test(clean) || clean.startsWith('/')) return null;
+  if (clean === '' || clean.length > 300 || clean.includes('\\') || [...clean].some((c) => c.charCodeAt(0) < 32) || clean.startsWith('/')) return null;
   const parts = clean.split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..')) return null;
   return parts.join('/');
