@@ -51,6 +51,8 @@ export async function buildApp(services: ServerServices, config: ServerConfig): 
     services.metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  // EPCIS documents arrive as JSON-LD.
+  app.addContentTypeParser('application/ld+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   installAuth(app, services.keys, new RateLimiter(config.rateLimit));
   await app.register(multipart, {
     limits: { fileSize: config.limits.maxUploadBytes, files: 1, fields: 50, fieldSize: 64 * 1024, parts: 60 },

@@ -5,7 +5,7 @@
  */
 import { PartprintError, type ErrorCode } from '../core/index.js';
 
-export type HttpErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'NOT_FOUND' | 'BAD_INPUT' | 'TOO_LARGE' | 'UNSUPPORTED';
+export type HttpErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'NOT_FOUND' | 'BAD_INPUT' | 'TOO_LARGE' | 'UNSUPPORTED' | 'REJECTED';
 
 /** An error that is about the HTTP exchange itself (who asks, how often), not about the data. */
 export class HttpError extends Error {
@@ -14,6 +14,8 @@ export class HttpError extends Error {
     readonly code: HttpErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Structured detail for the client (e.g. an import report). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -61,7 +63,10 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
 
 /** Maps anything thrown by a route, hook or capability to a status and a JSON body. */
 export function mapError(err: unknown): MappedError {
-  if (err instanceof HttpError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers: err.headers };
+  if (err instanceof HttpError) {
+    const error = err.details === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, details: err.details };
+    return { status: err.status, body: { error }, headers: err.headers };
+  }
   if (err instanceof PartprintError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     const message = status >= 500 && err.code === 'INTERNAL' ? `internal error: ${err.message}` : err.message;

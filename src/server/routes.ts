@@ -1,5 +1,6 @@
 /** Registers every route group whose capability is wired. */
 import type { FastifyInstance } from 'fastify';
+import { registerEventsRoutes } from './events.routes.js';
 import { registerJobsRoutes } from './jobs.routes.js';
 import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
@@ -11,4 +12,5 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   registerKeysRoutes(app, services);
   registerJobsRoutes(app, services, config);
   registerPartsRoutes(app, services, config);
+  if (services.events) registerEventsRoutes(app, services);
 }

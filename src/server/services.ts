@@ -5,6 +5,8 @@
 import path from 'node:path';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
+import { EventsRepository } from './events.repository.js';
+import { EventsService } from './events.service.js';
 import { ImportRepository } from './import.repository.js';
 import { ImportService } from './import.service.js';
 import { JobsRepository } from './jobs.repository.js';
@@ -55,6 +57,7 @@ export interface ServerServices {
   audit: AuditRepository;
   parts: PartsService;
   importer: ImportService;
+  events?: EventsService;
   stats: StatsRepository;
   metrics: Metrics;
   permissionsOf(role: Role): string[];
@@ -83,10 +86,11 @@ export function createServices(registry: Registry, _config: ServerConfig): Serve
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
+    events: new EventsService(new EventsRepository(registry), audit),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
-    capabilities: () => ({ parts: true, identity: false, source: false, trace: false }),
+    capabilities: () => ({ parts: true, identity: false, source: false, trace: services.events !== undefined }),
   };
   return services;
 }

@@ -30,6 +30,11 @@ const EXPECTED_ROUTES = [
   'POST /api/parts/:serial/captures',
   'GET /api/captures/:id',
   'GET /api/captures/:id/image',
+  'POST /api/parts/:serial/events',
+  'GET /api/parts/:serial/events',
+  'GET /api/epcis/events',
+  'POST /api/epcis/capture',
+  'GET /api/analytics/events',
 ];
 
 function resolveRef(doc: Json, ref: string): unknown {
