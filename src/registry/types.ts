@@ -3,6 +3,7 @@
  * against these types only; `openRegistry` in ./index.ts returns an implementation backed by
  * SQLite (default) or PostgreSQL.
  */
+import type { ProgressListener } from '../core/index.js';
 
 /** Attribute names are data: a new attribute needs no migration. Values are strings. */
 export type Attributes = Record<string, string>;

@@ -54,7 +54,7 @@ describe('partprint serve / keys', () => {
       expect((await fetch(`${url}/api/keys`)).status).toBe(401);
       const keys = await fetch(`${url}/api/keys`, { headers: { authorization: `Bearer ${key}` } });
       expect(keys.status).toBe(200);
-      expect((await keys.json()).items[0]).toMatchObject({ role: 'admin', name: 'bootstrap admin' });
+      expect(((await keys.json()) as { items: unknown[] }).items[0]).toMatchObject({ role: 'admin', name: 'bootstrap admin' });
     });
     const made = spawnSync(process.execPath, [BIN, 'keys', 'create', '--role', 'viewer', '--name', 'wall screen', '--json', '--data', data], { encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
