@@ -125,6 +125,8 @@ describe('auth', () => {
     const unknown = await h.server.app.inject({ method: 'GET', url: '/api/nothing-here', headers: h.auth('admin') });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('NOT_FOUND');
+    // without a key, /api does not even say which routes exist
+    expect((await h.server.app.inject({ method: 'GET', url: '/api/nothing-here' })).statusCode).toBe(401);
   });
 });
 
