@@ -20,35 +20,51 @@ export interface LabelledFeatures {
   features: number[];
 }
 
-/** Trains nearest-centroid on `train` (features standardised by the training set) and returns test accuracy. */
-export function nearestCentroidAccuracy(train: LabelledFeatures[], test: LabelledFeatures[]): number {
+export interface NearestCentroid {
+  labels: string[];
+  /** The nearest class and the squared distance to every class centroid (standardised features). */
+  predict(features: number[]): { label: string; distances: Map<string, number> };
+}
+
+/** Nearest class centroid on features standardised by the training set. */
+export function trainNearestCentroid(train: LabelledFeatures[]): NearestCentroid {
   const d = train[0].features.length;
   const mean = new Array<number>(d).fill(0);
   const sd = new Array<number>(d).fill(0);
   for (const t of train) t.features.forEach((v, i) => (mean[i] += v / train.length));
   for (const t of train) t.features.forEach((v, i) => (sd[i] += (v - mean[i]) ** 2 / train.length));
   const z = (f: number[]) => f.map((v, i) => (v - mean[i]) / Math.sqrt(sd[i] + 1e-12));
-  const centroids = new Map<string, { sum: number[]; n: number }>();
+  const sums = new Map<string, { sum: number[]; n: number }>();
   for (const t of train) {
-    const c = centroids.get(t.label) ?? { sum: new Array<number>(d).fill(0), n: 0 };
+    const c = sums.get(t.label) ?? { sum: new Array<number>(d).fill(0), n: 0 };
     z(t.features).forEach((v, i) => (c.sum[i] += v));
     c.n++;
-    centroids.set(t.label, c);
+    sums.set(t.label, c);
   }
-  let correct = 0;
-  for (const t of test) {
-    const f = z(t.features);
-    let best = '';
-    let bestD = Infinity;
-    for (const [label, c] of centroids) {
-      let dist = 0;
-      for (let i = 0; i < d; i++) dist += (f[i] - c.sum[i] / c.n) ** 2;
-      if (dist < bestD) {
-        bestD = dist;
-        best = label;
+  const centroids = [...sums].map(([label, c]) => ({ label, mean: c.sum.map((v) => v / c.n) }));
+  return {
+    labels: centroids.map((c) => c.label),
+    predict(features) {
+      const f = z(features);
+      const distances = new Map<string, number>();
+      let best = '';
+      let bestD = Infinity;
+      for (const c of centroids) {
+        let dist = 0;
+        for (let i = 0; i < d; i++) dist += (f[i] - c.mean[i]) ** 2;
+        distances.set(c.label, dist);
+        if (dist < bestD) {
+          bestD = dist;
+          best = c.label;
+        }
       }
-    }
-    if (best === t.label) correct++;
-  }
-  return correct / test.length;
+      return { label: best, distances };
+    },
+  };
+}
+
+/** Trains nearest-centroid on `train` and returns the accuracy on `test`. */
+export function nearestCentroidAccuracy(train: LabelledFeatures[], test: LabelledFeatures[]): number {
+  const model = trainNearestCentroid(train);
+  return test.filter((t) => model.predict(t.features).label === t.label).length / test.length;
 }

@@ -54,6 +54,27 @@ describe('machine signatures', () => {
     expect(pairs).toBeGreaterThanOrEqual(3);
   });
 
+  it('a smooth field over the tray and a per-build offset make tray position and build recoverable in principle', () => {
+    const config: SynthConfig = { ...DEFAULT_CONFIG, processes: ['DLS'], machines: 1, partsPerMachine: 72, strength: 1 };
+    const machines = makeMachines(config);
+    const parts = Array.from({ length: 72 }, (_, i) => makePart(config, machines, i));
+    const vec = (i: number) => [parts[i].tray.depth, parts[i].tray.blur, parts[i].tray.brightness, parts[i].tray.texture];
+    const dist = (a: number, b: number) => Math.hypot(...vec(a).map((v, k) => v - vec(b)[k]));
+    // Build 1 holds parts 0..35 on a 6 x 6 grid; build 2 the next 36 at the same positions.
+    let near = 0;
+    let far = 0;
+    for (let i = 0; i < 36; i++) {
+      if (i % 6 < 5) near += dist(i, i + 1) / 30;
+      far += dist(i, 35 - i) / 36;
+    }
+    expect(near).toBeLessThan(0.5 * far);
+    // The same tray position in two builds differs (build offset), by more than neighbours do.
+    let across = 0;
+    for (let i = 0; i < 36; i++) across += dist(i, i + 36) / 36;
+    expect(across).toBeGreaterThan(near);
+    expect(new Set(parts.map((p) => p.build))).toEqual(new Set(['M01-B01', 'M01-B02']));
+  });
+
   it('strength 0 makes machines of one process identical in their parameters', () => {
     const machines = makeMachines({ ...DEFAULT_CONFIG, processes: ['FDM'], machines: 3, partsPerMachine: 1, strength: 0 });
     for (const key of ['layerUm', 'stepperPeriodUm', 'zAmp', 'grooveUm']) {
