@@ -51,7 +51,8 @@ export function connect(dataDir: string, databaseUrl?: string): Connection {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
   } catch (err) {
-    throw new RegistryError(`${file}: cannot open SQLite database (${(err as Error).message})`, { code: 'CONFIG', cause: err });
+    const notDb = /not a database|malformed/i.test((err as Error).message);
+    throw new RegistryError(`${file}: cannot open SQLite database (${(err as Error).message})`, { code: notDb ? 'CORRUPT' : 'CONFIG', cause: err });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file };
@@ -61,7 +62,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Names of migrations already applied to this database ([] for a fresh one). */
 export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration')) return [];
   const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
   return rows.rows.map((r) => r.name);
@@ -77,7 +78,9 @@ export async function migrate(conn: Connection): Promise<void> {
   try {
     applied = await appliedMigrations(db);
   } catch (err) {
-    throw new RegistryError(`${conn.location}: cannot read the database (${(err as Error).message})`, { code: 'CONFIG', cause: err });
+    // A SQLite file that is not a database is bad data; an unreachable server is a bad --db setting.
+    const code = conn.dialect === 'sqlite' ? 'CORRUPT' : 'CONFIG';
+    throw new RegistryError(`${conn.location}: cannot read the database (${(err as Error).message})`, { code, cause: err });
   }
   const unknown = applied.filter((n) => !(n in MIGRATIONS));
   if (unknown.length > 0) {
@@ -92,7 +95,9 @@ export async function migrate(conn: Connection): Promise<void> {
       code: 'CONFLICT',
     });
   }
-  const migrator = new Migrator({ db, provider });
+  // Branches add migrations in parallel: one merged later may carry an older timestamp than one
+  // already applied; it still runs (migrations are independent of each other).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -14,12 +14,12 @@ export interface InspectedImage {
   bitDepth: 8 | 16;
 }
 
-export async function readImageBytes(file: string): Promise<Buffer> {
+export async function readImageBytes(file: string, name = file): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new RegistryError(`${file}: cannot read file (${code})`, { code: code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', cause: err });
+    throw new RegistryError(`${name}: cannot read file (${code})`, { code: code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', cause: err });
   }
 }
 
@@ -29,7 +29,7 @@ export async function readImageBytes(file: string): Promise<Buffer> {
  */
 export async function inspectImage(source: string | Uint8Array, options: { name?: string; maxPixels?: number } = {}): Promise<InspectedImage> {
   const name = options.name ?? (typeof source === 'string' ? source : 'image');
-  const bytes = typeof source === 'string' ? await readImageBytes(source) : source;
+  const bytes = typeof source === 'string' ? await readImageBytes(source, name) : source;
   const info = await probeImage(bytes, { name, maxPixels: options.maxPixels });
   const img = await readGreyImage(bytes, { name, maxPixels: options.maxPixels });
   return { bytes, name, format: info.format, width: img.width, height: img.height, bitDepth: info.bitDepth };

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { PartprintError } from '../../core/index.js';
-import type { Capture, Part } from '../../registry/index.js';
+import { type Capture, importPartsCsv, type Part } from '../../registry/index.js';
+import { EXIT } from '../exit-codes.js';
+import { createProgressBar } from '../progress-bar.js';
 import { collectAttr, printJson } from '../cli-args.js';
 import { addCaptureOptions, addRegistryOptions, type CaptureCliOptions, captureMetaFromOptions, type RegistryCliOptions, withRegistry } from '../registry-options.js';
 import { formatCapture } from './captures.js';
@@ -84,5 +86,27 @@ export function register(program: Command): void {
       lines.push(`captures (${captures.length}):`);
       for (const c of captures) lines.push(`  ${formatCapture(c)}`);
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  addRegistryOptions(parts.command('import'))
+    .description('Register parts from a CSV (serial, part_number, image, capture metadata, attributes); all or nothing')
+    .argument('<csv>', 'CSV file; image paths are relative to its folder')
+    .option('--dry-run', 'check every row, store nothing')
+    .option('--json', 'print the result as JSON')
+    .action(async (csv: string, opts: RegistryCliOptions & { dryRun?: boolean; json?: boolean }) => {
+      const bar = createProgressBar();
+      const result = await withRegistry(opts, (reg) => importPartsCsv(reg, csv, { onProgress: bar, dryRun: opts.dryRun })).finally(() => bar.stop());
+      if (!result.ok) process.exitCode = EXIT.BAD_INPUT;
+      if (opts.json) {
+        printJson(result);
+        return;
+      }
+      if (!result.ok) {
+        for (const r of result.rejected) process.stderr.write(`row ${r.row} (line ${r.line})${r.serial ? ` ${r.serial}` : ''}: ${r.reason}\n`);
+        process.stderr.write(`partprint: ${result.rejected.length} of ${result.rows} row(s) rejected; nothing was imported\n`);
+      } else {
+        const verb = result.dryRun ? 'would import' : 'imported';
+        process.stdout.write(`${verb} ${result.parts} part(s) with ${result.captures} capture(s)\n`);
+      }
     });
 }
