@@ -28,8 +28,11 @@ describe('fingerprint', () => {
         same.push(aligned(regA, renderCapture(a, sampleCaptureParams(a, k), view)));
         other.push(aligned(regA, renderCapture(b, sampleCaptureParams(b, k), view)));
       }
-      for (const s of same) expect(s, `same part ${same.join(', ')}`).toBeGreaterThan(0.4);
-      for (const o of other) expect(Math.abs(o), `other part ${other.join(', ')}`).toBeLessThan(0.2);
+      // Light from the other side (a part turned by ~180 degrees on the scanner), JPEG, noise and
+      // occlusion all lower the correlation, but never to the level of another part.
+      for (const s of same) expect(s, `same part ${same.join(', ')}`).toBeGreaterThan(0.3);
+      for (const o of other) expect(Math.abs(o), `other part ${other.join(', ')}`).toBeLessThan(0.15);
+      expect(Math.min(...same)).toBeGreaterThan(2 * Math.max(...other.map(Math.abs)));
     });
   }
 

@@ -10,3 +10,4 @@ export { generateParts, generateRecaptures, readSynthInfo, PARTS_HEADER, RECAPTU
 export { formatCsv, parseCsv } from './csv.js';
 export { runRenderJob, partFor, type RenderJob, type RenderResult } from './jobs.js';
 export { generateSheets, placeParts, SHEET_HEADER, type GenerateSheetsOptions } from './sheet.js';
+export { renderContactSheet, CONTACT_ZOOMS } from './contact-sheet.js';

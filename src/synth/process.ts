@@ -172,10 +172,10 @@ export function addMjf(s: SurfaceLayers, part: PartSpec): void {
 export function addFingerprint(s: SurfaceLayers, part: PartSpec): void {
   const { r, p, height, albedo } = s;
   const seed = deriveSeed(part.seed, 'fingerprint');
-  microNoise(seed + 1, s, 5, 5, height, 0.7);
-  microNoise(seed + 2, s, 12, 12, height, 1.4);
-  microNoise(seed + 3, s, 8, 8, albedo, 0.06);
-  microNoise(seed + 4, s, 20, 20, albedo, 0.06);
+  microNoise(seed + 1, s, 5, 5, height, 0.5);
+  microNoise(seed + 2, s, 12, 12, height, 1.0);
+  microNoise(seed + 3, s, 8, 8, albedo, 0.055);
+  microNoise(seed + 4, s, 20, 20, albedo, 0.055);
   if (6 / p >= 0.6) {
     addBumps(height, r, seed + 5, { cell: 110 / p, perCell: 1, radius: [5 / p, 12 / p], amplitude: [-6, -2] });
     addBumps(albedo, r, seed + 6, { cell: 150 / p, perCell: 1.2, radius: [3 / p, 8 / p], amplitude: [-0.45, 0.45] });

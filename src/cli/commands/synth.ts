@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { SynthError } from '../../core/index.js';
-import { generateParts, generateRecaptures, generateSheets, PROCESSES, type ProcessName } from '../../synth/index.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateParts, generateRecaptures, generateSheets, PROCESSES, renderContactSheet, type ProcessName } from '../../synth/index.js';
 import { createProgressBar } from '../progress-bar.js';
 
 function int(name: string) {
@@ -93,5 +95,17 @@ export function register(program: Command): void {
       } finally {
         bar.stop();
       }
+    });
+
+  synth
+    .command('contact-sheet')
+    .description('A PNG showing each process at three zoom levels (docs/synth-contact-sheet.png)')
+    .option('--out <file>', 'PNG file to write', 'docs/synth-contact-sheet.png')
+    .option('--tile <px>', 'tile side in pixels', int('tile'), 400)
+    .option('--seed <n>', 'global seed', int('seed'), 1)
+    .action(async (o: { out: string; tile: number; seed: number }) => {
+      await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+      await writeFile(o.out, await renderContactSheet({ tile: o.tile, seed: o.seed }));
+      process.stdout.write(`${o.out}\n`);
     });
 }
