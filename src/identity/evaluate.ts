@@ -55,6 +55,8 @@ export interface Evaluation {
   /** Open set at the calibrated threshold. */
   openSet: { threshold: number; gallerySize: number; heldOutLabels: string[]; fpir: number; fnir: number; mateProbes: number; nonMateProbes: number };
   scoreKind: string;
+  /** The same pairs under other normalisations, to compare how well each separates. */
+  alternatives: Record<'inlierRatio' | 'inlierMin' | 'inliers', { genuine: number[]; impostor: number[] }>;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function evaluateLabelled(items: Array<{ label: string; features: F
   const S = new Float64Array(n * n);
   let kind = 'inlier-ratio';
   const genuine: number[] = [], impostor: number[] = [];
+  const alternatives: Evaluation['alternatives'] = { inlierRatio: { genuine: [], impostor: [] }, inlierMin: { genuine: [], impostor: [] }, inliers: { genuine: [], impostor: [] } };
   const total = (n * (n - 1)) / 2;
   let done = 0;
   for (let i = 0; i < n; i++) {
@@ -75,7 +78,11 @@ export async function evaluateLabelled(items: Array<{ label: string; features: F
       const r = await verifyPair(items[i].features, items[j].features, o.verify);
       kind = r.score.kind;
       S[i * n + j] = S[j * n + i] = r.score.value;
-      (items[i].label === items[j].label ? genuine : impostor).push(r.score.value);
+      const same = items[i].label === items[j].label;
+      (same ? genuine : impostor).push(r.score.value);
+      alternatives.inlierRatio[same ? 'genuine' : 'impostor'].push(r.score.inlierRatio);
+      alternatives.inlierMin[same ? 'genuine' : 'impostor'].push(r.score.inlierMin);
+      alternatives.inliers[same ? 'genuine' : 'impostor'].push(r.score.inliers);
       if (++done % 100 === 0) o.onProgress({ phase: 'score pairs', done, total });
     }
   }
@@ -117,5 +124,6 @@ export async function evaluateLabelled(items: Array<{ label: string; features: F
     rank1: { correct, probes: probes.length, rate: probes.length ? correct / probes.length : 0, gallerySize: labels.length },
     openSet: { threshold: t, gallerySize: enrolled.length, heldOutLabels: heldOut, fpir: nonMates ? fp / nonMates : 0, fnir: mates ? fn / mates : 0, mateProbes: mates, nonMateProbes: nonMates },
     scoreKind: kind,
+    alternatives,
   };
 }

@@ -12,6 +12,8 @@ export interface ExtractOptions {
   maxKeypoints: number;
   /** AKAZE detector threshold (lower = more keypoints). */
   akazeThreshold: number;
+  /** AKAZE octaves (fewer = faster, less scale range). */
+  akazeOctaves: number;
   /** ORB FAST threshold. */
   orbFastThreshold: number;
 }
@@ -20,6 +22,7 @@ export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
   kind: 'akaze',
   maxKeypoints: 1500,
   akazeThreshold: 0.0008,
+  akazeOctaves: 4,
   orbFastThreshold: 12,
 };
 
@@ -29,7 +32,7 @@ const EXTRACTOR_CODE_VERSION = 1;
 /** The version string stored with a fingerprint; any change of it means re-extraction. */
 export function extractorVersion(options: Partial<ExtractOptions> = {}): string {
   const o = { ...DEFAULT_EXTRACT_OPTIONS, ...options };
-  const param = o.kind === 'akaze' ? `t${o.akazeThreshold}` : `f${o.orbFastThreshold}`;
+  const param = o.kind === 'akaze' ? `t${o.akazeThreshold}o${o.akazeOctaves}` : `f${o.orbFastThreshold}`;
   return `${o.kind}-${param}-n${o.maxKeypoints}/v${EXTRACTOR_CODE_VERSION}`;
 }
 
@@ -58,6 +61,7 @@ export async function extractFeatures(
   if (o.kind === 'akaze') {
     detector = scope.track(new cv.AKAZE());
     detector.setThreshold(o.akazeThreshold);
+    detector.setNOctaves(o.akazeOctaves);
   } else {
     detector = scope.track(new cv.ORB(o.maxKeypoints * 2));
     detector.setFastThreshold(o.orbFastThreshold);

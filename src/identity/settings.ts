@@ -27,10 +27,10 @@ export interface IdentitySettings {
 
 /** Uncalibrated defaults, chosen from the benchmarks (bench/identity-*.md). */
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
-  threshold: 0.004,
+  threshold: 0.008,
   scoreKind: 'inlier-ratio',
-  minInliers: 10,
-  shortlistSize: 20,
+  minInliers: 6,
+  shortlistSize: 50,
   calibration: null,
 };
 

@@ -63,14 +63,24 @@ export class ShortlistIndex {
     return this.index.size();
   }
 
+  /** The capture's bag-of-words vector (k floats, unit length). */
+  embed(features: FeatureSet): Float32Array {
+    return embedFeatureSet(features, this.vocabulary);
+  }
+
   /** Adds (or replaces) one capture. */
   add(captureId: number, features: FeatureSet): void {
+    this.addEmbedding(captureId, this.embed(features));
+  }
+
+  /** Adds (or replaces) one capture by its precomputed vector (from `embed`). */
+  addEmbedding(captureId: number, vector: Float32Array): void {
     const key = BigInt(captureId);
     if (this.index.contains(key)) {
       this.index.remove(key);
       this.meta.count--;
     }
-    this.index.add(key, embedFeatureSet(features, this.vocabulary));
+    this.index.add(key, vector);
     this.meta.count++;
     this.meta.maxCaptureId = Math.max(this.meta.maxCaptureId, captureId);
     this.meta.updatedAt = new Date().toISOString();

@@ -106,15 +106,24 @@ export async function writeDataset(plan: SplitPlan, options: WriteDatasetOptions
   try {
     let done = 0;
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < items.length) {
+      while (next < items.length && !failed) {
         const i = next++;
-        const img = await readGreyImage(plan.items[i].image);
-        await writeGreyPng(downscaleBox(img, options.downscale), path.join(tmp, items[i].file));
+        try {
+          const img = await readGreyImage(plan.items[i].image);
+          await writeGreyPng(downscaleBox(img, options.downscale), path.join(tmp, items[i].file));
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
         onProgress({ phase: 'export', done: ++done, total: items.length, detail: items[i].id });
       }
     };
-    await Promise.all([worker(), worker()]);
+    // Wait for both workers before cleaning up, so nothing writes into a removed folder.
+    const settled = await Promise.allSettled([worker(), worker()]);
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (rejected) throw rejected.reason;
     const dataset: DatasetFile = {
       schemaVersion: 1,
       attribute: options.attribute,

@@ -12,15 +12,18 @@ export function confusionSvg(classes: string[], matrix: number[][], title: strin
   const top = 40 + Math.max(...classes.map((c) => c.length), 4) * 7;
   const size = n * cell;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${left + size + 20}" height="${top + size + 50}" font-family="sans-serif" font-size="11">`);
-  parts.push(`<text x="${left}" y="16" font-size="14">${esc(title)}</text>`);
+  const width = Math.max(left + size + 20, 20 + title.length * 8);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + size + 50}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<rect width="100%" height="100%" fill="white"/>`);
+  parts.push(`<text x="10" y="16" font-size="14">${esc(title)}</text>`);
   for (let i = 0; i < n; i++) {
     const rowTotal = matrix[i].reduce((a, b) => a + b, 0) || 1;
     parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${esc(classes[i])}</text>`);
     const cx = left + i * cell + cell / 2;
     parts.push(`<text transform="translate(${cx + 4},${top - 6}) rotate(-90)">${esc(classes[i])}</text>`);
     for (let j = 0; j < n; j++) {
-      const share = matrix[i][j] / rowTotal;
+      // Square root so that a few confusions out of many still show.
+      const share = Math.sqrt(matrix[i][j] / rowTotal);
       const shade = Math.round(255 - share * 200);
       const fill = i === j ? `rgb(${shade},${Math.round(255 - share * 90)},${shade})` : `rgb(255,${shade},${shade})`;
       parts.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ccc"/>`);
@@ -56,6 +59,7 @@ export function lineChartSvg(series: Series[], options: { title: string; xLabel:
   const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const colours = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2'];
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`];
+  out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(`<text x="${m.l}" y="20" font-size="14">${esc(options.title)}</text>`);
   out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#888"/>`);
   for (let k = 0; k <= 5; k++) {

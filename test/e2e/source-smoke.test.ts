@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
 import { createRng } from '../../src/core/index.js';
 import { readGreyImage, writeGreyPng } from '../../src/imaging/index.js';
+import { openRegistry } from '../../src/registry/index.js';
 import { PYTHON, loadSourceModel, missingPythonModules, predictSource, readDataset, validateModelCard, type SourceModel } from '../../src/source/index.js';
 
 const missing = missingPythonModules(['numpy', 'PIL', 'torch', 'torchvision', 'onnx']);
@@ -138,5 +139,27 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     const json = JSON.parse(p.out) as { model: string; rois: number };
     expect(json.model).toBe('smoke-machine');
     expect(json.rois).toBe(16);
+    // By serial: the part's latest capture in the registry, same answer as the file itself.
+    const reg = await openRegistry({ dataDir: data });
+    try {
+      await reg.parts.create({ serial: 'P-1', attributes: { machine: 'M01' } });
+      await reg.captures.add('P-1', path.join(tmp, 'parts', 'images', 'M01-000.png'));
+    } finally {
+      await reg.close();
+    }
+    const bySerial = JSON.parse((await cli('source', 'predict', 'P-1', '--json', '--data', data)).out) as { distribution: Record<string, number> };
+    expect(bySerial.distribution).toEqual((JSON.parse(p.out) as { distribution: Record<string, number> }).distribution);
+    expect((await cli('source', 'predict', 'NO-SUCH-PART', '--data', data)).code).toBe(4);
+  });
+  it('sweeps ROI sides: trains and evaluates each, draws accuracy vs physical sample size', async () => {
+    const out = path.join(tmp, 'sweep');
+    const manifest = path.join(tmp, 'parts', 'manifest.csv');
+    const r = await cli('source', 'sweep', '--from-manifest', manifest, '--attribute', 'machine', '--train-per-class', '4', '--val-per-class', '2', '--test-per-class', '2',
+      '--downscales', '1,2', '--sides', '24', '--input-size', '32', '--out', out, '--', '--arch', 'mobilenet_v3_small', '--epochs', '1', '--batch-size', '4', '--workers', '0', '--val-rois', '1', '--eval-rois', '2', '--curve-rois', '2');
+    expect(r.code).toBe(0);
+    const points = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as Array<{ downscale: number; side: number; sampleSizeMm: number; accuracy: number }>;
+    expect(points.map((p) => [p.downscale, p.side])).toEqual([[1, 24], [2, 24]]);
+    expect(points[1].sampleSizeMm).toBeCloseTo((24 * 2 * 5.3) / 1000, 9);
+    expect(readFileSync(path.join(out, 'sweep.svg'), 'utf8')).toMatch(/physical ROI side, mm/);
   });
 });

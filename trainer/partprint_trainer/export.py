@@ -11,22 +11,33 @@ import torch
 OPSET = 17
 
 
-def export_onnx(model: torch.nn.Module, size: int, path: str) -> None:
+def export_onnx(model: torch.nn.Module, size: int, path: str) -> int:
+    """Writes the ONNX file and returns the opset it declares."""
     m = copy.deepcopy(model).float().cpu().eval()
     m = m.to(memory_format=torch.contiguous_format)
     dummy = torch.zeros(2, 1, size, size)
     kw = dict(opset_version=OPSET, input_names=["input"], output_names=["logits"],
               dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=True)
-    if int(torch.__version__.split(".")[0]) >= 2:
-        kw["dynamo"] = False  # the TorchScript exporter: same graph on torch 1.13 and 2.x
     with torch.no_grad():
-        torch.onnx.export(m, dummy, path, **kw)
+        if int(torch.__version__.split(".")[0]) >= 2:
+            try:
+                # The TorchScript exporter: the same graph on torch 1.13 and 2.x.
+                torch.onnx.export(m, (dummy,), path, dynamo=False, **kw)
+            except (TypeError, RuntimeError, ImportError) as e:  # a torch without it: the dynamo exporter
+                print(f"TorchScript ONNX exporter unavailable ({e}); using dynamo=True", flush=True)
+                kw.pop("dynamic_axes")
+                batch = torch.export.Dim("N", min=1, max=4096)
+                torch.onnx.export(m, (dummy,), path, dynamo=True, dynamic_shapes={"x": {0: batch}}, external_data=False, **kw)
+        else:
+            torch.onnx.export(m, dummy, path, **kw)
     try:
         import onnx
 
-        onnx.checker.check_model(onnx.load(path))
+        proto = onnx.load(path)
+        onnx.checker.check_model(proto)
+        return int(next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")))
     except ImportError:
-        pass
+        return OPSET
 
 
 def compare_onnxruntime(model: torch.nn.Module, path: str, x: torch.Tensor) -> Optional[float]:

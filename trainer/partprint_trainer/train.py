@@ -8,25 +8,23 @@ Model selection uses the validation split only; the test split is evaluated once
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import platform
 import sys
 import time
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import __version__
 from .card import check_card
-from .data import (autocast, DatasetError, EpochSampler, ImageBank, RoiTrainSet, load_dataset, make_loader,
-                   normalization_stats, to_model_input)
+from .data import (DatasetError, EpochSampler, ImageBank, RoiTrainSet, load_dataset, make_loader,
+                   normalization_stats)
 from .evaluate import nll, part_metrics, roi_probabilities
 from .export import OPSET, compare_onnxruntime, export_onnx
 from .model import ARCHS, build_model, count_parameters
 from .optim import build_optimizer
+from .stepper import TrainStep
 from .roi import RoiError, RoiSpec, sample_rois
 
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
@@ -56,9 +54,11 @@ def parse_args(argv=None):
     ap.add_argument("--eval-rois", type=int, default=16, help="ROIs per test image for the reported accuracy")
     ap.add_argument("--curve-rois", type=int, default=32, help="ROIs per test image drawn for the accuracy-vs-ROIs curve")
     ap.add_argument("--steps-per-epoch", type=int, help="cap on steps per epoch (smoke tests)")
-    ap.add_argument("--max-seconds", type=float, help="stop training after this long (best-on-val is still used)")
+    ap.add_argument("--max-seconds", type=float, help="stop after this much wall time in the epoch loop, validation included (best-on-val is still used)")
+    ap.add_argument("--ckpt-every", type=int, default=1, help="write OUT/last.pt every N epochs (and at the last)")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x only)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x only; no CUDA graph then)")
+    ap.add_argument("--no-cuda-graph", action="store_true", help="launch every step eagerly on CUDA")
     ap.add_argument("--no-export", action="store_true")
     return ap.parse_args(argv)
 
@@ -110,7 +110,6 @@ def run(a) -> int:
     if cuda:
         model = model.to(memory_format=torch.channels_last)
     opt = build_optimizer(a.optimizer, model, a.lr, a.weight_decay)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=a.lr_decay)
     fwd = torch.compile(model) if (a.compile and TORCH2) else model
 
     ckpt_path = os.path.join(a.out, "last.pt")
@@ -118,12 +117,11 @@ def run(a) -> int:
     start_epoch, elapsed, best = 0, 0.0, {"acc": -1.0, "loss": float("inf"), "epoch": -1}
     best_state = None
     if a.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device)
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        sched.load_state_dict(ck["scheduler"])
         start_epoch, elapsed, best, norm = ck["epoch"] + 1, ck["elapsed"], ck["best"], ck["norm"]
-        best_state = torch.load(os.path.join(a.out, "best.pt"), map_location="cpu") if os.path.exists(os.path.join(a.out, "best.pt")) else None
+        best_state = torch.load(os.path.join(a.out, "best.pt"), map_location="cpu", weights_only=False) if os.path.exists(os.path.join(a.out, "best.pt")) else None
         print(f"resumed at epoch {start_epoch}", flush=True)
     elif os.path.exists(log_path):
         os.remove(log_path)
@@ -132,38 +130,35 @@ def run(a) -> int:
     sampler = EpochSampler(len(train_set), a.seed)
     loader = make_loader(train_set, sampler, min(a.batch_size, len(train_set)), a.workers, cuda)
     amp = cuda
-    images_seen, train_seconds = 0, 0.0
+    use_graph = cuda and TORCH2 and not a.compile and not a.no_cuda_graph and a.optimizer == "lamb"
+    stepper = TrainStep(fwd, opt, spec.output_size, norm, device, amp, cuda, use_graph)
+    images_seen, train_seconds, epochs_run = 0, 0.0, start_epoch
+    loop_start = time.perf_counter()
     for epoch in range(start_epoch, a.epochs):
         t0 = time.perf_counter()
         sampler.set_epoch(epoch)
+        opt.set_lr(a.lr * a.lr_decay ** epoch)  # exponential decay per epoch
         model.train()
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
+        stepper.reset()
         n = 0
         for step, (xb, yb) in enumerate(loader):
             if a.steps_per_epoch is not None and step >= a.steps_per_epoch:
                 break
-            x = to_model_input(xb, spec.output_size, norm, device, cuda)
-            y = yb.to(device, non_blocking=True)
-            with autocast(amp):
-                logits = fwd(x)
-            loss = F.cross_entropy(logits.float(), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.detach() * len(y)
-            correct += (logits.detach().argmax(1) == y).sum()
-            n += len(y)
+            stepper(xb, yb)
+            n += len(yb)
         if cuda:
             torch.cuda.synchronize()
         dt = time.perf_counter() - t0
         train_seconds += dt
         images_seen += n
         lr = opt.param_groups[0]["lr"]
-        sched.step()
-        rec = {"epoch": epoch, "lr": lr, "trainLoss": float(loss_sum) / max(n, 1), "trainAcc": float(correct) / max(n, 1),
+        epochs_run = epoch + 1
+        rec = {"epoch": epoch, "lr": lr, "trainLoss": float(stepper.loss_sum) / max(n, 1), "trainAcc": float(stepper.correct) / max(n, 1),
                "images": n, "seconds": round(dt, 3), "imagesPerSecond": round(n / dt, 1) if dt > 0 else None}
-        is_last = epoch == a.epochs - 1 or (a.max_seconds is not None and elapsed + train_seconds >= a.max_seconds)
+        # Wall time of the loop so far plus one more epoch (training and validation) must fit.
+        loop_wall = time.perf_counter() - loop_start
+        per_epoch = loop_wall / (epoch - start_epoch + 1)
+        is_last = epoch == a.epochs - 1 or (a.max_seconds is not None and loop_wall + per_epoch * 1.5 >= a.max_seconds)
         if "val" in banks and (epoch % a.val_every == 0 or is_last):
             probs = roi_probabilities(model, banks["val"], a.val_rois, a.seed, "val", spec.output_size, norm, device, amp, cuda)
             vm = part_metrics(probs, banks["val"], info.classes, a.val_rois, curve=[1])
@@ -174,8 +169,9 @@ def run(a) -> int:
                 best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
                 torch.save(best_state, os.path.join(a.out, "best.pt"))
         log_line(log_path, rec)
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "epoch": epoch,
-                    "elapsed": elapsed + train_seconds, "best": best, "norm": norm, "args": vars(a)}, ckpt_path)
+        if is_last or (epoch + 1) % a.ckpt_every == 0:
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
+                        "elapsed": elapsed + train_seconds, "best": best, "norm": norm, "args": vars(a)}, ckpt_path)
         if is_last:
             break
     total_seconds = elapsed + train_seconds
@@ -193,9 +189,13 @@ def run(a) -> int:
               f"single ROI: {metrics['test']['singleRoiAccuracy']:.4f}", flush=True)
     ips = images_seen / train_seconds if train_seconds > 0 else None
     card = make_card(a, info, spec, norm, metrics, total_seconds, ips, device, model)
+    card["training"]["epochsRun"] = epochs_run
+    card["training"]["cudaGraph"] = stepper.graph is not None
+    if stepper.graph_error:
+        card["training"]["cudaGraphError"] = stepper.graph_error
     if not a.no_export:
         onnx_path = os.path.join(a.out, "model.onnx")
-        export_onnx(model, spec.output_size, onnx_path)
+        card["onnx"]["opset"] = export_onnx(model, spec.output_size, onnx_path)
         first = (banks.get("test") or banks["train"]).prepared[0]
         # Inputs made by the numpy twin of the spec, as the TypeScript side would make them.
         x = torch.from_numpy(sample_rois(first.img, RoiSpec(**{**spec.__dict__, "downscale": 1}), a.seed, 4, normalization=norm))
