@@ -43,6 +43,10 @@ describe('identity over HTTP', () => {
     expect(flat.json().error.code).toBe('REJECTED');
     expect(flat.json().error.message).toMatch(/flat\.png: capture rejected/);
     expect((await h.server.app.inject({ method: 'GET', url: '/api/parts/ID-FLAT', headers: h.auth('viewer') })).statusCode).toBe(404);
+    const corrupt = await post('/api/register', 'operator', { serial: 'ID-CORRUPT' }, png.a.subarray(0, 400), 'broken.png');
+    expect([400, 422]).toContain(corrupt.statusCode);
+    expect(corrupt.json().error.message).toMatch(/broken\.png/);
+    expect((await h.server.app.inject({ method: 'GET', url: '/api/parts/ID-CORRUPT', headers: h.auth('viewer') })).statusCode).toBe(404);
     expect((await post('/api/register', 'inspector', { serial: 'ID-X' }, png.a)).statusCode).toBe(403);
     expect((await post('/api/verify', 'viewer', { serial: 'ID-A' }, png.a)).statusCode).toBe(403);
     expect((await post('/api/register', 'operator', { serial: 'ID-Y', attributes: '[1]' }, png.a)).statusCode).toBe(400);
