@@ -5,6 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBackend } from '../db/backends.js';
+import { makeTexture, recapture } from '../../src/identity/test-images.js';
+import { encodeGreyPng } from '../../src/imaging/index.js';
 import { form, noisePng, startHarness, type Harness } from './helpers.js';
 
 const backend = postgresBackend();
@@ -40,8 +42,16 @@ describe.skipIf(backend.skip !== undefined)('API on PostgreSQL', () => {
     const done = await app.inject({ method: 'GET', url: `/api/jobs/${job.json().id}`, headers: h.auth('viewer') });
     expect(done.json()).toMatchObject({ status: 'succeeded', result: { parts: 2 } });
 
+    // identity: register (part + capture + fingerprint in one transaction) and verify
+    const tex = await makeTexture(77, 320, 320);
+    const reg = await app.inject({ method: 'POST', url: '/api/register', headers: h.auth('operator'), payload: form({ serial: 'PG-ID', attributes: '{"machine":"M09"}' }, { name: 'id.png', bytes: await encodeGreyPng(tex) }) });
+    expect(reg.statusCode, reg.body).toBe(201);
+    const again = await encodeGreyPng(await recapture(tex, { angleDeg: 5, seed: 2 }));
+    const ver = await app.inject({ method: 'POST', url: '/api/verify', headers: h.auth('inspector'), payload: form({ serial: 'PG-ID', evidence: 'false' }, { name: 'probe.png', bytes: again }) });
+    expect(ver.json()).toMatchObject({ decision: 'match', same: true });
+
     const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: h.auth('viewer') });
-    expect(metrics.body).toMatch(/partprint_registry_rows\{table="parts"\} 3/);
+    expect(metrics.body).toMatch(/partprint_registry_rows\{table="parts"\} 4/);
     expect(metrics.body).toMatch(/partprint_jobs\{status="succeeded"\} 1/);
   });
 });
