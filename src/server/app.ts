@@ -28,6 +28,8 @@ export async function buildApp(services: ServerServices, config: ServerConfig): 
   const app = Fastify({
     logger: config.logger ?? false,
     bodyLimit: config.limits.maxJsonBytes,
+    // Open Server-Sent Event streams must not keep `close()` waiting.
+    forceCloseConnections: true,
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   });
   const routes: OpenApiRouteInfo[] = [];

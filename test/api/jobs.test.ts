@@ -85,3 +85,25 @@ describe('jobs', () => {
     expect((await repo.get(orphan.id))!.error).toMatch(/interrupted/);
   });
 });
+
+describe('shutdown', () => {
+  it('closes the server while a client is still listening to a job stream', async () => {
+    const { startHarness: start } = await import('./helpers.js');
+    const other = await start();
+    other.server.services.jobs.define('slow', async (_p, ctx) => {
+      for (let i = 0; i < 50; i++) {
+        ctx.onProgress({ phase: 'wait', done: i, total: 50 });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return null;
+    });
+    const address = await other.server.app.listen({ port: 0, host: '127.0.0.1' });
+    const job = await other.server.services.jobs.submit('slow', {}, null);
+    const res = await fetch(`${address}/api/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${other.keys.viewer}` } });
+    expect(res.status).toBe(200);
+    const t0 = Date.now();
+    await other.close();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await res.text().catch(() => '');
+  });
+});
