@@ -77,3 +77,8 @@ export interface OpenRegistryOptions {
   /** `postgres://...` to use PostgreSQL instead of the embedded SQLite file. */
   databaseUrl?: string;
 }
+
+/** Options of long bulk operations (CSV import, export, import). */
+export interface BulkOptions {
+  onProgress?: ProgressListener;
+}

@@ -1,0 +1,12 @@
+export * from './types.js';
+export type * from './schema.js';
+export { openRegistry, type Registry, type RegistryBlobs, type RegistryOpenOptions, type RegistryScope } from './registry.js';
+export { SCHEMA_VERSION, type Dialect } from './connect.js';
+export { sha256Hex } from './blobs.js';
+export { inspectImage, type InspectedImage } from './images.js';
+export { csvField, parseCsv, type CsvRecord } from './csv.js';
+export { exportRegistry, importRegistry, type ExportManifest } from './dump.js';
+export { importPartsCsv, type CsvImportOptions, type CsvImportResult, type CsvRejection } from './import-csv.js';
+export type { PartsRepo } from './parts.js';
+export type { CapturesRepo } from './captures.js';
+export type { FeaturesRepo, NewCaptureFeature } from './features.js';

@@ -1,0 +1,70 @@
+/** EPCIS 2.0 export of stored events (the document itself is built by epcis-export.ts). */
+import type { Kysely } from 'kysely';
+import { TraceError } from '../core/index.js';
+import type { Database, Registry } from '../registry/index.js';
+import { buildEpcisDocument, type EpcisUriOptions, type ExportableEvent, type JsonObject } from './epcis-export.js';
+import { normaliseFilter, selectEvents } from './repository.js';
+import { toTraceEvent } from './rows.js';
+import type { ListEventsFilter } from './types.js';
+import { derivedEventId } from './uuid.js';
+
+export interface ExportEpcisOptions extends EpcisUriOptions, ListEventsFilter {
+  /** Only this part's events (default: every part). */
+  serial?: string;
+}
+
+function idOf(ext: string | null, serial: string, id: number, recordedAt: string): string {
+  return ext ?? derivedEventId(serial, id, recordedAt);
+}
+
+/** Correction links of the exported parts: who corrects whom, with both eventIDs. */
+async function correctionLinks(db: Kysely<Database>, partId: number | undefined) {
+  let q = db
+    .selectFrom('events as c')
+    .innerJoin('events as t', 't.id', 'c.corrects_event_id')
+    .innerJoin('parts as p', 'p.id', 'c.part_id')
+    .select(['c.id as cid', 'c.external_id as cext', 'c.recorded_at as crec', 't.id as tid', 't.external_id as text', 't.recorded_at as trec', 'p.serial']);
+  if (partId !== undefined) q = q.where('c.part_id', '=', partId);
+  const rows = await q.execute();
+  const correctsUri = new Map<number, string>();
+  const correction = new Map<number, { eventId: string; recordedAt: string }>();
+  for (const r of rows) {
+    const cid = Number(r.cid);
+    const tid = Number(r.tid);
+    correctsUri.set(cid, idOf(r.text, r.serial, tid, r.trec));
+    correction.set(tid, { eventId: idOf(r.cext, r.serial, cid, r.crec), recordedAt: r.crec });
+  }
+  return { correctsUri, correction };
+}
+
+/**
+ * Stored events as an EPCIS 2.0 EPCISDocument: corrected events carry an errorDeclaration naming
+ * their corrective event, and corrective events name what they correct in `pp:correctsEventID`.
+ *
+ * @example writeFileSync('history.jsonld', JSON.stringify(await exportEpcis(reg, { serial: 'A-0001' }), null, 2))
+ */
+export async function exportEpcis(registry: Pick<Registry, 'db'>, options: ExportEpcisOptions = {}): Promise<JsonObject> {
+  const f = normaliseFilter(options);
+  let partId: number | undefined;
+  if (options.serial !== undefined) {
+    const part = await registry.db.selectFrom('parts').select('id').where('serial', '=', options.serial).executeTakeFirst();
+    if (!part) throw new TraceError(`part "${options.serial}" is not registered`, { code: 'NOT_FOUND' });
+    partId = Number(part.id);
+  }
+  let q = selectEvents(registry.db);
+  if (partId !== undefined) q = q.where('e.part_id', '=', partId);
+  if (f.type) q = q.where('e.type', '=', f.type);
+  if (f.since) q = q.where('e.occurred_at', '>=', f.since);
+  if (f.until) q = q.where('e.occurred_at', '<', f.until);
+  const rows = await q.orderBy('e.occurred_at').orderBy('e.id').execute();
+  const links = await correctionLinks(registry.db, partId);
+  const events: ExportableEvent[] = rows.map((row) => {
+    const e: ExportableEvent = toTraceEvent(row);
+    const uri = links.correctsUri.get(e.id);
+    if (uri) e.correctsEventUri = uri;
+    const c = links.correction.get(e.id);
+    if (c) e.correction = c;
+    return e;
+  });
+  return buildEpcisDocument(events, options);
+}

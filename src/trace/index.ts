@@ -1,0 +1,17 @@
+/**
+ * trace: the history of each part as append-only events, exported and imported as GS1 EPCIS 2.0.
+ */
+export * from './types.js';
+export { parseEventTime, formatInOffset, localOffset, nowWithOffset } from './time.js';
+export { validateEvent, validateFields, checkEventType, isEventType, FIELD_SPECS, type ValidEvent } from './validate.js';
+export { cbvFor, typeForEpcis, type CbvMapping, type EpcisAction } from './cbv.js';
+export {
+  buildEpcisDocument, toObjectEvent, partUri, serialFromPartUri, placeUri, placeFromUri,
+  EPCIS_CONTEXT, PP_NAMESPACE, DEFAULT_PART_URI_BASE, DEFAULT_PLACE_URI_BASE,
+  type EpcisUriOptions, type ExportableEvent,
+} from './epcis-export.js';
+export { parseEpcisDocument, type ParsedEpcisDocument, type ParsedEpcisEvent, type EpcisIssue } from './epcis-parse.js';
+export { appendEvent, appendEventIn, getEvent, listEvents, getHistory } from './repository.js';
+export { aggregateEvents, AGGREGATE_FIELDS, type AggregateQuery, type AggregateRow, type AggregateGroup, type AggregateField } from './aggregate.js';
+export { exportEpcis, type ExportEpcisOptions } from './epcis-store.js';
+export { importEpcis, type ImportEpcisOptions, type ImportEpcisReport } from './epcis-import.js';
