@@ -1,0 +1,181 @@
+/**
+ * The web UI driven in headless Chromium against a real server on loopback: enter a key, register
+ * a part with a photo, search for it, record an installation with a torque and a correction, see
+ * the history; check a part: a recapture (rotated, shifted) is found again, an unknown part is
+ * shown as NOT REGISTERED; jobs, source and evaluation pages render. Screenshots of each page.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness } from './web-helpers.js';
+
+const run = chromiumAvailable();
+const SERIAL = 'SN-E2E-0001';
+
+describe.skipIf(!run)('web UI in Chromium', () => {
+  let hx: WebHarness;
+  let shots: string;
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    hx = await startWebHarness();
+    shots = await screenshotDir();
+    files.photo = await writeTemp(hx.dir, 'photo.png', await surfacePng(101));
+    files.recapture = await writeTemp(hx.dir, 'recapture.png', await surfacePng(101, { angle: 4, dx: 9, dy: -6, gain: 1.06 }));
+    files.stranger = await writeTemp(hx.dir, 'stranger.png', await surfacePng(202, { angle: -3, dx: 4 }));
+  });
+  afterAll(async () => {
+    await hx?.close();
+  });
+
+  const shot = (name: string) => hx.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const useKey = async (secret: string, role: string) => {
+    await hx.page.goto(`${hx.baseUrl}/#/key`);
+    await hx.page.fill('input[name=key]', secret);
+    await hx.page.click('button[type=submit]');
+    await hx.page.locator('#who .role').filter({ hasText: role }).waitFor();
+  };
+  const identityWired = () => [...hx.routes].some((r) => /^POST .*identify/.test(r));
+
+  it('refuses to show data without a valid key and shows the role once one is entered', async () => {
+    const { page } = hx;
+    await page.goto(`${hx.baseUrl}/`);
+    await seeText(page, '.notice.error', 'UNAUTHORIZED');
+    await seeText(page, '#who', 'Enter API key');
+    await page.goto(`${hx.baseUrl}/#/key`);
+    await page.fill('input[name=key]', 'not-a-real-key');
+    await page.click('button[type=submit]');
+    await seeText(page, '.notice.error', 'unknown or revoked');
+    await useKey(hx.keys.operator, 'operator');
+    await seeText(page, '.notice.ok', 'e2e operator');
+    await shot('key');
+  });
+
+  it('registers a part with a photo (operator)', async () => {
+    const { page } = hx;
+    await page.goto(`${hx.baseUrl}/#/register`);
+    await page.fill('input[name=serial]', SERIAL);
+    await page.fill('input[name=partNumber]', 'BRKT-7');
+    await page.fill('textarea[name=attributes]', 'machine=M2\nmaterial=PA12\ntray_position=R1C3');
+    await page.setInputFiles('input[name=image]', files.photo);
+    await page.fill('input[name=face]', 'top');
+    await shot('register');
+    await page.click('button[type=submit]');
+    await seeText(page, '.notice.ok', 'Registered.');
+    await seeText(page, 'ol.steps', identityWired() ? 'fingerprint registered' : 'Photo stored');
+    // Stored for real: the registry has the part and its capture.
+    const part = await hx.registry.parts.get(SERIAL);
+    expect(part?.attributes).toMatchObject({ machine: 'M2', material: 'PA12' });
+    // A duplicate serial is refused with the server's reason.
+    await page.fill('input[name=serial]', SERIAL);
+    await page.click('button[type=submit]');
+    await seeText(page, '.notice.error', SERIAL);
+  });
+
+  it('finds the part by serial substring and attribute, and shows its page with the photo', async () => {
+    const { page } = hx;
+    await page.evaluate(async (key) => {
+      for (let i = 2; i <= 4; i++) {
+        await fetch('/api/parts', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ serial: `SN-E2E-000${i}`, attributes: { machine: i % 2 ? 'M2' : 'M1' } }) });
+      }
+    }, hx.keys.operator);
+    await page.goto(`${hx.baseUrl}/#/`);
+    await page.fill('input[name=serial]', 'E2E');
+    await page.fill('input[name=attrs]', 'machine=M2');
+    await page.click('form.search button');
+    await eventually(() => page.locator('table.list tbody tr').count(), 2);
+    await seeText(page, '.pager', '1–2 of 2');
+    await shot('parts');
+    await page.click(`a:text-is("${SERIAL}")`);
+    await seeText(page, 'h1', SERIAL);
+    await seeText(page, 'dl.kv', 'PA12');
+    const img = page.locator('figure.capture img');
+    await eventually(() => img.count(), 1);
+    await eventually(() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth), 480);
+  });
+
+  it('records an installation with a torque, corrects it, and shows the history', async () => {
+    const { page } = hx;
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await page.selectOption('select[name=type]', 'installed');
+    await page.fill('input[name=torqueNm]', '25');
+    await page.fill('input[name=position]', 'wheel 3');
+    await page.fill('input[name=place]', 'hangar 2');
+    await page.click('text=Record event');
+    await eventually(() => page.locator('ol.timeline li').count(), 1);
+    await seeText(page, 'ol.timeline', 'torque 25 N·m');
+    await seeText(page, 'ol.timeline', 'position wheel 3');
+    const first = await hx.server.services.events!.history(SERIAL, {});
+    expect(first[0].fields).toMatchObject({ torqueNm: 25, position: 'wheel 3' });
+    // The torque was wrong: a correction references the first event; both stay, the first marked.
+    await page.selectOption('select[name=type]', 'installed');
+    await page.fill('input[name=torqueNm]', '27.5');
+    await page.fill('input[name=position]', 'wheel 3');
+    await page.fill('input[name=corrects]', String(first[0].id));
+    await page.fill('input[name=notes]', 'torque re-measured');
+    await page.click('text=Record event');
+    await eventually(() => page.locator('ol.timeline li').count(), 2);
+    await seeText(page, 'li.corrected', `corrected by #`);
+    await seeText(page, 'li.correction', `correction of #${first[0].id}`);
+    await seeText(page, 'li.correction', 'torque 27.5 N·m');
+    // A bad value is refused with the server's message, nothing stored.
+    await page.selectOption('select[name=type]', 'installed');
+    await page.fill('input[name=torqueNm]', '0');
+    await page.click('text=Record event');
+    await seeText(page, '.notice.error', 'torqueNm');
+    expect(await hx.server.services.events!.history(SERIAL, {})).toHaveLength(2);
+    await shot('part');
+  });
+
+  it('finds the part again from a new capture, and rejects an unregistered part', async (ctx) => {
+    const { page } = hx;
+    await useKey(hx.keys.inspector, 'inspector');
+    await page.goto(`${hx.baseUrl}/#/check`);
+    if (!identityWired()) {
+      await seeText(page, '.notice.warn', 'does not offer identification');
+      await shot('check-unavailable');
+      ctx.skip('identity routes are not wired into this server build yet');
+      return;
+    }
+    await page.setInputFiles('input[name=image]', files.recapture);
+    await page.click('form.check button[type=submit]');
+    await page.locator(`#verdict[data-decision="match"]`).waitFor({ timeout: 60_000 });
+    await seeText(page, '#verdict', SERIAL);
+    await seeText(page, 'ol.timeline', 'torque 27.5 N·m');
+    await page.locator('img.evidence').first().waitFor();
+    await shot('check-match');
+
+    await page.setInputFiles('input[name=image]', files.stranger);
+    await page.click('form.check button[type=submit]');
+    await page.locator(`#verdict[data-decision="not-registered"]`).waitFor({ timeout: 60_000 });
+    await seeText(page, '#verdict .big', 'NOT REGISTERED');
+    await shot('check-not-registered');
+  });
+
+  it('shows jobs, source prediction and evaluation pages without errors', async () => {
+    const { page } = hx;
+    await useKey(hx.keys.admin, 'admin');
+    const csv = 'serial,machine\nSN-JOB-1,M3\nSN-JOB-2,M3\n';
+    const job = await page.evaluate(
+      async ({ key, csv }) => {
+        const fd = new FormData();
+        fd.append('csv', new Blob([csv], { type: 'text/csv' }), 'parts.csv');
+        const res = await fetch('/api/jobs/import-parts', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: fd });
+        return (await res.json()) as { id: number };
+      },
+      { key: hx.keys.admin, csv },
+    );
+    await page.goto(`${hx.baseUrl}/#/jobs`);
+    await page.locator(`#job-${job.id}`).first().waitFor();
+    await seeText(page, `#job-${job.id} .status`, 'succeeded', 20_000);
+    expect(await hx.registry.parts.get('SN-JOB-2')).toBeTruthy();
+    await shot('jobs');
+    await page.goto(`${hx.baseUrl}/#/source`);
+    await seeText(page, 'h1', 'Source prediction');
+    await eventually(() => page.locator('.notice.error').count(), 0);
+    await shot('source');
+    await page.goto(`${hx.baseUrl}/#/eval`);
+    await seeText(page, 'h1', 'Model evaluation');
+    await eventually(() => page.locator('.notice.error').count(), 0);
+    await shot('eval');
+  });
+});
