@@ -81,12 +81,12 @@ export async function surfacePng(seed: number, view: { angle?: number; dx?: numb
   const rng = createRng(seed);
   const coarse = Buffer.alloc(big * big);
   for (let i = 0; i < coarse.length; i++) coarse[i] = rng.int(256);
-  const blurred = await sharp(coarse, { raw: { width: big, height: big, channels: 1 } }).blur(1.6).normalise().raw().toBuffer();
+  const blurred = await sharp(coarse, { raw: { width: big, height: big, channels: 1 } }).blur(1.6).normalise().extractChannel(0).raw().toBuffer();
   const grain = createRng(seed + 7919);
   const px = Buffer.alloc(big * big);
   for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, Math.round(blurred[i] * 0.85 + grain.int(40))));
   const { angle = 0, dx = 0, dy = 0, gain = 1 } = view;
-  const rotated = await sharp(px, { raw: { width: big, height: big, channels: 1 } }).rotate(angle, { background: '#808080' }).raw().toBuffer({ resolveWithObject: true });
+  const rotated = await sharp(px, { raw: { width: big, height: big, channels: 1 } }).rotate(angle, { background: '#808080' }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const { width, height } = rotated.info;
   const left = Math.round((width - size) / 2 + dx);
   const top = Math.round((height - size) / 2 + dy);

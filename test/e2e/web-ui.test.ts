@@ -27,7 +27,10 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await hx?.close();
   });
 
-  const shot = (name: string) => hx.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const shot = async (name: string) => {
+    await hx.page.evaluate('window.scrollTo(0, 0)');
+    await hx.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  };
   const useKey = async (secret: string, role: string) => {
     await hx.page.goto(`${hx.baseUrl}/#/key`);
     await hx.page.fill('input[name=key]', secret);
@@ -117,13 +120,13 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await seeText(page, 'li.corrected', `corrected by #`);
     await seeText(page, 'li.correction', `correction of #${first[0].id}`);
     await seeText(page, 'li.correction', 'torque 27.5 N·m');
+    await shot('part');
     // A bad value is refused with the server's message, nothing stored.
     await page.selectOption('select[name=type]', 'installed');
     await page.fill('input[name=torqueNm]', '0');
     await page.click('text=Record event');
     await seeText(page, '.notice.error', 'torqueNm');
     expect(await hx.server.services.events!.history(SERIAL, {})).toHaveLength(2);
-    await shot('part');
   });
 
   it('finds the part again from a new capture, and rejects an unregistered part', async (ctx) => {
