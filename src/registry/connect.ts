@@ -92,7 +92,9 @@ export async function migrate(conn: Connection): Promise<void> {
       code: 'CONFLICT',
     });
   }
-  const migrator = new Migrator({ db, provider });
+  // Branches add migrations in parallel: one merged later may carry an older timestamp than one
+  // already applied; it still runs (migrations are independent of each other).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -70,11 +70,20 @@ export class PartsRepo {
     });
   }
 
-  /** The part with this serial, or undefined when it is not registered. */
+  /** The part with this serial, or undefined when it is not registered (one query). */
   async get(serial: string): Promise<Part | undefined> {
-    const row = await this.ctx.db.selectFrom('parts').selectAll().where('serial', '=', serial).executeTakeFirst();
-    if (!row) return undefined;
-    return toPart(row, (await attributesOf(this.ctx.db, [row.id])).get(row.id)!);
+    const rows = await this.ctx.db
+      .selectFrom('parts')
+      .leftJoin('part_attributes as pa', 'pa.part_id', 'parts.id')
+      .selectAll('parts')
+      .select(['pa.name as attr_name', 'pa.value as attr_value'])
+      .where('parts.serial', '=', serial)
+      .orderBy('pa.name')
+      .execute();
+    if (rows.length === 0) return undefined;
+    const attributes: Attributes = {};
+    for (const r of rows) if (r.attr_name !== null && r.attr_value !== null) attributes[r.attr_name] = r.attr_value;
+    return toPart(rows[0], attributes);
   }
 
   async getById(id: number): Promise<Part | undefined> {
@@ -94,16 +103,9 @@ export class PartsRepo {
   async list(query: ListPartsQuery = {}): Promise<{ parts: Part[]; total: number }> {
     const { db } = this.ctx;
     let q = db.selectFrom('parts');
+    // Each filter is driven by the (name, value) index: parts.id IN (matching part ids).
     for (const [name, value] of Object.entries(query.attributes ?? {})) {
-      q = q.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('part_attributes as pa')
-            .select('pa.part_id')
-            .whereRef('pa.part_id', '=', 'parts.id')
-            .where('pa.name', '=', name)
-            .where('pa.value', '=', value),
-        ),
-      );
+      q = q.where('parts.id', 'in', (eb) => eb.selectFrom('part_attributes').select('part_id').where('name', '=', name).where('value', '=', value));
     }
     if (query.partNumber !== undefined) q = q.where('part_number', '=', query.partNumber);
     if (query.serialContains) {

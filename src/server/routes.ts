@@ -1,6 +1,7 @@
 /** Registers every route group whose capability is wired. */
 import type { FastifyInstance } from 'fastify';
 import { registerEventsRoutes } from './events.routes.js';
+import { registerSourceRoutes } from './source.routes.js';
 import { registerJobsRoutes } from './jobs.routes.js';
 import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
@@ -13,4 +14,5 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   registerJobsRoutes(app, services, config);
   registerPartsRoutes(app, services, config);
   if (services.events) registerEventsRoutes(app, services);
+  if (services.source) registerSourceRoutes(app, services, config);
 }

@@ -30,6 +30,7 @@ export async function createServer(options: ServerOptions): Promise<PartprintSer
     close: async () => {
       await app.close();
       await services.jobs.close();
+      await services.close();
     },
   };
 }

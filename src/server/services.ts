@@ -18,6 +18,8 @@ import { CapturesRepository, PartsRepository } from './parts.repository.js';
 import { PartsService } from './parts.service.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 import { ROLE_PERMISSIONS, type Role } from './roles.js';
+import { SourceRepository } from './source.repository.js';
+import { SourceService } from './source.service.js';
 import { StatsRepository } from './stats.repository.js';
 import { serverDb } from './tables.js';
 
@@ -58,6 +60,9 @@ export interface ServerServices {
   parts: PartsService;
   importer: ImportService;
   events?: EventsService;
+  source?: SourceService;
+  /** Releases what the services hold (model sessions). */
+  close(): Promise<void>;
   stats: StatsRepository;
   metrics: Metrics;
   permissionsOf(role: Role): string[];
@@ -75,8 +80,9 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
   };
 }
 
-export function createServices(registry: Registry, _config: ServerConfig): ServerServices {
+export function createServices(registry: Registry, config: ServerConfig): ServerServices {
   const db = serverDb(registry.db);
+  const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
   const services: ServerServices = {
@@ -87,10 +93,12 @@ export function createServices(registry: Registry, _config: ServerConfig): Serve
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(new EventsRepository(registry), audit),
+    source: new SourceService(sourceRepo, audit),
+    close: () => sourceRepo.close(),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
-    capabilities: () => ({ parts: true, identity: false, source: false, trace: services.events !== undefined }),
+    capabilities: () => ({ parts: true, identity: false, source: services.source !== undefined, trace: services.events !== undefined }),
   };
   return services;
 }

@@ -16,9 +16,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Partial<Omit<ServerOptions, 'registry'>> = {}): Promise<Harness> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'partprint-api-'));
-  const registry = await openRegistry({ dataDir: dir });
+export async function startHarness(options: Partial<Omit<ServerOptions, 'registry'>> = {}, location?: { dataDir: string; databaseUrl?: string }): Promise<Harness> {
+  const dir = location?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'partprint-api-')));
+  const registry = await openRegistry({ dataDir: dir, databaseUrl: location?.databaseUrl });
   const server = await createServer({ registry, staticDir: null, rateLimit: { perSecond: 0, burst: 1 }, ...options });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'inspector', 'viewer'] as const) {

@@ -35,6 +35,10 @@ const EXPECTED_ROUTES = [
   'GET /api/epcis/events',
   'POST /api/epcis/capture',
   'GET /api/analytics/events',
+  'GET /api/models',
+  'POST /api/models',
+  'POST /api/models/:name/activate',
+  'POST /api/source/predict',
 ];
 
 function resolveRef(doc: Json, ref: string): unknown {

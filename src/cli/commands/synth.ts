@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { SynthError } from '../../core/index.js';
+import { generateParts, generateRecaptures, PROCESSES, type ProcessName } from '../../synth/index.js';
+import { createProgressBar } from '../progress-bar.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new SynthError(`--${name} must be an integer, got "${v}"`, { code: 'BAD_INPUT' });
+    return n;
+  };
+}
+
+function num(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new SynthError(`--${name} must be a number, got "${v}"`, { code: 'BAD_INPUT' });
+    return n;
+  };
+}
+
+function processes(v: string): ProcessName[] {
+  const list = v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  for (const p of list) if (!PROCESSES.includes(p as ProcessName)) throw new SynthError(`--processes: unknown process "${p}" (known: ${PROCESSES.join(', ')})`, { code: 'BAD_INPUT' });
+  return list as ProcessName[];
+}
+
+export function register(program: Command): void {
+  const synth = program.command('synth').description('Generate synthetic part images (seeded, deterministic)');
+
+  synth
+    .command('parts')
+    .description('Parts of several machines and processes: one registered capture each, and manifest.csv for "parts import"')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--machines <n>', 'machines (assigned to processes round-robin)', int('machines'), 21)
+    .option('--parts-per-machine <n>', 'parts per machine', int('parts-per-machine'), 150)
+    .option('--size <px>', 'image side in pixels', int('size'), 1024)
+    .option('--pixel-size <um>', 'micrometres per pixel (5.3 = 4800 dpi close-up of the face; ~30 shows the whole part)', num('pixel-size'), 5.3)
+    .option('--seed <n>', 'global seed', int('seed'), 1)
+    .option('--strength <s>', 'machine-signature strength (0 = machines of a process identical, 1 = default, larger = easier)', num('strength'), 1)
+    .option('--processes <list>', `comma-separated processes (${PROCESSES.join(',')})`, processes)
+    .option('--workers <n>', 'worker threads (default: one per core)', int('workers'))
+    .action(async (o: { out: string; machines: number; partsPerMachine: number; size: number; pixelSize: number; seed: number; strength: number; processes?: ProcessName[]; workers?: number }) => {
+      const bar = createProgressBar();
+      try {
+        const s = await generateParts({ out: o.out, machines: o.machines, partsPerMachine: o.partsPerMachine, size: o.size, pixelUm: o.pixelSize, seed: o.seed, strength: o.strength, processes: o.processes, workers: o.workers, onProgress: bar });
+        bar.stop();
+        process.stdout.write(`${s.images} parts in ${s.seconds.toFixed(1)} s (${(s.bytes / 2 ** 20).toFixed(0)} MiB): ${s.manifest}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+
+  synth
+    .command('recaptures')
+    .description('New captures of the parts in a "synth parts" folder, and of unregistered look-alikes')
+    .requiredOption('--from <dir>', 'folder written by "synth parts"')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--captures <n>', 'new captures per registered part', int('captures'), 3)
+    .option('--lookalikes <n>', 'unregistered look-alikes (same machines, new individuals)', int('lookalikes'), 0)
+    .option('--lookalike-captures <n>', 'captures per look-alike', int('lookalike-captures'), 1)
+    .option('--limit <n>', 'only the first N registered parts', int('limit'))
+    .option('--max-rotation <deg>', 'largest rotation in degrees', num('max-rotation'), 180)
+    .option('--workers <n>', 'worker threads (default: one per core)', int('workers'))
+    .action(async (o: { from: string; out: string; captures: number; lookalikes: number; lookalikeCaptures: number; limit?: number; maxRotation: number; workers?: number }) => {
+      const bar = createProgressBar();
+      try {
+        const s = await generateRecaptures({ from: o.from, out: o.out, captures: o.captures, lookalikes: o.lookalikes, lookalikeCaptures: o.lookalikeCaptures, limit: o.limit, maxRotationDeg: o.maxRotation, workers: o.workers, onProgress: bar });
+        bar.stop();
+        process.stdout.write(`${s.images} captures in ${s.seconds.toFixed(1)} s (${(s.bytes / 2 ** 20).toFixed(0)} MiB): ${s.manifest}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+}

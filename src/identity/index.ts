@@ -1,0 +1,28 @@
+/**
+ * Individual identity ("fingerprint of things"): normalise a capture, gate its quality, extract
+ * keypoints + binary descriptors, match, verify geometrically, score, decide, calibrate.
+ */
+export * from './types.js';
+export { DEFAULT_NORMALISE_OPTIONS, normaliseCapture, type NormalisedCapture, type NormaliseOptions, type Region } from './normalise.js';
+export { assessImageQuality, checkKeypointCount, DEFAULT_QUALITY_OPTIONS, type QualityOptions } from './quality.js';
+export { DEFAULT_EXTRACT_OPTIONS, extractFeatures, extractorVersion, featureCount, type ExtractOptions } from './extract.js';
+export { DEFAULT_MATCH_OPTIONS, matchDescriptors, type MatchOptions } from './match.js';
+export { applyTransform, DEFAULT_GEOMETRY_OPTIONS, estimateTransform, toOriginalPixels, type GeometryOptions } from './geometry.js';
+export { computeScore } from './score.js';
+export {
+  DEFAULT_FINGERPRINT_OPTIONS,
+  DEFAULT_VERIFY_OPTIONS,
+  fingerprintImage,
+  resolveFingerprintOptions,
+  verifyPair,
+  type FingerprintOptions,
+  type FingerprintResult,
+  type PartialFingerprintOptions,
+  type PartialVerifyOptions,
+  type VerifyOptions,
+  type VerifyResult,
+} from './pipeline.js';
+export { calibrateScores, errorRatesAt, thresholdForFmr, type Calibration, type OperatingPoint } from './calibrate.js';
+export { renderDetSvg, renderHistogramSvg } from './plots.js';
+export { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
+export { DEFAULT_EVIDENCE_OPTIONS, renderEvidencePng, type EvidenceOptions } from './evidence.js';

@@ -1,0 +1,4 @@
+import { sqliteBackend } from './backends.js';
+import { defineBulkSuite } from './bulk.suite.js';
+
+defineBulkSuite(sqliteBackend);

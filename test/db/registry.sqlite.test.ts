@@ -1,0 +1,4 @@
+import { sqliteBackend } from './backends.js';
+import { defineRegistrySuite } from './registry.suite.js';
+
+defineRegistrySuite(sqliteBackend);
