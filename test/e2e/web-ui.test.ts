@@ -175,10 +175,8 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.goto(`${hx.baseUrl}/#/source`);
     await seeText(page, 'h1', 'Source prediction');
     await eventually(() => page.locator('.notice.error').count(), 0);
-    await shot('source');
     await page.goto(`${hx.baseUrl}/#/eval`);
     await seeText(page, 'h1', 'Model evaluation');
     await eventually(() => page.locator('.notice.error').count(), 0);
-    await shot('eval');
   });
 });

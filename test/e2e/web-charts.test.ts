@@ -1,0 +1,96 @@
+/**
+ * Source prediction and model evaluation in the browser: an admin registers a real (tiny) ONNX
+ * model, an inspector predicts from an image and sees the same answer as the API as a bar chart;
+ * the evaluation page draws the model's confusion matrix; the chart module's DET points are right.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyModel } from '../api/tiny-onnx.js';
+import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness } from './web-helpers.js';
+
+const run = chromiumAvailable();
+
+describe.skipIf(!run)('web UI charts in Chromium', () => {
+  let hx: WebHarness;
+  let shots: string;
+
+  beforeAll(async () => {
+    hx = await startWebHarness();
+    shots = await screenshotDir();
+  });
+  afterAll(async () => {
+    await hx?.close();
+  });
+
+  const shot = async (name: string) => {
+    await hx.page.evaluate('window.scrollTo(0, 0)');
+    await hx.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  };
+  const useKey = async (secret: string, role: string) => {
+    await hx.page.goto(`${hx.baseUrl}/#/key`);
+    await hx.page.fill('input[name=key]', secret);
+    await hx.page.click('button[type=submit]');
+    await hx.page.locator('#who .role').filter({ hasText: role }).waitFor();
+  };
+  const hasSource = () => hx.routes.has('POST /api/source/predict');
+
+  it('predicts the source of a part and draws the vote distribution', async (ctx) => {
+    if (!hasSource()) return ctx.skip('source routes are not wired into this server build');
+    const dir = writeTinyModel(path.join(hx.dir, 'models', 'finish'), 'finish-v1', 'finish', ['dark', 'bright']);
+    // The card's evaluation metrics (as the trainer writes them): rows = true class.
+    const card = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    card.metrics = { test: { parts: 20, rois: 16, accuracy: 0.85, confusionMatrix: [[9, 1], [2, 8]] } };
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(card));
+    const reg = await fetch(`${hx.baseUrl}/api/models`, { method: 'POST', headers: { authorization: `Bearer ${hx.keys.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ dir, activate: true }) });
+    expect(reg.status, await reg.clone().text()).toBe(201);
+
+    const bytes = await surfacePng(7, { gain: 1.3 });
+    const image = await writeTemp(hx.dir, 'bright.png', bytes);
+    const fd = new FormData();
+    fd.append('image', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'bright.png');
+    const expected = (await (await fetch(`${hx.baseUrl}/api/source/predict`, { method: 'POST', headers: { authorization: `Bearer ${hx.keys.inspector}` }, body: fd })).json()) as {
+      label: string;
+      distribution: Record<string, number>;
+    };
+
+    const { page } = hx;
+    await useKey(hx.keys.inspector, 'inspector');
+    await page.goto(`${hx.baseUrl}/#/source`);
+    await seeText(page, 'p.muted', 'finish-v1 (finish)');
+    await page.setInputFiles('input[name=image]', image);
+    await page.click('button[type=submit]');
+    await seeText(page, '.verdict', `finish: ${expected.label}`);
+    await eventually(() => page.locator('svg.bars rect').count(), 2);
+    const best = await page.locator('svg.bars rect.best title').textContent();
+    expect(best).toBe(`${expected.label}: ${(expected.distribution[expected.label] * 100).toFixed(1)}%`);
+    await shot('source');
+  });
+
+  it('draws the confusion matrix of each model on the evaluation page', async (ctx) => {
+    if (!hasSource()) return ctx.skip('source routes are not wired into this server build');
+    const { page } = hx;
+    await page.goto(`${hx.baseUrl}/#/eval`);
+    await seeText(page, 'h3', 'finish-v1');
+    await eventually(() => page.locator('svg.heat rect').count(), 4);
+    const cells = await page.locator('svg.heat rect title').allTextContents();
+    expect(cells).toEqual(['true dark, predicted dark: 9', 'true dark, predicted bright: 1', 'true bright, predicted dark: 2', 'true bright, predicted bright: 8']);
+    await seeText(page, 'dl.kv', '0.85');
+    await shot('eval');
+  });
+
+  it('computes DET points from genuine and impostor scores and draws the curve', async () => {
+    const { page } = hx;
+    await page.goto(`${hx.baseUrl}/#/eval`);
+    const out = (await page.evaluate(`(async () => {
+      const svg = await import('/js/svg.js');
+      const pts = svg.detFromScores([0.5, 0.6, 0.7, 0.8], [0.01, 0.02, 0.3, 0.55]);
+      const at = pts.find((p) => p.threshold === 0.55);
+      return { at, n: pts.length, drawn: svg.detCurve(pts, { mark: at }).includes('class="mark"') };
+    })()`)) as { at: { fmr: number; fnmr: number }; n: number; drawn: boolean };
+    // At 0.55: impostors >= 0.55: 1 of 4; genuines < 0.55: 1 of 4.
+    expect(out.at).toMatchObject({ fmr: 0.25, fnmr: 0.25 });
+    expect(out.n).toBe(8);
+    expect(out.drawn).toBe(true);
+  });
+});
