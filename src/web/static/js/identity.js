@@ -65,40 +65,48 @@ export async function verify(serial, file) {
 const num = (x) => (typeof x === 'number' ? x : x && typeof x.value === 'number' ? x.value : null);
 const NEGATIVE = /^(not[_ -]?registered|no[_ -]?match|unknown|reject(ed)?|different|not[_ -]?same|mismatch|none)$/i;
 
-/**
- * One shape for identify/verify answers:
- * { registered, serial, score, threshold, inliers, total, candidates[], evidence, reason, raw }.
- */
-export function readMatchAnswer(raw, mode, askedSerial) {
-  const candidates = (raw.candidates || raw.ranked || raw.matches || []).map((c) => ({
+function readCandidate(c) {
+  if (!c) return null;
+  return {
     serial: c.serial ?? c.part?.serial ?? null,
     score: num(c.score) ?? num(c.S),
     inliers: c.inliers ?? c.score?.inliers ?? null,
     total: c.total ?? c.score?.total ?? null,
     captureId: c.captureId ?? c.capture?.id ?? null,
-    accepted: c.accepted ?? c.match ?? null,
-  }));
-  const best = raw.best || raw.match || candidates[0] || null;
+    accepted: c.same ?? c.accepted ?? null,
+    reason: c.reason ?? null,
+  };
+}
+
+/**
+ * One shape for identify/verify answers:
+ * { registered, rejected, decision, serial, score, threshold, inliers, total, candidates[],
+ *   evidence, reason, raw }. `rejected`: the photo itself was refused (blur, exposure): retake it.
+ */
+export function readMatchAnswer(raw, mode, askedSerial) {
+  const candidates = (raw.candidates || raw.ranked || []).map(readCandidate);
+  const best = readCandidate(raw.best) || candidates[0] || null;
   const decision = String(raw.decision ?? raw.result ?? raw.status ?? '');
+  const rejected = /^(rejected|capture[_ -]?rejected|quality)$/i.test(decision);
   let registered;
-  if (typeof raw.registered === 'boolean') registered = raw.registered;
-  else if (typeof raw.match === 'boolean') registered = raw.match;
+  if (rejected) registered = false;
   else if (typeof raw.same === 'boolean') registered = raw.same;
+  else if (typeof raw.registered === 'boolean') registered = raw.registered;
   else if (typeof raw.accepted === 'boolean') registered = raw.accepted;
   else if (decision) registered = !NEGATIVE.test(decision);
   else registered = Boolean(best && best.accepted);
-  const score = num(raw.score) ?? (best ? num(best.score) : null);
   return {
     mode,
     registered,
+    rejected,
     decision: decision || (registered ? 'match' : 'not registered'),
-    serial: registered ? (raw.serial ?? best?.serial ?? best?.part?.serial ?? askedSerial ?? null) : null,
-    score,
+    serial: registered ? (raw.part?.serial ?? best?.serial ?? raw.serial ?? askedSerial ?? null) : null,
+    score: num(raw.score) ?? best?.score ?? null,
     threshold: num(raw.threshold) ?? num(raw.calibration?.threshold),
     inliers: raw.inliers ?? raw.score?.inliers ?? best?.inliers ?? null,
     total: raw.total ?? raw.score?.total ?? best?.total ?? null,
     candidates,
-    evidence: raw.evidenceUrl ?? raw.evidence?.url ?? (typeof raw.evidence === 'string' ? raw.evidence : null) ?? best?.evidenceUrl ?? null,
+    evidence: raw.evidenceUrl ?? (typeof raw.evidence === 'string' ? raw.evidence : null) ?? raw.best?.evidenceUrl ?? null,
     reason: raw.reason ?? raw.message ?? null,
     raw,
   };

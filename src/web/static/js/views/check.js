@@ -58,14 +58,21 @@ function evidenceImage(evidence) {
 }
 
 async function showAnswer(a, file) {
+  if (a.rejected) {
+    return h(
+      'div',
+      h('div.verdict.retake#verdict', { 'data-decision': 'rejected' }, h('div.big', 'PHOTO REJECTED'), h('div', 'The photo cannot be used (sharpness, exposure or too little texture). Take it again, closer and in focus.'), a.reason ? h('div.reason', a.reason) : null),
+      h('div.side', h('figure', h('img.thumb', { src: URL.createObjectURL(file), alt: 'checked photo' }), h('figcaption', 'checked photo'))),
+    );
+  }
   if (!a.registered) {
     return h(
       'div',
       h(
         'div.verdict.reject#verdict',
         { 'data-decision': 'not-registered' },
-        h('div.big', 'NOT REGISTERED'),
-        h('div', a.mode === 'verify' ? 'This photo does not match the part it was checked against.' : 'No registered part matches this photo. Treat the part as unknown: it may be counterfeit or never registered.'),
+        h('div.big', a.mode === 'verify' && !/not[_ -]?registered/i.test(a.decision) ? 'NO MATCH' : 'NOT REGISTERED'),
+        h('div', a.mode === 'verify' ? `This photo does not match a registered part ${a.raw.serial ?? ''}.` : 'No registered part matches this photo. Treat the part as unknown: it may be counterfeit or never registered.'),
         a.reason ? h('div.reason', a.reason) : null,
       ),
       scoreBlock(a),
