@@ -6,7 +6,7 @@ import { authImage, dl, errorNotice, field, fmtNum, h, link, notice, partHref, r
 import { captureGrid } from './part.js';
 import { timeline } from './timeline.js';
 
-export async function showCheck() {
+export async function showCheck(params = new URLSearchParams()) {
   const routes = await identityRoutes();
   const result = h('div.result');
   const preview = h('div.preview');
@@ -39,7 +39,7 @@ export async function showCheck() {
       },
     },
     h('label', 'Photo of the part', input),
-    routes.verify ? h('label', 'Expected serial (optional: verify 1:1 instead of searching)', h('input', { name: 'serial', placeholder: 'leave empty to identify' })) : null,
+    routes.verify ? h('label', 'Expected serial (optional: verify 1:1 instead of searching)', h('input', { name: 'serial', placeholder: 'leave empty to identify', value: params.get('serial') || '' })) : null,
     h('button', { type: 'submit', disabled: !routes.identify }, 'Check'),
     preview,
   );

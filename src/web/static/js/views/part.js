@@ -19,7 +19,12 @@ export async function showPart(serial) {
     await guard(history, async () => history.replaceChildren(await timeline(serial)));
   };
   render(
-    h('div.parthead', h('h1', part.serial), part.partNumber ? h('span.tag.pn', `P/N ${part.partNumber}`) : null),
+    h(
+      'div.parthead',
+      h('h1', part.serial),
+      part.partNumber ? h('span.tag.pn', `P/N ${part.partNumber}`) : null,
+      h('a.action', { href: `#/check?serial=${encodeURIComponent(part.serial)}` }, 'Verify a photo against this part'),
+    ),
     h(
       'div.cols',
       h(
