@@ -39,7 +39,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
   };
   const identityWired = () => [...hx.routes].some((r) => /^POST .*identify/.test(r));
 
-  it('refuses to show data without a valid key and shows the role once one is entered', async () => {
+  it('refuses to show data without a valid key; an admin makes a crew key in the UI', async () => {
     const { page } = hx;
     await page.goto(`${hx.baseUrl}/`);
     await seeText(page, '.notice.error', 'UNAUTHORIZED');
@@ -48,9 +48,29 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.fill('input[name=key]', 'not-a-real-key');
     await page.click('button[type=submit]');
     await seeText(page, '.notice.error', 'unknown or revoked');
-    await useKey(hx.keys.operator, 'operator');
-    await seeText(page, '.notice.ok', 'e2e operator');
+    await useKey(hx.keys.admin, 'admin');
+    // Make an operator key for the crew; its secret is shown once.
+    await page.fill('form.inline input[name=name]', 'line 2 tablet');
+    await page.selectOption('form.inline select[name=role]', 'operator');
+    await page.click('form.inline button[type=submit]');
+    await seeText(page, '.notice.ok', 'for line 2 tablet');
+    const secret = (await page.locator('code.secret').textContent())!.trim();
+    expect(secret).toMatch(/^ppk_/);
+    await seeText(page, 'table.keys', 'line 2 tablet');
+    // Revoke a viewer key: it stops working at once.
+    await page.fill('form.inline input[name=name]', 'old viewer');
+    await page.selectOption('form.inline select[name=role]', 'viewer');
+    await page.click('form.inline button[type=submit]');
+    await seeText(page, '.notice.ok', 'for old viewer');
+    const viewerSecret = (await page.locator('code.secret').textContent())!.trim();
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('table.keys tr', { hasText: 'old viewer' }).locator('button').click();
+    await seeText(page, '.notice.ok', 'revoked');
+    expect((await fetch(`${hx.baseUrl}/api/whoami`, { headers: { authorization: `Bearer ${viewerSecret}` } })).status).toBe(401);
     await shot('key');
+    hx.keys.operator = secret;
+    await useKey(secret, 'operator');
+    await seeText(page, '.notice.ok', 'line 2 tablet');
   });
 
   it('registers a part with a photo (operator)', async () => {
@@ -127,6 +147,29 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('text=Record event');
     await seeText(page, '.notice.error', 'torqueNm');
     expect(await hx.server.services.events!.history(SERIAL, {})).toHaveLength(2);
+  });
+
+  it('lets an inspector record a failed inspection (not an installation) and counts failures by attribute', async () => {
+    const { page } = hx;
+    await useKey(hx.keys.inspector, 'inspector');
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await page.locator('ol.timeline li').first().waitFor();
+    await page.selectOption('select[name=type]', 'installed');
+    await page.fill('input[name=torqueNm]', '30');
+    await page.click('text=Record event');
+    await seeText(page, '.notice.error', 'FORBIDDEN');
+    await page.selectOption('select[name=type]', 'inspected');
+    await page.selectOption('select[name=result]', 'fail');
+    await page.click('text=Record event');
+    await seeText(page, 'ol.timeline', 'FAIL');
+    await page.goto(`${hx.baseUrl}/#/analytics`);
+    await page.fill('input[name=groupBy]', 'attribute:machine');
+    await page.click('form button[type=submit]');
+    await seeText(page, 'table.list', 'M2');
+    const cells = await page.locator('table.list tbody tr').first().locator('td').allTextContents();
+    expect(cells).toEqual(['M2', '1', '1']);
+    await eventually(() => page.locator('svg.bars rect').count(), 1);
+    await shot('analytics');
   });
 
   it('finds the part again from a new capture, and rejects an unregistered part', async (ctx) => {

@@ -1,6 +1,7 @@
-// Hash router: #/ (parts), #/part/SERIAL, #/check, #/register, #/source, #/eval, #/jobs, #/key.
+// Hash router: #/ (parts), #/part/SERIAL, #/check, #/register, #/source, #/eval, #/analytics, #/jobs, #/key.
 import { loadCapabilities, whoami } from './api.js';
 import { errorNotice, h, leaveView, render } from './ui.js';
+import { showAnalytics } from './views/analytics.js';
 import { showCheck } from './views/check.js';
 import { showEval } from './views/evaluate.js';
 import { showJobs } from './views/jobs.js';
@@ -18,6 +19,7 @@ const routes = [
   [/^#\/register$/, 'register', () => showRegister()],
   [/^#\/source$/, 'source', () => showSource()],
   [/^#\/eval$/, 'eval', () => showEval()],
+  [/^#\/analytics(?:\?(.*))?$/, 'analytics', (m) => showAnalytics(new URLSearchParams(m[1] || ''))],
   [/^#\/jobs$/, 'jobs', () => showJobs()],
   [/^#\/key$/, 'key', () => showKey(refreshWho)],
 ];

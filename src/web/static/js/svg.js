@@ -3,9 +3,14 @@
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const fix = (x) => Number(x.toFixed(1));
 
-/** Horizontal bars, largest first: entries [[label, value 0..1]]. */
-export function barChart(entries, { highlight = null, width = 520 } = {}) {
+/**
+ * Horizontal bars, largest first: entries [[label, value]]; values are shares 0..1 (shown as %)
+ * unless `counts` (bars scaled to the largest, shown as numbers).
+ */
+export function barChart(entries, { highlight = null, width = 520, counts = false } = {}) {
   const rows = [...entries].sort((a, b) => b[1] - a[1]);
+  const max = counts ? Math.max(1, ...rows.map((r) => r[1])) : 1;
+  const show = (v) => (counts ? String(v) : `${(v * 100).toFixed(1)}%`);
   const barH = 22;
   const gap = 6;
   const left = 150;
@@ -14,13 +19,13 @@ export function barChart(entries, { highlight = null, width = 520 } = {}) {
   const w = width - left - right;
   const parts = rows.map(([label, v], i) => {
     const y = 5 + i * (barH + gap);
-    const bw = Math.max(1, w * Math.max(0, Math.min(1, v)));
+    const bw = Math.max(1, w * Math.max(0, Math.min(1, v / max)));
     const cls = label === highlight ? 'bar best' : 'bar';
     return `<text x="${left - 8}" y="${y + barH * 0.7}" text-anchor="end" class="lbl">${esc(label)}</text>` +
-      `<rect class="${cls}" x="${left}" y="${y}" width="${fix(bw)}" height="${barH}" rx="3"><title>${esc(label)}: ${(v * 100).toFixed(1)}%</title></rect>` +
-      `<text x="${fix(left + bw + 6)}" y="${y + barH * 0.7}" class="val">${(v * 100).toFixed(1)}%</text>`;
+      `<rect class="${cls}" x="${left}" y="${y}" width="${fix(bw)}" height="${barH}" rx="3"><title>${esc(label)}: ${show(v)}</title></rect>` +
+      `<text x="${fix(left + bw + 6)}" y="${y + barH * 0.7}" class="val">${show(v)}</text>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img" aria-label="vote distribution">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img" aria-label="bar chart">${parts.join('')}</svg>`;
 }
 
 /** Confusion matrix heat map: rows = true class, columns = predicted; row-normalised colour. */

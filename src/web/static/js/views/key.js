@@ -1,6 +1,7 @@
 // #/key: enter the API key (kept in this browser's localStorage) and see its role.
 import { getKey, setKey, whoami } from '../api.js';
 import { dl, errorNotice, field, h, notice, render } from '../ui.js';
+import { keysAdmin } from './keys-admin.js';
 
 export async function showKey(onChange) {
   const status = h('div.status');
@@ -22,7 +23,7 @@ export async function showKey(onChange) {
       const me = await whoami();
       status.replaceChildren(
         me
-          ? notice('ok', h('div', 'Signed in as ', h('strong', me.name), ' with role ', h('strong.role', me.role), '.'), dl({ 'key id': me.keyId, permissions: me.permissions.join(', ') }))
+          ? h('div', notice('ok', h('div', 'Signed in as ', h('strong', me.name), ' with role ', h('strong.role', me.role), '.'), dl({ 'key id': me.keyId, permissions: me.permissions.join(', ') })), me.permissions.includes('keys:admin') ? keysAdmin() : null)
           : notice(getKey() ? 'error' : 'info', getKey() ? 'This key is unknown or revoked.' : 'No key entered. Every page except this one needs a key.'),
       );
     } catch (e) {
