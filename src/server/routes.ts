@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerEventsRoutes } from './events.routes.js';
 import { registerSourceRoutes } from './source.routes.js';
+import { registerIdentityRoutes } from './identity.routes.js';
 import { registerJobsRoutes } from './jobs.routes.js';
 import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
@@ -15,4 +16,5 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   registerPartsRoutes(app, services, config);
   if (services.events) registerEventsRoutes(app, services);
   if (services.source) registerSourceRoutes(app, services, config);
+  if (services.identity) registerIdentityRoutes(app, services, config);
 }

@@ -5,6 +5,9 @@
 import path from 'node:path';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
+import { EvidenceStore } from './evidence.store.js';
+import { IdentityRepository } from './identity.repository.js';
+import { IdentityService } from './identity.service.js';
 import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
 import { ImportRepository } from './import.repository.js';
@@ -61,6 +64,7 @@ export interface ServerServices {
   importer: ImportService;
   events?: EventsService;
   source?: SourceService;
+  identity?: IdentityService;
   /** Releases what the services hold (model sessions). */
   close(): Promise<void>;
   stats: StatsRepository;
@@ -94,11 +98,12 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(new EventsRepository(registry), audit),
     source: new SourceService(sourceRepo, audit),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit),
     close: () => sourceRepo.close(),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
-    capabilities: () => ({ parts: true, identity: false, source: services.source !== undefined, trace: services.events !== undefined }),
+    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined }),
   };
   return services;
 }

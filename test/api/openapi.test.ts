@@ -39,6 +39,11 @@ const EXPECTED_ROUTES = [
   'POST /api/models',
   'POST /api/models/:name/activate',
   'POST /api/source/predict',
+  'POST /api/register',
+  'POST /api/parts/:serial/fingerprints',
+  'POST /api/verify',
+  'POST /api/identify',
+  'GET /api/evidence/:id',
 ];
 
 function resolveRef(doc: Json, ref: string): unknown {
