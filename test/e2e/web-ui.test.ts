@@ -5,6 +5,7 @@
  * shown as NOT REGISTERED; jobs, source and evaluation pages render. Screenshots of each page.
  */
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness } from './web-helpers.js';
 
@@ -22,6 +23,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     files.photo = await writeTemp(hx.dir, 'photo.png', await surfacePng(101));
     files.recapture = await writeTemp(hx.dir, 'recapture.png', await surfacePng(101, { angle: 4, dx: 9, dy: -6, gain: 1.06 }));
     files.stranger = await writeTemp(hx.dir, 'stranger.png', await surfacePng(202, { angle: -3, dx: 4 }));
+    files.blank = await writeTemp(hx.dir, 'blank.png', await sharp(Buffer.alloc(480 * 480, 128), { raw: { width: 480, height: 480, channels: 1 } }).png().toBuffer());
   });
   afterAll(async () => {
     await hx?.close();
@@ -194,7 +196,27 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('form.check button[type=submit]');
     await page.locator(`#verdict[data-decision="not-registered"]`).waitFor({ timeout: 60_000 });
     await seeText(page, '#verdict .big', 'NOT REGISTERED');
+    await seeText(page, '#verdict', 'no registered part matches');
     await shot('check-not-registered');
+
+    // 1:1 verify from the part page's link: the recapture matches, the stranger does not.
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await page.click('a.action');
+    await eventually(() => page.inputValue('input[name=serial]'), SERIAL);
+    await page.setInputFiles('input[name=image]', files.recapture);
+    await page.click('form.check button[type=submit]');
+    await page.locator('#verdict[data-decision="match"]').waitFor({ timeout: 60_000 });
+    await page.setInputFiles('input[name=image]', files.stranger);
+    await page.click('form.check button[type=submit]');
+    await page.locator('#verdict[data-decision="not-registered"]').waitFor({ timeout: 60_000 });
+    await seeText(page, '#verdict .big', 'NO MATCH');
+
+    // A featureless photo is refused as a photo, not reported as an unknown part.
+    await page.fill('input[name=serial]', '');
+    await page.setInputFiles('input[name=image]', files.blank);
+    await page.click('form.check button[type=submit]');
+    await page.locator('#verdict[data-decision="rejected"]').waitFor({ timeout: 60_000 });
+    await seeText(page, '#verdict .big', 'PHOTO REJECTED');
   });
 
   it('shows jobs, source prediction and evaluation pages without errors', async () => {

@@ -4,12 +4,14 @@ import { fillPath, loadCapabilities, pickRoute, post } from './api.js';
 
 const REGISTER_BY_SERIAL = ['/api/parts/{serial}/fingerprint', '/api/parts/{serial}/fingerprints', '/api/parts/{serial}/register'];
 const REGISTER_BY_CAPTURE = ['/api/captures/{id}/fingerprint', '/api/captures/{id}/fingerprints', '/api/captures/{id}/register'];
+const REGISTER_NEW = ['/api/register', '/api/identity/register'];
 const IDENTIFY = ['/api/identify', '/api/identity/identify'];
 const VERIFY = ['/api/verify', '/api/identity/verify', '/api/parts/{serial}/verify'];
 
 export async function identityRoutes() {
   const caps = await loadCapabilities();
   return {
+    registerNew: pickRoute(caps, 'POST', REGISTER_NEW),
     registerBySerial: pickRoute(caps, 'POST', REGISTER_BY_SERIAL),
     registerByCapture: pickRoute(caps, 'POST', REGISTER_BY_CAPTURE),
     identify: pickRoute(caps, 'POST', IDENTIFY),
@@ -40,6 +42,21 @@ export async function registerPhoto(serial, file, meta = {}) {
     return { fingerprinted: true, result, capture };
   }
   return { fingerprinted: false, result: null, capture };
+}
+
+/**
+ * A new part with its first photo and fingerprint, in one transaction where the server can
+ * (POST /api/register); else the part first, then the photo. Returns { fingerprinted, result }.
+ */
+export async function registerNewPart(part, file, meta = {}) {
+  const r = await identityRoutes();
+  if (file && r.registerNew) {
+    const fields = { serial: part.serial, partNumber: part.partNumber || undefined, attributes: JSON.stringify(part.attributes || {}), ...meta };
+    return { fingerprinted: true, result: await post(r.registerNew, imageForm(file, fields)) };
+  }
+  await post('/api/parts', { serial: part.serial, partNumber: part.partNumber || null, attributes: part.attributes || {} });
+  if (!file) return { fingerprinted: false, result: null };
+  return registerPhoto(part.serial, file, meta);
 }
 
 /** A fingerprint of an already stored capture (when the server has such a route). */

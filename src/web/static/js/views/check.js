@@ -32,7 +32,7 @@ export async function showCheck(params = new URLSearchParams()) {
         result.replaceChildren(h('p.muted.busy', serial ? `Verifying against ${serial}…` : 'Identifying…'));
         try {
           const answer = serial ? await verify(serial, file) : await identify(file);
-          result.replaceChildren(await showAnswer(answer, file));
+          result.replaceChildren(await showAnswer(answer));
         } catch (e) {
           result.replaceChildren(errorNotice(e));
         }
@@ -57,12 +57,11 @@ function evidenceImage(evidence) {
   return h('div.imgbox', h('img.evidence', { src: `data:image/png;base64,${evidence}`, alt: 'match evidence' }));
 }
 
-async function showAnswer(a, file) {
+async function showAnswer(a) {
   if (a.rejected) {
     return h(
       'div',
       h('div.verdict.retake#verdict', { 'data-decision': 'rejected' }, h('div.big', 'PHOTO REJECTED'), h('div', 'The photo cannot be used (sharpness, exposure or too little texture). Take it again, closer and in focus.'), a.reason ? h('div.reason', a.reason) : null),
-      h('div.side', h('figure', h('img.thumb', { src: URL.createObjectURL(file), alt: 'checked photo' }), h('figcaption', 'checked photo'))),
     );
   }
   if (!a.registered) {
@@ -76,7 +75,6 @@ async function showAnswer(a, file) {
         a.reason ? h('div.reason', a.reason) : null,
       ),
       scoreBlock(a),
-      h('div.side', h('figure', h('img.thumb', { src: URL.createObjectURL(file), alt: 'checked photo' }), h('figcaption', 'checked photo'))),
       candidatesTable(a),
     );
   }

@@ -1,6 +1,5 @@
 // #/register: an operator registers a new part with a photo; its fingerprint is stored.
-import { post } from '../api.js';
-import { registerPhoto } from '../identity.js';
+import { registerNewPart } from '../identity.js';
 import { errorNotice, field, h, link, notice, partHref, render } from '../ui.js';
 
 /** "name=value" lines (or comma separated) -> { name: value }. */
@@ -34,14 +33,14 @@ export function showRegister() {
         };
         try {
           const attributes = parseAttributes(field(form, 'attributes'));
-          const s1 = step(`Creating part ${serial}…`);
-          await post('/api/parts', { serial, partNumber: field(form, 'partNumber') || null, attributes });
-          s1.textContent = `Part ${serial} created.`;
-          if (file) {
-            const s2 = step('Uploading photo and registering its fingerprint…');
-            const r = await registerPhoto(serial, file, { face: field(form, 'face'), device: field(form, 'device') });
-            s2.textContent = r.fingerprinted ? 'Photo stored; fingerprint registered.' : 'Photo stored (this server does not fingerprint yet).';
-          }
+          const s1 = step(file ? `Registering ${serial} with its photo and fingerprint…` : `Creating part ${serial}…`);
+          const r = await registerNewPart({ serial, partNumber: field(form, 'partNumber'), attributes }, file, { face: field(form, 'face'), device: field(form, 'device') });
+          const fp = r.result?.fingerprint;
+          s1.textContent = r.fingerprinted
+            ? `Part ${serial} registered; fingerprint registered${fp ? ` (${fp.keypoints} keypoints, ${fp.extractor})` : ''}.`
+            : file
+              ? `Part ${serial} created; photo stored (this server does not fingerprint yet).`
+              : `Part ${serial} created (no photo).`;
           out.append(notice('ok', h('strong', 'Registered. '), link(partHref(serial), `Open part ${serial}`)));
           form.reset();
         } catch (e) {
