@@ -219,6 +219,35 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await seeText(page, '#verdict .big', 'PHOTO REJECTED');
   });
 
+  it('adds a second photo to a part, then an admin evaluates identification and sees the DET curve', async (ctx) => {
+    if (!identityWired()) return ctx.skip('identity routes are not wired into this server build yet');
+    const { page } = hx;
+    await useKey(hx.keys.operator, 'operator');
+    // A second fingerprinted photo of the part (genuine pairs), from its page.
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await page.click('summary:text("Add a photo")');
+    await page.setInputFiles('form.inline input[name=image]', files.recapture);
+    await page.click('form.inline button[type=submit]');
+    await seeText(page, '.notice.ok', 'fingerprint registered');
+    await eventually(() => page.locator('figure.capture').count(), 2);
+    // Another registered part (impostor pairs).
+    await page.goto(`${hx.baseUrl}/#/register`);
+    await page.fill('input[name=serial]', 'SN-E2E-0099');
+    await page.setInputFiles('input[name=image]', files.stranger);
+    await page.click('button[type=submit]');
+    await seeText(page, '.notice.ok', 'Registered.');
+    if (!hx.routes.has('POST /api/jobs/evaluate-identity')) return ctx.skip('no identity evaluation job route in this server build');
+    await useKey(hx.keys.admin, 'admin');
+    await page.goto(`${hx.baseUrl}/#/eval`);
+    await page.click('text=Evaluate identification now');
+    await page.locator('section.identity-eval img.chart').first().waitFor({ timeout: 60_000 });
+    await seeText(page, 'section.identity-eval', 'equal error rate');
+    await seeText(page, 'section.identity-eval dl', /\d+ \/ \d+/);
+    const ok = await page.locator('section.identity-eval img.chart').first().evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth > 100);
+    expect(ok).toBe(true);
+    await shot('eval-identity');
+  });
+
   it('shows jobs, source prediction and evaluation pages without errors', async () => {
     const { page } = hx;
     await useKey(hx.keys.admin, 'admin');

@@ -1,8 +1,9 @@
 // #/eval: model evaluation: source models' confusion matrices (from their cards' metrics) and the
 // identity DET curve (from a finished identity evaluation job or a calibration route).
-import { get, loadCapabilities, pickRoute } from '../api.js';
+import { get, loadCapabilities, pickRoute, post } from '../api.js';
 import { detCurve, detFromScores, heatmap } from '../svg.js';
 import { dl, errorNotice, fmtNum, fmtTime, h, notice, render } from '../ui.js';
+import { followJob } from './jobs.js';
 
 /** The confusion matrix in a model card's metrics (trainer: metrics.test.confusionMatrix). */
 export function confusionOf(metrics) {
@@ -14,16 +15,46 @@ export function confusionOf(metrics) {
   return null;
 }
 
-/** DET points from an evaluation result: { det: [{fmr,fnmr}] } or { genuine: [], impostor: [] }. */
+/**
+ * What an identity evaluation result offers: a DET drawn by the server (`detSvg`, plus
+ * `histogramSvg`), or points (`det` / `curve` [{fmr, fnmr}]) or raw `genuine`/`impostor` scores
+ * that are drawn here; with the summary numbers (EER, thresholds, operating points).
+ */
 export function detOf(result) {
   if (!result || typeof result !== 'object') return null;
-  const r = result.calibration && !result.det ? { ...result.calibration, ...result } : result;
+  const r = result.calibration && !result.detSvg ? { ...result.calibration, ...result } : result;
   let points = null;
-  if (Array.isArray(r.det) && r.det.length) points = r.det;
-  else if (Array.isArray(r.genuine) && Array.isArray(r.impostor)) points = detFromScores(r.genuine, r.impostor);
-  if (!points) return null;
-  const op = r.operatingPoint || r.operating || null;
-  return { points, mark: op && typeof op.fmr === 'number' ? op : null, threshold: r.threshold ?? op?.threshold ?? null, eer: r.eer ?? null };
+  for (const key of ['det', 'curve']) if (Array.isArray(r[key]) && r[key].length) points = r[key];
+  if (!points && Array.isArray(r.genuine) && Array.isArray(r.impostor)) points = detFromScores(r.genuine, r.impostor);
+  const svgs = ['detSvg', 'histogramSvg'].map((k) => r[k]).filter((v) => typeof v === 'string' && v.trim().startsWith('<'));
+  if (!points && !svgs.length) return null;
+  const op = (r.operatingPoints || []).find((o) => o.targetFmr === r.targetFmr) || null;
+  return { points, svgs, mark: op, summary: r };
+}
+
+const svgImage = (svg, alt) => h('img.chart', { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt });
+
+function identityCard(title, d) {
+  const r = d.summary;
+  const pct = (x) => (typeof x === 'number' ? `${(x * 100).toFixed(2)}%` : '–');
+  return h(
+    'section.card.identity-eval',
+    h('h3', title),
+    dl({
+      'genuine / impostor pairs': r.genuineCount !== undefined ? `${r.genuineCount} / ${r.impostorCount}` : '–',
+      'equal error rate': pct(r.eer),
+      [`threshold for FMR ${r.targetFmr ?? ''}`]: typeof r.threshold === 'number' ? fmtNum(r.threshold, 4) : '–',
+      'threshold in use': typeof r.currentThreshold === 'number' ? fmtNum(r.currentThreshold, 4) : '–',
+    }),
+    Array.isArray(r.operatingPoints) && r.operatingPoints.length
+      ? h(
+          'table.list.ops',
+          h('thead', h('tr', h('th', 'target FMR'), h('th', 'threshold'), h('th', 'FMR'), h('th', 'FNMR'))),
+          h('tbody', r.operatingPoints.map((o) => h('tr', h('td', o.targetFmr), h('td', fmtNum(o.threshold, 4)), h('td', pct(o.fmr)), h('td', o.measurable === false ? 'too few impostor pairs' : pct(o.fnmr))))),
+        )
+      : null,
+    h('div.charts', d.svgs.map((svg, i) => svgImage(svg, i === 0 ? 'DET curve' : 'score histogram')), d.points ? h('div.chart-wrap', { html: detCurve(d.points, { mark: d.mark }) }) : null),
+  );
 }
 
 export async function showEval() {
@@ -57,25 +88,52 @@ async function fillModels(slot) {
 
 async function fillIdentity(slot) {
   const caps = await loadCapabilities();
+  const runRoute = pickRoute(caps, 'POST', ['/api/jobs/evaluate-identity']);
+  const status = h('div');
+  const found = h('div', h('p.muted', 'Looking for identity evaluations…'));
+  const run = runRoute
+    ? h(
+        'form.inline',
+        {
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            try {
+              const job = await post(runRoute, {});
+              status.replaceChildren(h('p.busy', `Evaluation job #${job.id} running…`));
+              await followJob(job.id, (j) => {
+                const p = j.progress;
+                status.replaceChildren(j.status === 'failed' ? errorNotice(new Error(`job #${j.id} failed: ${j.error}`)) : h(`p${j.status === 'succeeded' ? '' : '.busy'}`, `Evaluation job #${j.id}: ${j.status}${p ? ` (${p.phase} ${p.done}/${p.total})` : ''}`));
+              });
+              await listEvaluations(found);
+            } catch (e) {
+              status.replaceChildren(errorNotice(e));
+            }
+          },
+        },
+        h('button', { type: 'submit' }, 'Evaluate identification now'),
+        h('span.muted', ' scores genuine pairs (captures of one part) against impostor pairs (different parts); administrators'),
+      )
+    : null;
+  slot.replaceChildren(h('div', run, status, found));
+  await listEvaluations(found);
+}
+
+async function listEvaluations(slot) {
+  const caps = await loadCapabilities();
   try {
-    const route = pickRoute(caps, 'GET', ['/api/identity/calibration', '/api/identity/evaluation', '/api/identity/det']);
-    const found = [];
+    const cards = [];
+    const route = pickRoute(caps, 'GET', ['/api/identity/calibration', '/api/identity/evaluation']);
     if (route) {
       const d = detOf(await get(route));
-      if (d) found.push({ title: 'current calibration', d });
+      if (d) cards.push(identityCard('current calibration', d));
     }
     const jobs = await get('/api/jobs?limit=50');
     for (const j of jobs.items) {
       if (j.status !== 'succeeded' || !/eval|calib/i.test(j.kind)) continue;
       const d = detOf(j.result);
-      if (d) found.push({ title: `job #${j.id} (${j.kind}), ${fmtTime(j.finishedAt)}`, d });
+      if (d && cards.length < 3) cards.push(identityCard(`job #${j.id} (${j.kind}), ${fmtTime(j.finishedAt)}`, d));
     }
-    if (!found.length) return slot.replaceChildren(notice('info', 'No identity evaluation yet. Run one (an administrator starts an evaluation job) to see the DET curve here.'));
-    slot.replaceChildren(
-      ...found.slice(0, 3).map(({ title, d }) =>
-        h('section.card', h('h3', title), dl({ threshold: d.threshold === null ? '–' : fmtNum(d.threshold, 4), EER: d.eer === null ? '–' : fmtNum(d.eer, 4) }), h('div.chart-wrap', { html: detCurve(d.points, { mark: d.mark }) })),
-      ),
-    );
+    slot.replaceChildren(...(cards.length ? cards : [notice('info', 'No identity evaluation yet. An administrator runs one to see the DET curve here.')]));
   } catch (e) {
     slot.replaceChildren(errorNotice(e));
   }
