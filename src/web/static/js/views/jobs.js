@@ -67,8 +67,10 @@ export async function showJobs() {
   };
 
   async function refresh() {
+    if (abort.signal.aborted) return;
     try {
       const { items } = await get('/api/jobs?limit=30');
+      if (abort.signal.aborted) return;
       table.replaceChildren(...items.map(jobRow));
       for (const j of items) {
         if ((j.status === 'running' || j.status === 'queued') && !streams.has(j.id)) {
