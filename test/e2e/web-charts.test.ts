@@ -93,4 +93,24 @@ describe.skipIf(!run)('web UI charts in Chromium', () => {
     expect(out.n).toBe(8);
     expect(out.drawn).toBe(true);
   });
+
+  it('writes event times with the browser\'s UTC offset and reads attribute lists', async () => {
+    const context = await hx.browser.newContext({ timezoneId: 'Asia/Kolkata' });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${hx.baseUrl}/#/key`);
+      const out = (await page.evaluate(`(async () => {
+        const { localIso } = await import('/js/views/event-form.js');
+        const { parseAttributes } = await import('/js/views/register.js');
+        let bad = null;
+        try { parseAttributes('machine=M2, oops'); } catch (e) { bad = e.message; }
+        return { iso: localIso('2026-03-01T10:00'), attrs: parseAttributes('machine=M2, material: PA12\\ntray_position=R1C3'), bad };
+      })()`)) as { iso: string; attrs: Record<string, string>; bad: string | null };
+      expect(out.iso).toBe('2026-03-01T10:00:00+05:30');
+      expect(out.attrs).toEqual({ machine: 'M2', material: 'PA12', tray_position: 'R1C3' });
+      expect(out.bad).toMatch(/"oops" must look like name=value/);
+    } finally {
+      await context.close();
+    }
+  });
 });
