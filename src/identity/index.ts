@@ -13,6 +13,7 @@ export {
   DEFAULT_FINGERPRINT_OPTIONS,
   DEFAULT_VERIFY_OPTIONS,
   fingerprintImage,
+  fingerprintVersion,
   resolveFingerprintOptions,
   verifyPair,
   type FingerprintOptions,
@@ -26,3 +27,8 @@ export { calibrateScores, errorRatesAt, thresholdForFmr, type Calibration, type 
 export { renderDetSvg, renderHistogramSvg } from './plots.js';
 export { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
 export { DEFAULT_EVIDENCE_OPTIONS, renderEvidencePng, type EvidenceOptions } from './evidence.js';
+export { IdentityService, FINGERPRINT_KIND, REGISTRY_FINGERPRINT_OPTIONS, scoreLabelled, type Candidate, type IdentifyOutcome, type RegisterOutcome, type VerifyOutcome, type IdentityServiceOptions } from './service.js';
+export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, saveIdentitySettings, type IdentitySettings } from './settings.js';
+export { ShortlistIndex, type ShortlistHit, type ShortlistMeta } from './shortlist.js';
+export { DEFAULT_VOCABULARY_OPTIONS, embedFeatureSet, trainVocabulary, type Vocabulary, type VocabularyOptions } from './vocabulary.js';
+export { evaluateLabelled, readLabelledFolder, type Evaluation, type EvaluationOptions } from './evaluate.js';

@@ -3,7 +3,7 @@
  * FeatureSet pair -> matches -> geometry -> score -> decision (`verifyPair`).
  */
 import type { GreyImage } from '../imaging/index.js';
-import { DEFAULT_EXTRACT_OPTIONS, extractFeatures, type ExtractOptions } from './extract.js';
+import { DEFAULT_EXTRACT_OPTIONS, extractFeatures, extractorVersion, type ExtractOptions } from './extract.js';
 import { DEFAULT_GEOMETRY_OPTIONS, estimateTransform, type GeometryOptions } from './geometry.js';
 import { DEFAULT_MATCH_OPTIONS, matchDescriptors, type MatchOptions } from './match.js';
 import { DEFAULT_NORMALISE_OPTIONS, normaliseCapture, type NormalisedCapture, type NormaliseOptions } from './normalise.js';
@@ -37,6 +37,17 @@ export function resolveFingerprintOptions(options: PartialFingerprintOptions = {
   };
 }
 
+/**
+ * The version stored with a fingerprint: extractor, its parameters and the normalisation that
+ * changes what it sees. A stored fingerprint with another version is re-extracted.
+ */
+export function fingerprintVersion(options: PartialFingerprintOptions = {}): string {
+  const o = resolveFingerprintOptions(options);
+  const n = o.normalise;
+  const clahe = n.clahe ? `clahe${n.clahe.clipLimit}x${n.clahe.tileGrid}` : 'raw';
+  return `${extractorVersion(o.extract)};${clahe};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}`;
+}
+
 export interface FingerprintResult {
   quality: QualityReport;
   /** Null when the capture was rejected before extraction; present (possibly too small) otherwise. */
@@ -58,6 +69,7 @@ export async function fingerprintImage(img: GreyImage, options: PartialFingerpri
   const q = await assessImageQuality(normalised.image, normalised.mask, o.quality);
   if (!q.ok) return { quality: q, features: null, normalised };
   const features = await extractFeatures(normalised.image, o.extract, normalised.mask, normalised.scale);
+  features.extractor = fingerprintVersion(o);
   return { quality: checkKeypointCount(q, features.sizes.length, o.quality), features, normalised };
 }
 

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { type Kysely, sql } from 'kysely';
 import { noProgress, RegistryError } from '../core/index.js';
 import { appliedMigrations, SCHEMA_VERSION } from './connect.js';
-import { describeTables, resetSequences, type TableInfo } from './introspect.js';
+import { describeTables, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Registry } from './registry.js';
 import type { BulkOptions } from './types.js';
@@ -209,5 +209,6 @@ export async function importRegistry(reg: Registry, dir: string, options: BulkOp
     const missing = hashes.map((h) => h.blob_hash as string).filter((h) => !exported.has(h) && !reg.blobs.has(h));
     if (missing.length > 0) throw new RegistryError(`${dir}: captures refer to blobs that are not in the export (${missing.slice(0, 3).join(', ')})`, { code: 'CORRUPT' });
   });
+  await refreshStatistics(reg.db as AnyDb, reg.dialect);
   return manifest;
 }

@@ -11,6 +11,7 @@ import { sha256Hex } from './blobs.js';
 import { checkCaptureMeta } from './captures.js';
 import { parseCsv } from './csv.js';
 import { inspectImage, readImageBytes } from './images.js';
+import { refreshStatistics } from './introspect.js';
 import type { Registry } from './registry.js';
 import type { Attributes, BulkOptions, CaptureMeta } from './types.js';
 
@@ -172,5 +173,6 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
     }
     onProgress({ phase: 'import', done, total: planned.length });
   });
+  if (planned.length >= 1000) await refreshStatistics(reg.db, reg.dialect);
   return { ...result, parts: planned.length, captures: nImages };
 }

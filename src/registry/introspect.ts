@@ -87,3 +87,9 @@ export async function resetSequences(db: AnyDb, dialect: Dialect): Promise<void>
     await sql`SELECT setval(pg_get_serial_sequence(${`"${c.table_name}"`}, ${c.column_name}), COALESCE((SELECT MAX(${col}) FROM ${t}), 0) + 1, false)`.execute(db);
   }
 }
+
+/** After a bulk load: refresh the planner's statistics (PostgreSQL ANALYZE, SQLite PRAGMA optimize). */
+export async function refreshStatistics(db: AnyDb, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') await sql`ANALYZE`.execute(db);
+  else await sql`PRAGMA optimize`.execute(db);
+}

@@ -3,6 +3,7 @@
  * 'fingerprint' feature (in the same transaction as the part and capture), 1:1 comparison, the
  * gallery for 1:N, and evidence pictures. The only server code that touches fingerprints.
  */
+import { createRng } from '../core/index.js';
 import { readGreyImage } from '../imaging/index.js';
 import {
   decodeFeatureSet,
@@ -100,4 +101,38 @@ export class IdentityRepository {
     const gallery = await fingerprintImage(await readGreyImage(bytes, { maxPixels: this.maxPixels, name: `capture ${capture!.id}` }), { normalise: { pixelSizeUm: capture!.pixelSizeUm } });
     return renderEvidencePng(probe.normalised.image, gallery.normalised.image, probe.features!, comparison.entry.features, comparison.result);
   }
+}
+
+/** Genuine (same serial) and impostor (different serials) score samples over the gallery. */
+export async function scoreSamples(
+  repo: IdentityRepository,
+  gallery: GalleryEntry[],
+  options: { maxImpostor: number; seed: number; onPair: (done: number, total: number) => void },
+): Promise<{ genuine: number[]; impostor: number[] }> {
+  const genuinePairs: Array<[GalleryEntry, GalleryEntry]> = [];
+  const bySerial = new Map<string, GalleryEntry[]>();
+  for (const e of gallery) bySerial.set(e.serial, [...(bySerial.get(e.serial) ?? []), e]);
+  for (const list of bySerial.values()) for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) genuinePairs.push([list[i], list[j]]);
+  const impostorPairs: Array<[GalleryEntry, GalleryEntry]> = [];
+  const rng = createRng(options.seed);
+  const distinct = bySerial.size;
+  for (let tries = 0; distinct > 1 && impostorPairs.length < options.maxImpostor && tries < options.maxImpostor * 20; tries++) {
+    const a = gallery[rng.int(gallery.length)];
+    const b = gallery[rng.int(gallery.length)];
+    if (a.serial !== b.serial) impostorPairs.push([a, b]);
+  }
+  const total = genuinePairs.length + impostorPairs.length;
+  const score = async ([a, b]: [GalleryEntry, GalleryEntry]) => (await repo.compare(a.features, [b]))[0].result.score.value;
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  let done = 0;
+  for (const p of genuinePairs) {
+    genuine.push(await score(p));
+    options.onPair(++done, total);
+  }
+  for (const p of impostorPairs) {
+    impostor.push(await score(p));
+    options.onPair(++done, total);
+  }
+  return { genuine, impostor };
 }

@@ -8,7 +8,9 @@ import type { FingerprintResult, QualityReport, Score } from '../identity/index.
 import type { AuditRepository } from './audit.repository.js';
 import type { EvidenceStore } from './evidence.store.js';
 import { HttpError } from './http-errors.js';
-import type { Comparison, IdentityRepository } from './identity.repository.js';
+import { calibrateScores, renderDetSvg, renderHistogramSvg } from '../identity/index.js';
+import { scoreSamples, type Comparison, type IdentityRepository } from './identity.repository.js';
+import type { JobsService } from './jobs.service.js';
 
 export interface RegisterResult {
   part: Part;
@@ -60,7 +62,30 @@ export class IdentityService {
     private readonly repo: IdentityRepository,
     private readonly evidence: EvidenceStore,
     private readonly audit: AuditRepository,
-  ) {}
+    jobs: JobsService,
+  ) {
+    jobs.define('evaluate-identity', async (params, ctx) => {
+      const gallery = await this.repo.gallery();
+      const { genuine, impostor } = await scoreSamples(this.repo, gallery, {
+        maxImpostor: Number(params.maxImpostor ?? 2000),
+        seed: Number(params.seed ?? 1),
+        onPair: (done, total) => ctx.onProgress({ phase: 'score pairs', done, total }),
+      });
+      if (genuine.length === 0 || impostor.length === 0) {
+        throw new Error(`cannot evaluate: ${genuine.length} genuine and ${impostor.length} impostor pairs (register at least two parts, one of them with two or more fingerprinted captures)`);
+      }
+      const targetFmr = Number(params.targetFmr ?? 1e-3);
+      const c = calibrateScores(genuine, impostor, targetFmr);
+      const { curve: _curve, ...summary } = c;
+      return {
+        ...summary,
+        currentThreshold: this.repo.threshold,
+        galleryCaptures: gallery.length,
+        detSvg: renderDetSvg(c, 'DET curve (registered parts)'),
+        histogramSvg: renderHistogramSvg(genuine, impostor, c.threshold, 'Genuine vs impostor scores'),
+      };
+    });
+  }
 
   private async fingerprintOrReject(image: Upload, pixelSizeUm: number | null): Promise<FingerprintResult & { features: NonNullable<FingerprintResult['features']> }> {
     const fp = await this.repo.fingerprint(image.path, image.filename, pixelSizeUm);

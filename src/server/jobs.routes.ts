@@ -67,6 +67,33 @@ export function registerJobsRoutes(app: FastifyInstance, services: ServerService
     },
   );
 
+  if (services.identity) {
+    app.post<{ Body: { targetFmr?: number; maxImpostor?: number; seed?: number } }>(
+      '/api/jobs/evaluate-identity',
+      {
+        config: { permission: 'jobs:admin' },
+        // The body is optional: no body means the defaults.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: {
+          summary: 'Evaluate identification on the registered gallery (genuine pairs: captures of one part; impostor pairs: sampled across parts): EER, FNMR at FMR 1e-2/1e-3/1e-4, threshold for targetFmr, DET and histogram SVGs in the result',
+          tags,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { targetFmr: { type: 'number', exclusiveMinimum: 0, maximum: 0.5 }, maxImpostor: { type: 'integer', minimum: 10, maximum: 1_000_000 }, seed: { type: 'integer', minimum: 0 } },
+          },
+          response: { 202: jobSchema },
+        },
+      },
+      async (request, reply) => {
+        const job = await jobs.submit('evaluate-identity', { ...(request.body ?? {}) }, actorOf(request));
+        return reply.status(202).header('location', `/api/jobs/${job.id}`).send(job);
+      },
+    );
+  }
+
   app.get<{ Querystring: { limit: number; offset: number } }>(
     '/api/jobs',
     {

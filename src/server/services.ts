@@ -98,7 +98,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(new EventsRepository(registry), audit),
     source: new SourceService(sourceRepo, audit),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
     close: () => sourceRepo.close(),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),

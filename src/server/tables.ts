@@ -1,4 +1,4 @@
-/** Row types of the server's own tables (migration 1795257553595-ServerTables). */
+/** Row types of the server's own tables (migration 1795259387649-ServerTables). */
 import type { Generated, Kysely } from 'kysely';
 
 export interface ApiKeyRow {

@@ -107,7 +107,8 @@ export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {})
  */
 export function buildEpcisDocument(events: ExportableEvent[], options: EpcisUriOptions & { creationDate?: string } = {}): JsonObject {
   return {
-    '@context': [EPCIS_CONTEXT, { pp: PP_NAMESPACE }],
+    // pp:correctsEventID holds an event's IRI (its eventID), not a string literal.
+    '@context': [EPCIS_CONTEXT, { pp: PP_NAMESPACE, 'pp:correctsEventID': { '@type': '@id' } }],
     type: 'EPCISDocument',
     schemaVersion: '2.0',
     creationDate: options.creationDate ?? new Date().toISOString(),

@@ -8,8 +8,7 @@ import { noProgress, type ProgressListener, TraceError } from '../core/index.js'
 import type { Database, Registry, RegistryScope } from '../registry/index.js';
 import type { EpcisUriOptions } from './epcis-export.js';
 import { type EpcisIssue, type ParsedEpcisEvent, parseEpcisDocument } from './epcis-parse.js';
-import { appendEventIn } from './repository.js';
-import { formatInOffset } from './time.js';
+import { encodeFields } from './rows.js';
 import { derivedEventId } from './uuid.js';
 
 export interface ImportEpcisOptions extends EpcisUriOptions {
@@ -35,6 +34,8 @@ export interface ImportEpcisReport {
 
 type Db = Kysely<Database>;
 const CHUNK = 500;
+/** Rows per INSERT (12 parameters each: well under SQLite's and PostgreSQL's limits). */
+const INSERT_BATCH = 400;
 
 interface Known {
   id: number;
@@ -66,6 +67,15 @@ async function correctedIds(db: Db, ids: number[]): Promise<Set<number>> {
   for (let i = 0; i < ids.length; i += CHUNK) {
     const rows = await db.selectFrom('events').select('corrects_event_id').where('corrects_event_id', 'in', ids.slice(i, i + CHUNK)).execute();
     for (const r of rows) out.add(Number(r.corrects_event_id));
+  }
+  return out;
+}
+
+async function findParts(db: Db, serials: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < serials.length; i += CHUNK) {
+    const rows = await db.selectFrom('parts').select(['id', 'serial']).where('serial', 'in', serials.slice(i, i + CHUNK)).execute();
+    for (const r of rows) out.set(r.serial, Number(r.id));
   }
   return out;
 }
@@ -102,14 +112,15 @@ export async function importEpcis(registry: Registry, doc: unknown, options: Imp
   try {
     await registry.transaction(async (trx, scope: RegistryScope) => {
       // Parts.
-      const partIds = new Map<string, number>();
-      for (const serial of new Set(items.flatMap((p) => (p.serial === null ? [] : [p.serial])))) {
-        const part = await scope.parts.get(serial);
-        if (part) partIds.set(serial, part.id);
-        else if (options.createParts) {
+      const serials = [...new Set(items.flatMap((p) => (p.serial === null ? [] : [p.serial])))];
+      const partIds = await findParts(trx, serials);
+      const uriOf = new Map(items.map((p) => [p.serial, p.partUri]));
+      for (const serial of serials) {
+        if (partIds.has(serial)) continue;
+        if (options.createParts) {
           partIds.set(serial, (await scope.parts.create({ serial })).id);
           report.createdParts.push(serial);
-        } else unknown.add(items.find((p) => p.serial === serial)!.partUri);
+        } else unknown.add(uriOf.get(serial)!);
       }
       report.unknownParts = [...unknown].sort();
 
@@ -150,41 +161,47 @@ export async function importEpcis(registry: Registry, doc: unknown, options: Imp
       }
       if (report.rejected.length > 0 || report.unknownParts.length > 0) throw new Rollback();
 
-      // Insert, corrected events before their corrections.
+      // Insert in rounds: first events whose corrected event is stored, then those correcting them, ...
       const localId = new Map<string, number>([...stored].map(([k, v]) => [k, v.id]));
       let pending = fresh;
       let done = 0;
       while (pending.length > 0) {
-        const next: ParsedEpcisEvent[] = [];
-        for (const p of pending) {
-          const t = targetOf.get(p);
-          if (t !== undefined && !localId.has(t)) {
-            next.push(p);
-            continue;
-          }
-          const e = p.event;
-          const saved = await appendEventIn(
-            trx,
-            p.serial!,
-            { type: e.type, occurredAt: formatInOffset(e.occurredAt, e.timeZoneOffset), place: e.place, actor: e.actor, notes: e.notes, fields: e.fields, correctsEventId: t === undefined ? null : localId.get(t)! },
-            { recordedBy: p.recordedBy, recordedAt: p.recordedAt ?? undefined, eventId: p.eventId, epcis: p.epcis },
-          ).then((saved) => saved, (err: unknown) => {
-            throw err instanceof TraceError ? new TraceError(`event ${p.index} (${p.eventId}): ${err.message}`, { code: err.code, cause: err }) : err;
-          });
-          localId.set(p.eventId, saved.id);
-          done++;
-          if (done % 100 === 0 || done === fresh.length) onProgress({ phase: 'import', done, total: fresh.length });
-        }
-        if (next.length === pending.length) {
-          for (const p of next) reject(p, 'its corrections form a cycle');
+        const ready = pending.filter((p) => !targetOf.has(p) || localId.has(targetOf.get(p)!));
+        if (ready.length === 0) {
+          for (const p of pending) reject(p, 'its corrections form a cycle');
           throw new Rollback();
         }
-        pending = next;
+        for (let i = 0; i < ready.length; i += INSERT_BATCH) {
+          const batch = ready.slice(i, i + INSERT_BATCH);
+          const now = new Date().toISOString();
+          const rows = await trx
+            .insertInto('events')
+            .values(batch.map((p) => {
+              const e = p.event;
+              const t = targetOf.get(p);
+              return {
+                part_id: partIds.get(p.serial!)!, type: e.type, occurred_at: e.occurredAt, recorded_at: p.recordedAt ?? now,
+                place: e.place, actor: e.actor, notes: e.notes, fields: encodeFields(e.fields, e.timeZoneOffset, p.epcis),
+                corrects_event_id: t === undefined ? null : localId.get(t)!, recorded_by: p.recordedBy, external_id: p.eventId,
+              };
+            }))
+            .returning(['id', 'external_id'])
+            .execute();
+          for (const r of rows) localId.set(r.external_id!, Number(r.id));
+          done += batch.length;
+          onProgress({ phase: 'import', done, total: fresh.length });
+        }
+        const readySet = new Set(ready);
+        pending = pending.filter((p) => !readySet.has(p));
       }
       report.imported = done;
     });
     report.committed = true;
   } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505') {
+      throw new TraceError('another writer stored some of these events (or corrections of them) at the same time; nothing was imported, run the import again', { code: 'CONFLICT', cause: err });
+    }
     if (!(err instanceof Rollback)) throw err;
     report.imported = 0;
     report.createdParts = [];

@@ -25,7 +25,7 @@ describe('EPCIS export', () => {
 
   it('writes a document that matches the EPCIS 2.0 JSON structure', () => {
     expect(epcisSchemaErrors(doc)).toEqual([]);
-    expect(doc['@context']).toEqual(['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { pp: 'urn:partprint:epcis:' }]);
+    expect(doc['@context']).toEqual(['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { pp: 'urn:partprint:epcis:', 'pp:correctsEventID': { '@type': '@id' } }]);
   });
 
   it('maps what, when, where and why', () => {

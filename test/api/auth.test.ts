@@ -41,6 +41,7 @@ export const PROBES: Probe[] = [
   { group: 'verify', method: 'POST', url: '/api/verify', allowed: ['admin', 'inspector'], bodyless: true },
   { group: 'identify', method: 'POST', url: '/api/identify', allowed: ['admin', 'inspector'], bodyless: true },
   { group: 'evidence', method: 'GET', url: '/api/evidence/000000000000000000000000', allowed: ['admin', 'operator', 'inspector', 'viewer'], bodyless: true },
+  { group: 'evaluate identity job', method: 'POST', url: '/api/jobs/evaluate-identity', payload: { maxImpostor: 10 }, allowed: ['admin'] },
   { group: 'keys', method: 'GET', url: '/api/keys', allowed: ['admin'] },
   { group: 'make keys', method: 'POST', url: '/api/keys', payload: { role: 'viewer', name: 'made in test' }, allowed: ['admin'] },
   { group: 'audit', method: 'GET', url: '/api/audit', allowed: ['admin'] },

@@ -85,4 +85,18 @@ describe('identity over HTTP', () => {
     expect(added.json().capture).toMatchObject({ serial: 'ID-A', face: 'side' });
     expect((await post('/api/parts/ID-NONE/fingerprints', 'operator', {}, png.a)).statusCode).toBe(404);
   });
+
+  it('evaluates identification on the gallery as a background job (admin only)', async () => {
+    expect((await h.server.app.inject({ method: 'POST', url: '/api/jobs/evaluate-identity', headers: h.auth('operator'), payload: {} })).statusCode).toBe(403);
+    const res = await h.server.app.inject({ method: 'POST', url: '/api/jobs/evaluate-identity', headers: h.auth('admin') });
+    expect(res.statusCode, res.body).toBe(202);
+    await h.server.services.jobs.idle();
+    const job = (await h.server.app.inject({ method: 'GET', url: `/api/jobs/${res.json().id}`, headers: h.auth('viewer') })).json();
+    expect(job.status, job.error).toBe('succeeded');
+    expect(job.result).toMatchObject({ genuineCount: 1, galleryCaptures: 3 });
+    expect(job.result.impostorCount).toBeGreaterThan(0);
+    expect(job.result.eer).toBe(0); // the one genuine pair scores above every impostor pair
+    expect(job.result.detSvg).toMatch(/^<svg/);
+    expect(job.progress).toMatchObject({ phase: 'score pairs' });
+  });
 });

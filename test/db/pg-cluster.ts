@@ -57,15 +57,19 @@ function clusterOf(dir: string): PgCluster {
   return { dir, adminUrl: urlFor('postgres'), urlFor };
 }
 
-/** initdb + pg_ctl start in `dir` (which must exist and be empty). */
-export function startPgCluster(dir: string): PgCluster {
+/**
+ * initdb + pg_ctl start in `dir` (which must exist and be empty). Tests run with fsync off
+ * (throwaway data); `durable: true` keeps PostgreSQL's default durability (for benchmarks).
+ */
+export function startPgCluster(dir: string, options: { durable?: boolean } = {}): PgCluster {
   const bin = findPgBin();
   if (!bin) throw new Error(pgUnavailableReason());
   if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
   const data = path.join(dir, 'data');
   asPgUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  // Unix socket only, in our folder; fsync off (throwaway data); small and quick.
-  const opts = `-k ${dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50 -c shared_buffers=64MB`;
+  // Unix socket only, in our folder; for tests fsync off (throwaway data).
+  const fast = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const opts = `-k ${dir} -c listen_addresses='' -c max_connections=50 -c shared_buffers=128MB${fast}`;
   asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   return clusterOf(dir);
 }

@@ -1,11 +1,12 @@
 /** The registry API suite, run against SQLite and PostgreSQL by *.sqlite.test.ts / *.postgres.test.ts. */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/core/index.js';
 import { probeImage } from '../../src/imaging/index.js';
 import { openRegistry, type Registry, SCHEMA_VERSION } from '../../src/registry/index.js';
+import { MIGRATIONS } from '../../src/registry/migrations/index.js';
 import { type Backend, type Location, tempDir } from './backends.js';
 import { listFiles, noisePng, rotatedJpeg, snapshot, tiff16 } from './fixtures.js';
 
@@ -195,6 +196,23 @@ export function defineRegistrySuite(backend: Backend): void {
         await expect(reg.db.deleteFrom('events').where('id', '=', ev.id).execute()).rejects.toThrow(/append-only/);
         await reg.db.insertInto('events').values({ part_id: part.id, type: 'inspected', occurred_at: now, recorded_at: now, corrects_event_id: ev.id }).execute();
         await expect(reg.db.insertInto('events').values({ part_id: part.id, type: 'x', occurred_at: now, recorded_at: now, corrects_event_id: 9999 }).execute()).rejects.toThrow();
+      } finally {
+        await reg.close();
+      }
+    });
+
+    it('runs every migration down and up again', async () => {
+      const reg = await open(await backend.fresh());
+      try {
+        const migrator = new Migrator({ db: reg.db, provider: { getMigrations: async () => MIGRATIONS } });
+        const down = await migrator.migrateTo(NO_MIGRATIONS);
+        expect(down.error).toBeUndefined();
+        expect(down.results?.map((r) => r.direction)).toEqual(Object.keys(MIGRATIONS).map(() => 'Down'));
+        expect((await reg.db.introspection.getTables()).map((t) => t.name)).toEqual([]);
+        const up = await migrator.migrateToLatest();
+        expect(up.error).toBeUndefined();
+        await reg.parts.create({ serial: 'after-redo', attributes: { a: 'b' } });
+        expect((await reg.parts.list({ attributes: { a: 'b' } })).total).toBe(1);
       } finally {
         await reg.close();
       }

@@ -1,0 +1,219 @@
+/** `partprint events ...`: history events of parts, and their GS1 EPCIS 2.0 export/import. */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Command } from 'commander';
+import { PartprintError, TraceError } from '../../core/index.js';
+import {
+  aggregateEvents, type AggregateGroup, type AggregateQuery, appendEvent, EVENT_TYPES, exportEpcis, getEvent, getHistory, type HistoryEntry,
+  formatInOffset, importEpcis, type ImportEpcisReport, type Measurement, nowWithOffset, type TraceEvent,
+} from '../../trace/index.js';
+import { parseNumber, printJson } from '../cli-args.js';
+import { createProgressBar } from '../progress-bar.js';
+import { addRegistryOptions, type RegistryCliOptions, withRegistry } from '../registry-options.js';
+
+function usage(message: string): PartprintError {
+  return new PartprintError(message, { code: 'CONFIG' });
+}
+
+/** `--measure bore=12.04mm` or `--measure "bore=12.04 mm"` (repeatable). */
+function collectMeasure(value: string, previous: Record<string, Measurement> = {}): Record<string, Measurement> {
+  const m = /^([^=]+)=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S.*)?$/.exec(value);
+  if (!m || !m[3]) throw usage(`--measure "${value}": expected name=value unit, e.g. bore=12.04mm`);
+  return { ...previous, [m[1].trim()]: { value: Number(m[2]), unit: m[3].trim() } };
+}
+
+function positiveId(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n <= 0) throw usage(`${name} "${v}": not an event id`);
+    return n;
+  };
+}
+
+function defaultRecorder(): string | null {
+  if (process.env.PARTPRINT_USER) return process.env.PARTPRINT_USER;
+  try {
+    return os.userInfo().username;
+  } catch {
+    return null;
+  }
+}
+
+export function formatEvent(e: TraceEvent & Partial<Pick<HistoryEntry, 'correctedBy'>>): string {
+  const f = e.fields;
+  const typed = [
+    f.result && `result ${f.result}`,
+    f.torqueNm !== undefined && `${f.torqueNm} N·m`,
+    f.position && `at ${f.position}`,
+    ...Object.entries(f.measurements ?? {}).map(([n, m]) => `${n} ${m.value} ${m.unit}`),
+  ].filter(Boolean);
+  const parts = [
+    `#${e.id}`, formatInOffset(e.occurredAt, e.timeZoneOffset), e.type.padEnd(14),
+    typed.join(', '),
+    e.place && `place: ${e.place}`,
+    e.actor && `by ${e.actor}`,
+    e.notes && `"${e.notes}"`,
+    e.correctsEventId !== null && `corrects #${e.correctsEventId}`,
+    e.correctedBy && `[corrected by #${e.correctedBy}]`,
+  ].filter(Boolean);
+  return parts.join('  ');
+}
+
+function printImportReport(file: string, r: ImportEpcisReport): void {
+  const out = process.stderr;
+  if (r.committed) out.write(`${file}: imported ${r.imported} event(s), ${r.alreadyPresent} already present${r.createdParts.length ? `, registered ${r.createdParts.length} new part(s)` : ''}\n`);
+  else out.write(`${file}: nothing imported\n`);
+  for (const u of r.unknownParts) out.write(`  unknown part: ${u}\n`);
+  for (const x of r.rejected) out.write(`  event ${x.index}${x.eventId ? ` (${x.eventId})` : ''}: ${x.reason}\n`);
+  for (const w of r.warnings.slice(0, 20)) out.write(`  warning: ${w}\n`);
+  if (r.warnings.length > 20) out.write(`  ... and ${r.warnings.length - 20} more warnings\n`);
+}
+
+function aggregateGroup(by: string): AggregateGroup {
+  if (by === 'type') return { type: true };
+  if (by === 'part-number') return { partNumber: true };
+  if (by.startsWith('field:')) return { field: by.slice(6) as never };
+  if (by.startsWith('attr:')) return { attribute: by.slice(5) };
+  return { attribute: by };
+}
+
+export function register(program: Command): void {
+  const events = program.command('events').description('History events of parts (append-only) and GS1 EPCIS 2.0 export/import');
+
+  addRegistryOptions(events.command('add'))
+    .description('Record an event of a registered part (corrections are new events: --corrects ID)')
+    .argument('<serial>', 'the part')
+    .requiredOption('--type <type>', `one of ${EVENT_TYPES.join(', ')}`)
+    .option('--time <iso>', 'when it happened, ISO 8601 with offset (default: now)')
+    .option('--place <place>', 'where (free text or a URI such as an SGLN)')
+    .option('--actor <who>', 'who did it')
+    .option('--notes <text>', 'free notes')
+    .option('--torque <Nm>', 'installed: tightening torque in N·m (> 0)', parseNumber('--torque'))
+    .option('--position <where>', 'installed: position or location in the assembly')
+    .option('--result <pass|fail>', 'inspected: result')
+    .option('--measure <name=value unit>', 'inspected: a measured value (repeatable), e.g. bore=12.04mm', collectMeasure)
+    .option('--corrects <id>', 'id of the event of this part that this event corrects', positiveId('--corrects'))
+    .option('--recorded-by <name>', 'who writes this record (default: PARTPRINT_USER or the login name)')
+    .option('--json', 'print JSON')
+    .action(async (serial: string, opts: RegistryCliOptions & {
+      type: string; time?: string; place?: string; actor?: string; notes?: string; torque?: number; position?: string; result?: string;
+      measure?: Record<string, Measurement>; corrects?: number; recordedBy?: string; json?: boolean;
+    }) => {
+      const fields = { torqueNm: opts.torque, position: opts.position, result: opts.result as 'pass' | 'fail' | undefined, measurements: opts.measure };
+      const event = await withRegistry(opts, (reg) =>
+        appendEvent(
+          reg,
+          serial,
+          { type: opts.type, occurredAt: opts.time ?? nowWithOffset(), place: opts.place, actor: opts.actor, notes: opts.notes, fields, correctsEventId: opts.corrects },
+          { recordedBy: opts.recordedBy ?? defaultRecorder() },
+        ),
+      );
+      if (opts.json) printJson(event);
+      else process.stdout.write(`recorded ${event.serial} ${formatEvent(event)}\n`);
+    });
+
+  addRegistryOptions(events.command('list'))
+    .description('List the events of a part, oldest first, marking corrected ones')
+    .argument('<serial>', 'the part')
+    .option('--type <type>', 'only this type')
+    .option('--since <iso>', 'only events at or after this time')
+    .option('--until <iso>', 'only events before this time')
+    .option('--effective', 'leave out events that a later event corrects')
+    .option('--json', 'print JSON')
+    .action(async (serial: string, opts: RegistryCliOptions & { type?: string; since?: string; until?: string; effective?: boolean; json?: boolean }) => {
+      const history = await withRegistry(opts, (reg) => getHistory(reg, serial, { type: opts.type, since: opts.since, until: opts.until, effectiveOnly: opts.effective }));
+      if (opts.json) printJson(history);
+      else if (history.length === 0) process.stdout.write(`${serial}: no events\n`);
+      else for (const e of history) process.stdout.write(`${formatEvent(e)}\n`);
+    });
+
+  addRegistryOptions(events.command('show'))
+    .description('Show one event by id')
+    .argument('<id>', 'event id', positiveId('event id'))
+    .option('--json', 'print JSON')
+    .action(async (id: number, opts: RegistryCliOptions & { json?: boolean }) => {
+      const event = await withRegistry(opts, (reg) => getEvent(reg, id));
+      if (!event) throw new TraceError(`event ${id} does not exist`, { code: 'NOT_FOUND' });
+      if (opts.json) printJson(event);
+      else process.stdout.write(`${event.serial} ${formatEvent(event)}\n  eventID ${event.eventId}, recorded ${event.recordedAt}${event.recordedBy ? ` by ${event.recordedBy}` : ''}\n`);
+    });
+
+  addRegistryOptions(events.command('count'))
+    .description('Count events per part attribute or event field, e.g. failed inspections by tray position')
+    .requiredOption('--by <group>', 'ATTRIBUTE (a part attribute), field:NAME (torqueNm, position, result), type, or part-number')
+    .option('--type <type>', 'only this event type')
+    .option('--where <field=value>', 'only events whose field has this value (repeatable), e.g. result=fail', (v: string, prev: Record<string, string> = {}) => {
+      const eq = v.indexOf('=');
+      if (eq <= 0) throw usage(`--where "${v}": expected field=value`);
+      return { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) };
+    })
+    .option('--since <iso>', 'only events at or after this time')
+    .option('--until <iso>', 'only events before this time')
+    .option('--include-corrected', 'count events that a later event corrects, too')
+    .option('--json', 'print JSON')
+    .action(async (opts: RegistryCliOptions & { by: string; type?: string; where?: Record<string, string>; since?: string; until?: string; includeCorrected?: boolean; json?: boolean }) => {
+      const query: AggregateQuery = { groupBy: aggregateGroup(opts.by), type: opts.type, where: opts.where as AggregateQuery['where'], since: opts.since, until: opts.until, effectiveOnly: !opts.includeCorrected };
+      const rows = await withRegistry(opts, (reg) => aggregateEvents(reg, query));
+      if (opts.json) printJson(rows);
+      else {
+        process.stdout.write(`${opts.by.padEnd(20)} events  parts\n`);
+        for (const r of rows) process.stdout.write(`${(r.key ?? '(none)').padEnd(20)} ${String(r.events).padStart(6)} ${String(r.parts).padStart(6)}\n`);
+      }
+    });
+
+  addRegistryOptions(events.command('export-epcis'))
+    .description('Write events as a GS1 EPCIS 2.0 JSON-LD document of ObjectEvents')
+    .requiredOption('--out <file>', 'output file (- for standard output)')
+    .option('--serial <serial>', 'only this part')
+    .option('--type <type>', 'only this event type')
+    .option('--since <iso>', 'only events at or after this time')
+    .option('--until <iso>', 'only events before this time')
+    .option('--part-uri-base <uri>', 'prefix of part URIs (default urn:partprint:part:)')
+    .option('--place-uri-base <uri>', 'prefix for places that are not URIs (default urn:partprint:place:)')
+    .action(async (opts: RegistryCliOptions & { out: string; serial?: string; type?: string; since?: string; until?: string; partUriBase?: string; placeUriBase?: string }) => {
+      const doc = await withRegistry(opts, (reg) => exportEpcis(reg, opts));
+      const text = `${JSON.stringify(doc, null, 2)}\n`;
+      const n = (doc.epcisBody as { eventList: unknown[] }).eventList.length;
+      if (opts.out === '-') process.stdout.write(text);
+      else {
+        await writeFile(opts.out, text);
+        process.stderr.write(`wrote ${n} event(s) to ${opts.out}\n`);
+      }
+    });
+
+  addRegistryOptions(events.command('import-epcis'))
+    .description('Import an EPCIS 2.0 JSON(-LD) document: all or nothing, idempotent by eventID')
+    .argument('<file>', 'EPCIS document (JSON)')
+    .option('--create-parts', 'register parts that are not in the registry yet')
+    .option('--part-uri-base <uri>', 'prefix of part URIs (default urn:partprint:part:)')
+    .option('--place-uri-base <uri>', 'prefix for places that are not URIs (default urn:partprint:place:)')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: RegistryCliOptions & { createParts?: boolean; partUriBase?: string; placeUriBase?: string; json?: boolean }) => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        const code = (err as { code?: string }).code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT';
+        throw new TraceError(`${file}: cannot read (${(err as Error).message})`, { code, cause: err });
+      }
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch (err) {
+        throw new TraceError(`${file}: not valid JSON (${(err as Error).message})`, { code: 'BAD_INPUT', cause: err });
+      }
+      const bar = createProgressBar();
+      let report: ImportEpcisReport;
+      try {
+        report = await withRegistry(opts, (reg) => importEpcis(reg, doc, { ...opts, onProgress: bar }));
+      } finally {
+        bar.stop();
+      }
+      if (opts.json) printJson(report);
+      printImportReport(file, report);
+      if (!report.committed) {
+        const code = report.rejected.length > 0 ? 'BAD_INPUT' : 'NOT_FOUND';
+        throw new TraceError(`${file}: not imported (${report.rejected.length} event(s) rejected, ${report.unknownParts.length} unknown part(s))`, { code });
+      }
+    });
+}

@@ -1,0 +1,4 @@
+import { sqliteBackend } from './backends.js';
+import { defineTraceSuite } from './trace.suite.js';
+
+defineTraceSuite(sqliteBackend);
