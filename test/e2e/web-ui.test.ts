@@ -239,6 +239,8 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     if (!hx.routes.has('POST /api/jobs/evaluate-identity')) return ctx.skip('no identity evaluation job route in this server build');
     await useKey(hx.keys.admin, 'admin');
     await page.goto(`${hx.baseUrl}/#/eval`);
+    // Few parts here: a handful of impostor pairs (the job scores them on the server's thread).
+    await page.fill('input[name=maxImpostor]', '10');
     await page.click('text=Evaluate identification now');
     await page.locator('section.identity-eval img.chart').first().waitFor({ timeout: 60_000 });
     await seeText(page, 'section.identity-eval', 'equal error rate');

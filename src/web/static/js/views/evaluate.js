@@ -98,7 +98,12 @@ async function fillIdentity(slot) {
           onsubmit: async (ev) => {
             ev.preventDefault();
             try {
-              const job = await post(runRoute, {});
+              const body = {};
+              const fmr = Number(run.elements.namedItem('targetFmr').value);
+              const maxImp = Number(run.elements.namedItem('maxImpostor').value);
+              if (fmr > 0) body.targetFmr = fmr;
+              if (maxImp > 0) body.maxImpostor = Math.round(maxImp);
+              const job = await post(runRoute, body);
               status.replaceChildren(h('p.busy', `Evaluation job #${job.id} running…`));
               await followJob(job.id, (j) => {
                 const p = j.progress;
@@ -110,8 +115,10 @@ async function fillIdentity(slot) {
             }
           },
         },
+        h('label', 'Target FMR', h('input', { name: 'targetFmr', type: 'number', step: 'any', min: '0.00001', max: '0.5', value: '0.001', size: 8 })),
+        h('label', 'Impostor pairs (at most)', h('input', { name: 'maxImpostor', type: 'number', min: '10', step: '1', value: '2000', size: 8 })),
         h('button', { type: 'submit' }, 'Evaluate identification now'),
-        h('span.muted', ' scores genuine pairs (captures of one part) against impostor pairs (different parts); administrators'),
+        h('span.muted', 'genuine pairs: captures of one part; impostor pairs: different parts (administrators)'),
       )
     : null;
   slot.replaceChildren(h('div', run, status, found));
