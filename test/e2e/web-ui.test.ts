@@ -191,6 +191,11 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await seeText(page, 'ol.timeline', 'torque 27.5 N·m');
     await page.locator('img.evidence').first().waitFor();
     await shot('check-match');
+    // The same answer on a phone (maintenance crew): verdict first, no sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= 390')).toBe(true);
+    await shot('check-match-phone');
+    await page.setViewportSize({ width: 1200, height: 900 });
 
     await page.setInputFiles('input[name=image]', files.stranger);
     await page.click('form.check button[type=submit]');
