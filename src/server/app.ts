@@ -9,7 +9,7 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import './fastify-types.js';
-import { installAuth } from './auth.js';
+import { installAuth, presentedKey } from './auth.js';
 import { HttpError, mapError } from './http-errors.js';
 import { buildOpenApi, routeInfo, type OpenApiRouteInfo } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
@@ -40,10 +40,16 @@ export async function buildApp(services: ServerServices, config: ServerConfig): 
     if (mapped.status >= 500) request.log.error({ err }, 'request failed');
     void reply.status(mapped.status).headers(mapped.headers).type('application/json').send(mapped.body);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const e = new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+  app.setNotFoundHandler(async (request, reply) => {
+    // Under /api even "no such route" is only told to a valid key.
+    const path = request.url.split('?')[0];
+    let e = new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${path}`);
+    if (path.startsWith('/api/') || path === '/api') {
+      const secret = presentedKey(request);
+      if (secret === null || (await services.keys.authenticate(secret)) === null) e = new HttpError(401, 'UNAUTHORIZED', 'missing or unknown API key', { 'www-authenticate': 'Bearer' });
+    }
     const mapped = mapError(e);
-    void reply.status(mapped.status).send(mapped.body);
+    return reply.status(mapped.status).headers(mapped.headers).send(mapped.body);
   });
 
   app.addHook('onResponse', async (request, reply) => {

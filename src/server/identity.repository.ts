@@ -1,138 +1,133 @@
 /**
- * Fingerprints through the identity capability's public API: extraction, storage as the capture's
- * 'fingerprint' feature (in the same transaction as the part and capture), 1:1 comparison, the
- * gallery for 1:N, and evidence pictures. The only server code that touches fingerprints.
+ * Fingerprints through the identity capability's public API (`IdentityService`, the shortlist
+ * index, evidence rendering). The only server code that touches fingerprints or the index.
+ *
+ * Registration is done here rather than with `IdentityService.register` for two reasons: a new
+ * part (with its part number and attributes), its capture and its fingerprint are stored in ONE
+ * transaction (so concurrent registrations of one serial give exactly one winner and a rejected
+ * capture leaves no part behind), and index updates are serialised (the index files are written
+ * with a per-process temp name, so two concurrent saves would collide).
  */
-import { createRng } from '../core/index.js';
-import { readGreyImage } from '../imaging/index.js';
+import { PartprintError, type ProgressListener } from '../core/index.js';
+import { readGreyImage, type GreyImage } from '../imaging/index.js';
 import {
-  decodeFeatureSet,
-  DEFAULT_VERIFY_OPTIONS,
   encodeFeatureSet,
-  fingerprintImage,
+  FINGERPRINT_KIND,
+  IdentityService,
+  renderDetSvg,
   renderEvidencePng,
-  verifyPair,
+  renderHistogramSvg,
   type FeatureSet,
   type FingerprintResult,
+  type IdentifyOutcome,
+  type IdentitySettings,
+  type VerifyOutcome,
   type VerifyResult,
 } from '../identity/index.js';
 import type { Capture, CaptureMeta, NewPart, Part, Registry } from '../registry/index.js';
 
-export const FINGERPRINT_KIND = 'fingerprint';
-
-export interface GalleryEntry {
-  captureId: number;
-  serial: string;
-  features: FeatureSet;
-}
-
-export interface Comparison {
-  entry: GalleryEntry;
-  result: VerifyResult;
-}
+export type StoreOutcome = { status: 'registered'; part: Part; capture: Capture; fingerprint: FingerprintResult & { features: FeatureSet } } | { status: 'rejected'; fingerprint: FingerprintResult };
 
 export class IdentityRepository {
+  private readonly service: IdentityService;
+  /** Serialises index updates (see the file comment). */
+  private indexLock: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly registry: Registry,
     private readonly maxPixels: number,
-  ) {}
-
-  get threshold(): number {
-    return DEFAULT_VERIFY_OPTIONS.threshold;
+  ) {
+    this.service = new IdentityService(registry);
   }
 
-  /** Decodes an image file and fingerprints it (quality gate included). */
-  async fingerprint(file: string, name: string, pixelSizeUm: number | null): Promise<FingerprintResult> {
-    const img = await readGreyImage(file, { maxPixels: this.maxPixels, name });
-    return fingerprintImage(img, { normalise: { pixelSizeUm } });
+  settings(): Promise<IdentitySettings> {
+    return this.service.settings();
   }
 
-  /**
-   * Stores (optionally a new part,) the capture and its fingerprint in one transaction:
-   * all or nothing. A duplicate serial for a new part is a CONFLICT.
-   */
-  async store(serial: string, file: string, name: string, meta: CaptureMeta, features: FeatureSet, newPart: NewPart | null): Promise<{ part: Part; capture: Capture }> {
-    return this.registry.transaction(async (_trx, scope) => {
-      if (newPart) await scope.parts.create(newPart);
-      const capture = await scope.captures.add(serial, file, meta, { name });
-      await scope.features.put({ captureId: capture.id, kind: FINGERPRINT_KIND, version: features.extractor, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length } });
-      const part = await scope.parts.get(serial);
-      return { part: part!, capture };
-    });
+  /** Decodes an uploaded image (errors name the client's file name). */
+  decode(file: string, name: string): Promise<GreyImage> {
+    return readGreyImage(file, { maxPixels: this.maxPixels, name });
   }
 
   getPart(serial: string): Promise<Part | undefined> {
     return this.registry.parts.get(serial);
   }
 
-  /** The fingerprints of one part's captures. */
-  async galleryOf(serial: string): Promise<GalleryEntry[]> {
-    const out: GalleryEntry[] = [];
-    for (const c of await this.registry.captures.listForPart(serial)) {
-      const f = await this.registry.features.get(c.id, FINGERPRINT_KIND);
-      if (f) out.push({ captureId: c.id, serial, features: decodeFeatureSet(f.data, `fingerprint of capture ${c.id}`) });
+  /**
+   * Fingerprints `file` and, unless the quality gate rejects it, stores (the new part,) the capture
+   * and the fingerprint in one transaction, then adds it to the shortlist index.
+   */
+  async store(serial: string, file: string, name: string, meta: CaptureMeta, newPart: NewPart | null): Promise<StoreOutcome> {
+    const image = await this.decode(file, name);
+    const fp = await this.service.fingerprint(image, meta, name);
+    if (!fp.quality.ok || !fp.features) return { status: 'rejected', fingerprint: fp };
+    const features = fp.features;
+    const { part, capture } = await this.withIndexLock(async () => {
+      // The index as it is before this capture (loaded, or rebuilt from the database when stale).
+      const index = await this.service.shortlistIndex();
+      const stored = await this.registry.transaction(async (_trx, scope) => {
+        if (newPart) await scope.parts.create(newPart);
+        else if (!(await scope.parts.get(serial))) throw new PartprintError(`part "${serial}" is not registered`, { code: 'NOT_FOUND' });
+        const cap = await scope.captures.add(serial, file, meta, { name });
+        await scope.features.put({ captureId: cap.id, kind: FINGERPRINT_KIND, version: this.service.version, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length, quality: fp.quality.metrics } });
+        return { part: (await scope.parts.get(serial))!, capture: cap };
+      });
+      // As IdentityService.register: add to the index, or relearn the vocabulary (full rebuild)
+      // when the gallery has grown 4x since it was trained.
+      if (index && index.vocabulary.trainedOn.documents * 4 > index.size) {
+        index.add(stored.capture.id, features);
+        await index.save(this.service.dir);
+      } else await this.service.rebuildShortlist();
+      return stored;
+    });
+    return { status: 'registered', part, capture, fingerprint: { ...fp, features } };
+  }
+
+  private withIndexLock<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.indexLock.then(fn, fn);
+    this.indexLock = next.catch(() => undefined);
+    return next;
+  }
+
+  /** 1:1 (null when the part is missing or has no usable fingerprint). */
+  async verify(serial: string, image: GreyImage): Promise<VerifyOutcome | null> {
+    try {
+      return await this.service.verify(serial, image);
+    } catch (err) {
+      if (err instanceof PartprintError && err.code === 'NOT_FOUND') return null;
+      throw err;
     }
-    return out;
   }
 
-  /** Every stored fingerprint (the 1:N gallery). */
-  async gallery(): Promise<GalleryEntry[]> {
-    const rows = await this.registry.db
-      .selectFrom('capture_features as f')
-      .innerJoin('captures as c', 'c.id', 'f.capture_id')
-      .innerJoin('parts as p', 'p.id', 'c.part_id')
-      .select(['f.capture_id as captureId', 'p.serial as serial', 'f.data as data'])
-      .where('f.kind', '=', FINGERPRINT_KIND)
-      .orderBy('f.capture_id')
-      .execute();
-    return rows.map((r) => ({ captureId: Number(r.captureId), serial: r.serial, features: decodeFeatureSet(r.data as Uint8Array, `fingerprint of capture ${r.captureId}`) }));
-  }
-
-  async compare(probe: FeatureSet, entries: GalleryEntry[]): Promise<Comparison[]> {
-    const out: Comparison[] = [];
-    for (const entry of entries) out.push({ entry, result: await verifyPair(probe, entry.features, { threshold: this.threshold }) });
-    return out.sort((a, b) => b.result.score.value - a.result.score.value || b.result.geometry.inliers - a.result.geometry.inliers);
+  identify(image: GreyImage, shortlistSize?: number): Promise<IdentifyOutcome> {
+    return this.withIndexLock(() => this.service.identify(image, {}, { shortlistSize }));
   }
 
   /** Side-by-side PNG of the probe and a gallery capture with the inlier pairs drawn. */
-  async evidence(probe: FingerprintResult, comparison: Comparison): Promise<Buffer> {
-    const capture = await this.registry.captures.get(comparison.entry.captureId);
-    const bytes = await this.registry.captures.readImage(capture!);
-    const gallery = await fingerprintImage(await readGreyImage(bytes, { maxPixels: this.maxPixels, name: `capture ${capture!.id}` }), { normalise: { pixelSizeUm: capture!.pixelSizeUm } });
-    return renderEvidencePng(probe.normalised.image, gallery.normalised.image, probe.features!, comparison.entry.features, comparison.result);
+  async evidence(probe: FingerprintResult, gallery: { captureId: number; features: FeatureSet }, result: VerifyResult): Promise<Buffer> {
+    return renderEvidencePng(probe.normalised.image, await this.service.normalisedImage(gallery.captureId), probe.features!, gallery.features, result);
   }
-}
 
-/** Genuine (same serial) and impostor (different serials) score samples over the gallery. */
-export async function scoreSamples(
-  repo: IdentityRepository,
-  gallery: GalleryEntry[],
-  options: { maxImpostor: number; seed: number; onPair: (done: number, total: number) => void },
-): Promise<{ genuine: number[]; impostor: number[] }> {
-  const genuinePairs: Array<[GalleryEntry, GalleryEntry]> = [];
-  const bySerial = new Map<string, GalleryEntry[]>();
-  for (const e of gallery) bySerial.set(e.serial, [...(bySerial.get(e.serial) ?? []), e]);
-  for (const list of bySerial.values()) for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) genuinePairs.push([list[i], list[j]]);
-  const impostorPairs: Array<[GalleryEntry, GalleryEntry]> = [];
-  const rng = createRng(options.seed);
-  const distinct = bySerial.size;
-  for (let tries = 0; distinct > 1 && impostorPairs.length < options.maxImpostor && tries < options.maxImpostor * 20; tries++) {
-    const a = gallery[rng.int(gallery.length)];
-    const b = gallery[rng.int(gallery.length)];
-    if (a.serial !== b.serial) impostorPairs.push([a, b]);
+  /** Rebuilds the shortlist index from the database (re-extracting stale fingerprints). */
+  async rebuildIndex(onProgress: ProgressListener): Promise<{ captures: number }> {
+    const svc = new IdentityService(this.registry, { onProgress });
+    return this.withIndexLock(async () => {
+      const index = await svc.rebuildShortlist();
+      // the long-lived service reloads the saved index on its next freshness check
+      return { captures: index?.size ?? 0 };
+    });
   }
-  const total = genuinePairs.length + impostorPairs.length;
-  const score = async ([a, b]: [GalleryEntry, GalleryEntry]) => (await repo.compare(a.features, [b]))[0].result.score.value;
-  const genuine: number[] = [];
-  const impostor: number[] = [];
-  let done = 0;
-  for (const p of genuinePairs) {
-    genuine.push(await score(p));
-    options.onPair(++done, total);
+
+  /** Genuine/impostor scores over the registry, calibration, DET and histogram SVGs. */
+  async calibrate(targetFmr: number, maxImpostors: number, apply: boolean, onProgress: ProgressListener): Promise<Record<string, unknown>> {
+    const svc = new IdentityService(this.registry, { onProgress });
+    const { calibration, genuine, impostor } = await svc.calibrateFromRegistry(targetFmr, { maxImpostors, apply });
+    const { curve: _curve, ...summary } = calibration;
+    return {
+      ...summary,
+      applied: apply,
+      detSvg: renderDetSvg(calibration, 'DET curve (registered parts)'),
+      histogramSvg: renderHistogramSvg(genuine, impostor, calibration.threshold, 'Genuine vs impostor scores'),
+    };
   }
-  for (const p of impostorPairs) {
-    impostor.push(await score(p));
-    options.onPair(++done, total);
-  }
-  return { genuine, impostor };
 }

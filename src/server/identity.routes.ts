@@ -25,9 +25,11 @@ const candidateSchema = {
   properties: {
     serial: { type: 'string' },
     captureId: { type: 'integer' },
+    score: { type: 'number', description: 'decision score (scoreKind), S = n_inlier / N_total by default' },
+    scoreKind: { type: 'string' },
+    inliers: { type: 'integer' },
+    shortlistSimilarity: { type: ['number', 'null'] },
     same: { type: 'boolean' },
-    score: { type: 'object', properties: { value: { type: 'number' }, kind: { type: 'string' }, inliers: { type: 'integer' }, total: { type: 'integer' }, inlierRatio: { type: 'number' }, inlierMin: { type: 'number' } } },
-    reason: { type: 'string' },
   },
 } as const;
 
@@ -118,7 +120,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
               same: { type: 'boolean' },
               threshold: { type: 'number' },
               reason: { type: 'string' },
-              quality: qualitySchema,
+              quality: { anyOf: [qualitySchema, { type: 'null' }] },
               best: { anyOf: [candidateSchema, { type: 'null' }] },
               evidenceUrl: { type: ['string', 'null'], description: 'PNG: probe and gallery capture side by side with inlier pairs' },
               part: { anyOf: [partSchema, { type: 'null' }] },
@@ -153,7 +155,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
               decision: { type: 'string', enum: ['identified', 'not-registered', 'rejected'] },
               threshold: { type: 'number' },
               reason: { type: 'string' },
-              quality: qualitySchema,
+              quality: { anyOf: [qualitySchema, { type: 'null' }] },
               best: { anyOf: [candidateSchema, { type: 'null' }] },
               candidates: { type: 'array', items: candidateSchema },
               galleryCaptures: { type: 'integer' },

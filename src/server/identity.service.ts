@@ -4,12 +4,11 @@
  * stored and the caller gets 422 with the reason.
  */
 import type { Capture, CaptureMeta, Part } from '../registry/index.js';
-import type { FingerprintResult, QualityReport, Score } from '../identity/index.js';
+import type { Candidate, QualityReport } from '../identity/index.js';
 import type { AuditRepository } from './audit.repository.js';
 import type { EvidenceStore } from './evidence.store.js';
 import { HttpError } from './http-errors.js';
-import { calibrateScores, renderDetSvg, renderHistogramSvg } from '../identity/index.js';
-import { scoreSamples, type Comparison, type IdentityRepository } from './identity.repository.js';
+import type { IdentityRepository } from './identity.repository.js';
 import type { JobsService } from './jobs.service.js';
 
 export interface RegisterResult {
@@ -19,21 +18,13 @@ export interface RegisterResult {
   quality: QualityReport;
 }
 
-export interface Candidate {
-  serial: string;
-  captureId: number;
-  same: boolean;
-  score: Score;
-  reason: string;
-}
-
 export interface VerifyAnswer {
   serial: string;
   decision: 'match' | 'no-match' | 'not-registered' | 'rejected';
   same: boolean;
   threshold: number;
   reason: string;
-  quality: QualityReport;
+  quality: QualityReport | null;
   best: Candidate | null;
   evidenceUrl: string | null;
   part: Part | null;
@@ -43,7 +34,7 @@ export interface IdentifyAnswer {
   decision: 'identified' | 'not-registered' | 'rejected';
   threshold: number;
   reason: string;
-  quality: QualityReport;
+  quality: QualityReport | null;
   best: Candidate | null;
   candidates: Candidate[];
   galleryCaptures: number;
@@ -53,8 +44,8 @@ export interface IdentifyAnswer {
 
 type Upload = { path: string; filename: string };
 
-function candidate(c: Comparison): Candidate {
-  return { serial: c.entry.serial, captureId: c.entry.captureId, same: c.result.same, score: c.result.score, reason: c.result.reason };
+function rejectedReason(q: QualityReport): string {
+  return `capture rejected (${q.reason}): ${q.message}`;
 }
 
 export class IdentityService {
@@ -64,90 +55,56 @@ export class IdentityService {
     private readonly audit: AuditRepository,
     jobs: JobsService,
   ) {
-    jobs.define('evaluate-identity', async (params, ctx) => {
-      const gallery = await this.repo.gallery();
-      const { genuine, impostor } = await scoreSamples(this.repo, gallery, {
-        maxImpostor: Number(params.maxImpostor ?? 2000),
-        seed: Number(params.seed ?? 1),
-        onPair: (done, total) => ctx.onProgress({ phase: 'score pairs', done, total }),
-      });
-      if (genuine.length === 0 || impostor.length === 0) {
-        throw new Error(`cannot evaluate: ${genuine.length} genuine and ${impostor.length} impostor pairs (register at least two parts, one of them with two or more fingerprinted captures)`);
-      }
-      const targetFmr = Number(params.targetFmr ?? 1e-3);
-      const c = calibrateScores(genuine, impostor, targetFmr);
-      const { curve: _curve, ...summary } = c;
-      return {
-        ...summary,
-        currentThreshold: this.repo.threshold,
-        galleryCaptures: gallery.length,
-        detSvg: renderDetSvg(c, 'DET curve (registered parts)'),
-        histogramSvg: renderHistogramSvg(genuine, impostor, c.threshold, 'Genuine vs impostor scores'),
-      };
-    });
+    jobs.define('evaluate-identity', async (params, ctx) =>
+      this.repo.calibrate(Number(params.targetFmr ?? 1e-3), Number(params.maxImpostor ?? 20_000), params.apply === true, ctx.onProgress),
+    );
+    jobs.define('rebuild-index', async (_params, ctx) => this.repo.rebuildIndex(ctx.onProgress));
   }
 
-  private async fingerprintOrReject(image: Upload, pixelSizeUm: number | null): Promise<FingerprintResult & { features: NonNullable<FingerprintResult['features']> }> {
-    const fp = await this.repo.fingerprint(image.path, image.filename, pixelSizeUm);
-    if (!fp.quality.ok || !fp.features) throw new HttpError(422, 'REJECTED', `${image.filename}: capture rejected (${fp.quality.reason}): ${fp.quality.message}; nothing stored`, {}, { quality: fp.quality });
-    return fp as FingerprintResult & { features: NonNullable<FingerprintResult['features']> };
+  private async register(serial: string, image: Upload, meta: CaptureMeta, newPart: { partNumber: string | null; attributes: Record<string, string> } | null, actor: string): Promise<RegisterResult> {
+    const out = await this.repo.store(serial, image.path, image.filename, meta, newPart ? { serial, ...newPart } : null);
+    if (out.status === 'rejected') {
+      const q = out.fingerprint.quality;
+      throw new HttpError(422, 'REJECTED', `${image.filename}: ${rejectedReason(q)}; nothing stored`, {}, { quality: q });
+    }
+    await this.audit.record(actor, 'identity.register', serial, { captureId: out.capture.id, newPart: newPart !== null });
+    const f = out.fingerprint.features;
+    return { part: out.part, capture: out.capture, fingerprint: { extractor: f.extractor, keypoints: f.sizes.length }, quality: out.fingerprint.quality };
   }
 
   /** Registers a new part with its first fingerprinted capture (409 if the serial exists). */
-  async registerNew(input: { serial: string; partNumber: string | null; attributes: Record<string, string> }, image: Upload, meta: CaptureMeta, actor: string): Promise<RegisterResult> {
-    const fp = await this.fingerprintOrReject(image, meta.pixelSizeUm ?? null);
-    const { part, capture } = await this.repo.store(input.serial, image.path, image.filename, meta, fp.features, { serial: input.serial, partNumber: input.partNumber, attributes: input.attributes });
-    await this.audit.record(actor, 'identity.register', input.serial, { captureId: capture.id, new: true });
-    return { part, capture, fingerprint: { extractor: fp.features.extractor, keypoints: fp.features.sizes.length }, quality: fp.quality };
+  registerNew(input: { serial: string; partNumber: string | null; attributes: Record<string, string> }, image: Upload, meta: CaptureMeta, actor: string): Promise<RegisterResult> {
+    return this.register(input.serial, image, meta, { partNumber: input.partNumber, attributes: input.attributes }, actor);
   }
 
-  /** Adds a fingerprinted capture to a registered part. */
-  async addFingerprint(serial: string, image: Upload, meta: CaptureMeta, actor: string): Promise<RegisterResult> {
-    const fp = await this.fingerprintOrReject(image, meta.pixelSizeUm ?? null);
-    const { part, capture } = await this.repo.store(serial, image.path, image.filename, meta, fp.features, null);
-    await this.audit.record(actor, 'identity.register', serial, { captureId: capture.id, new: false });
-    return { part, capture, fingerprint: { extractor: fp.features.extractor, keypoints: fp.features.sizes.length }, quality: fp.quality };
+  /** Adds a fingerprinted capture to a registered part (404 if it is not registered). */
+  addFingerprint(serial: string, image: Upload, meta: CaptureMeta, actor: string): Promise<RegisterResult> {
+    return this.register(serial, image, meta, null, actor);
   }
 
-  async verify(serial: string, image: Upload, withEvidence: boolean): Promise<VerifyAnswer> {
-    const threshold = this.repo.threshold;
+  async verify(serial: string, upload: Upload, withEvidence: boolean): Promise<VerifyAnswer> {
+    const { threshold } = await this.repo.settings();
+    const image = await this.repo.decode(upload.path, upload.filename);
     const part = (await this.repo.getPart(serial)) ?? null;
-    const fp = await this.repo.fingerprint(image.path, image.filename, null);
-    const base = { serial, threshold, quality: fp.quality, part, best: null, evidenceUrl: null, same: false };
-    if (!fp.quality.ok || !fp.features) return { ...base, decision: 'rejected', reason: `capture rejected (${fp.quality.reason}): ${fp.quality.message}` };
-    const gallery = part ? await this.repo.galleryOf(serial) : [];
-    if (!part || gallery.length === 0) return { ...base, decision: 'not-registered', reason: part ? `part "${serial}" has no fingerprint registered` : `part "${serial}" is not registered` };
-    const [top] = await this.repo.compare(fp.features, gallery);
-    const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(fp, top))}` : null;
-    return { ...base, decision: top.result.same ? 'match' : 'no-match', same: top.result.same, reason: top.result.reason, best: candidate(top), evidenceUrl };
+    const base = { serial, threshold, part, best: null, evidenceUrl: null, same: false, quality: null };
+    const out = part ? await this.repo.verify(serial, image) : null;
+    if (!out) return { ...base, decision: 'not-registered', reason: part ? `part "${serial}" has no usable fingerprint` : `part "${serial}" is not registered` };
+    if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
+    const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.gallery, out.result))}` : null;
+    return { ...base, threshold: out.threshold, decision: out.status === 'same' ? 'match' : 'no-match', same: out.status === 'same', quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl };
   }
 
-  async identify(image: Upload, top: number, withEvidence: boolean): Promise<IdentifyAnswer> {
-    const threshold = this.repo.threshold;
-    const fp = await this.repo.fingerprint(image.path, image.filename, null);
-    const base = { threshold, quality: fp.quality, best: null, candidates: [], galleryCaptures: 0, evidenceUrl: null, part: null };
-    if (!fp.quality.ok || !fp.features) return { ...base, decision: 'rejected', reason: `capture rejected (${fp.quality.reason}): ${fp.quality.message}` };
-    const gallery = await this.repo.gallery();
-    const ranked = await this.repo.compare(fp.features, gallery);
-    // one candidate per part: its best capture
-    const seen = new Set<string>();
-    const perPart = ranked.filter((c) => (seen.has(c.entry.serial) ? false : (seen.add(c.entry.serial), true)));
-    const candidates = perPart.slice(0, top).map(candidate);
-    const winner = perPart[0]?.result.same ? perPart[0] : null;
-    if (!winner) {
-      return { ...base, candidates, galleryCaptures: gallery.length, decision: 'not-registered', reason: gallery.length === 0 ? 'the gallery is empty' : `no registered part matches (best: ${perPart[0].entry.serial}, ${perPart[0].result.reason})` };
-    }
-    const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(fp, winner))}` : null;
-    return {
-      ...base,
-      decision: 'identified',
-      reason: winner.result.reason,
-      best: candidate(winner),
-      candidates,
-      galleryCaptures: gallery.length,
-      evidenceUrl,
-      part: (await this.repo.getPart(winner.entry.serial)) ?? null,
-    };
+  async identify(upload: Upload, top: number, withEvidence: boolean): Promise<IdentifyAnswer> {
+    const { threshold } = await this.repo.settings();
+    const image = await this.repo.decode(upload.path, upload.filename);
+    const out = await this.repo.identify(image);
+    const base = { threshold, best: null, candidates: [], galleryCaptures: 0, evidenceUrl: null, part: null, quality: null };
+    if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
+    const common = { ...base, threshold: out.threshold, quality: out.probe.quality, candidates: out.candidates.slice(0, top), galleryCaptures: out.galleryCaptures, reason: out.reason };
+    if (out.status === 'not-registered') return { ...common, decision: 'not-registered' };
+    const best = out.candidates[0];
+    const evidenceUrl = withEvidence && out.bestResult && out.bestGallery ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.bestGallery, out.bestResult))}` : null;
+    return { ...common, decision: 'identified', best, evidenceUrl, part: (await this.repo.getPart(best.serial)) ?? null };
   }
 
   evidencePng(id: string): Buffer {

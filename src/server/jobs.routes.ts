@@ -68,7 +68,7 @@ export function registerJobsRoutes(app: FastifyInstance, services: ServerService
   );
 
   if (services.identity) {
-    app.post<{ Body: { targetFmr?: number; maxImpostor?: number; seed?: number } }>(
+    app.post<{ Body: { targetFmr?: number; maxImpostor?: number; apply?: boolean } }>(
       '/api/jobs/evaluate-identity',
       {
         config: { permission: 'jobs:admin' },
@@ -77,18 +77,29 @@ export function registerJobsRoutes(app: FastifyInstance, services: ServerService
           request.body ??= {};
         },
         schema: {
-          summary: 'Evaluate identification on the registered gallery (genuine pairs: captures of one part; impostor pairs: sampled across parts): EER, FNMR at FMR 1e-2/1e-3/1e-4, threshold for targetFmr, DET and histogram SVGs in the result',
+          summary: 'Evaluate/calibrate identification on the registry (needs 2+ parts with 2+ captures; genuine pairs: captures of one part; impostor pairs: across parts): EER, FNMR at FMR 1e-2/1e-3/1e-4, threshold for targetFmr (applied when apply=true), DET and histogram SVGs in the result',
           tags,
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { targetFmr: { type: 'number', exclusiveMinimum: 0, maximum: 0.5 }, maxImpostor: { type: 'integer', minimum: 10, maximum: 1_000_000 }, seed: { type: 'integer', minimum: 0 } },
+            properties: { targetFmr: { type: 'number', exclusiveMinimum: 0, maximum: 0.5 }, maxImpostor: { type: 'integer', minimum: 10, maximum: 1_000_000 }, apply: { type: 'boolean', default: false } },
           },
           response: { 202: jobSchema },
         },
       },
       async (request, reply) => {
         const job = await jobs.submit('evaluate-identity', { ...(request.body ?? {}) }, actorOf(request));
+        return reply.status(202).header('location', `/api/jobs/${job.id}`).send(job);
+      },
+    );
+    app.post(
+      '/api/jobs/rebuild-index',
+      {
+        config: { permission: 'jobs:admin' },
+        schema: { summary: 'Rebuild the identification shortlist index from the database (re-extracting stale fingerprints)', tags, response: { 202: jobSchema } },
+      },
+      async (request, reply) => {
+        const job = await jobs.submit('rebuild-index', {}, actorOf(request));
         return reply.status(202).header('location', `/api/jobs/${job.id}`).send(job);
       },
     );

@@ -42,6 +42,7 @@ export const PROBES: Probe[] = [
   { group: 'identify', method: 'POST', url: '/api/identify', allowed: ['admin', 'inspector'], bodyless: true },
   { group: 'evidence', method: 'GET', url: '/api/evidence/000000000000000000000000', allowed: ['admin', 'operator', 'inspector', 'viewer'], bodyless: true },
   { group: 'evaluate identity job', method: 'POST', url: '/api/jobs/evaluate-identity', payload: { maxImpostor: 10 }, allowed: ['admin'] },
+  { group: 'rebuild index job', method: 'POST', url: '/api/jobs/rebuild-index', allowed: ['admin'] },
   { group: 'keys', method: 'GET', url: '/api/keys', allowed: ['admin'] },
   { group: 'make keys', method: 'POST', url: '/api/keys', payload: { role: 'viewer', name: 'made in test' }, allowed: ['admin'] },
   { group: 'audit', method: 'GET', url: '/api/audit', allowed: ['admin'] },
@@ -124,6 +125,8 @@ describe('auth', () => {
     const unknown = await h.server.app.inject({ method: 'GET', url: '/api/nothing-here', headers: h.auth('admin') });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('NOT_FOUND');
+    // without a key, /api does not even say which routes exist
+    expect((await h.server.app.inject({ method: 'GET', url: '/api/nothing-here' })).statusCode).toBe(401);
   });
 });
 

@@ -12,6 +12,7 @@ beforeAll(async () => {
   png.a = await encodeGreyPng(a);
   png.b = await encodeGreyPng(b);
   png.aAgain = await encodeGreyPng(await recapture(a, { angleDeg: 12, scale: 0.95, shiftX: 6, noiseStd: 5, gain: 1.1, seed: 3 }));
+  png.bAgain = await encodeGreyPng(await recapture(b, { angleDeg: -8, shiftY: 5, noiseStd: 5, seed: 4 }));
   png.stranger = await encodeGreyPng(await makeTexture(303, 320, 320));
   png.flat = await encodeGreyPng(makeFlat(128, 320, 320));
 });
@@ -52,7 +53,8 @@ describe('identity over HTTP', () => {
     const match = await post('/api/verify', 'inspector', { serial: 'ID-A' }, png.aAgain);
     expect(match.statusCode, match.body).toBe(200);
     expect(match.json()).toMatchObject({ serial: 'ID-A', decision: 'match', same: true, part: { serial: 'ID-A' } });
-    expect(match.json().best.score.value).toBeGreaterThanOrEqual(match.json().threshold);
+    expect(match.json().best.score).toBeGreaterThanOrEqual(match.json().threshold);
+    expect(match.json().best.inliers).toBeGreaterThan(10);
     const evidence = await h.server.app.inject({ method: 'GET', url: match.json().evidenceUrl, headers: h.auth('viewer') });
     expect(evidence.statusCode).toBe(200);
     expect(evidence.headers['content-type']).toBe('image/png');
@@ -86,17 +88,25 @@ describe('identity over HTTP', () => {
     expect((await post('/api/parts/ID-NONE/fingerprints', 'operator', {}, png.a)).statusCode).toBe(404);
   });
 
-  it('evaluates identification on the gallery as a background job (admin only)', async () => {
+  it('evaluates/calibrates identification and rebuilds the index as background jobs (admin only)', async () => {
+    expect((await post('/api/parts/ID-B/fingerprints', 'operator', {}, png.bAgain)).statusCode).toBe(201);
     expect((await h.server.app.inject({ method: 'POST', url: '/api/jobs/evaluate-identity', headers: h.auth('operator'), payload: {} })).statusCode).toBe(403);
     const res = await h.server.app.inject({ method: 'POST', url: '/api/jobs/evaluate-identity', headers: h.auth('admin') });
     expect(res.statusCode, res.body).toBe(202);
     await h.server.services.jobs.idle();
     const job = (await h.server.app.inject({ method: 'GET', url: `/api/jobs/${res.json().id}`, headers: h.auth('viewer') })).json();
     expect(job.status, job.error).toBe('succeeded');
-    expect(job.result).toMatchObject({ genuineCount: 1, galleryCaptures: 3 });
-    expect(job.result.impostorCount).toBeGreaterThan(0);
-    expect(job.result.eer).toBe(0); // the one genuine pair scores above every impostor pair
+    expect(job.result).toMatchObject({ genuineCount: 2, impostorCount: 4, eer: 0, applied: false });
     expect(job.result.detSvg).toMatch(/^<svg/);
-    expect(job.progress).toMatchObject({ phase: 'score pairs' });
+    expect(job.result.histogramSvg).toMatch(/^<svg/);
+
+    const rebuild = await h.server.app.inject({ method: 'POST', url: '/api/jobs/rebuild-index', headers: h.auth('admin') });
+    expect(rebuild.statusCode).toBe(202);
+    await h.server.services.jobs.idle();
+    const rebuilt = (await h.server.app.inject({ method: 'GET', url: `/api/jobs/${rebuild.json().id}`, headers: h.auth('viewer') })).json();
+    expect(rebuilt).toMatchObject({ status: 'succeeded', result: { captures: 4 } });
+    // identification still works on the rebuilt index
+    const found = await post('/api/identify', 'inspector', { evidence: 'false' }, png.bAgain);
+    expect(found.json()).toMatchObject({ decision: 'identified', best: { serial: 'ID-B' }, galleryCaptures: 4 });
   });
 });

@@ -24,6 +24,7 @@ const EXPECTED_ROUTES = [
   'GET /api/jobs/:id/events',
   'POST /api/jobs/import-parts',
   'POST /api/jobs/evaluate-identity',
+  'POST /api/jobs/rebuild-index',
   'POST /api/parts',
   'GET /api/parts',
   'GET /api/parts/:serial',
