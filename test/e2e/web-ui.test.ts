@@ -23,6 +23,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     files.photo = await writeTemp(hx.dir, 'photo.png', await surfacePng(101));
     files.recapture = await writeTemp(hx.dir, 'recapture.png', await surfacePng(101, { angle: 4, dx: 9, dy: -6, gain: 1.06 }));
     files.stranger = await writeTemp(hx.dir, 'stranger.png', await surfacePng(202, { angle: -3, dx: 4 }));
+    files.strangerAgain = await writeTemp(hx.dir, 'stranger-again.png', await surfacePng(202, { angle: 2, dx: -7, dy: 5, gain: 0.95 }));
     files.blank = await writeTemp(hx.dir, 'blank.png', await sharp(Buffer.alloc(480 * 480, 128), { raw: { width: 480, height: 480, channels: 1 } }).png().toBuffer());
   });
   afterAll(async () => {
@@ -228,19 +229,23 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     if (!identityWired()) return ctx.skip('identity routes are not wired into this server build yet');
     const { page } = hx;
     await useKey(hx.keys.operator, 'operator');
+    const addPhoto = async (serial: string, file: string, photos: number) => {
+      await page.goto(`${hx.baseUrl}/#/part/${serial}`);
+      await page.click('summary:text("Add a photo")');
+      await page.setInputFiles('form.inline input[name=image]', file);
+      await page.click('form.inline button[type=submit]');
+      await seeText(page, '.notice.ok', 'fingerprint registered');
+      await eventually(() => page.locator('figure.capture').count(), photos);
+    };
     // A second fingerprinted photo of the part (genuine pairs), from its page.
-    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
-    await page.click('summary:text("Add a photo")');
-    await page.setInputFiles('form.inline input[name=image]', files.recapture);
-    await page.click('form.inline button[type=submit]');
-    await seeText(page, '.notice.ok', 'fingerprint registered');
-    await eventually(() => page.locator('figure.capture').count(), 2);
-    // Another registered part (impostor pairs).
+    await addPhoto(SERIAL, files.recapture, 2);
+    // Another registered part with two photos (impostor pairs; calibration wants two such parts).
     await page.goto(`${hx.baseUrl}/#/register`);
     await page.fill('input[name=serial]', 'SN-E2E-0099');
     await page.setInputFiles('input[name=image]', files.stranger);
     await page.click('button[type=submit]');
     await seeText(page, '.notice.ok', 'Registered.');
+    await addPhoto('SN-E2E-0099', files.strangerAgain, 2);
     if (!hx.routes.has('POST /api/jobs/evaluate-identity')) return ctx.skip('no identity evaluation job route in this server build');
     await useKey(hx.keys.admin, 'admin');
     await page.goto(`${hx.baseUrl}/#/eval`);

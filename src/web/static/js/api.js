@@ -106,7 +106,7 @@ export async function loadCapabilities(force = false) {
   for (const [p, ops] of Object.entries(openapi?.paths || {})) {
     for (const m of Object.keys(ops)) routes.add(`${m.toUpperCase()} ${p}`);
   }
-  capabilities = { health, routes, has: (method, p) => routes.has(`${method} ${p}`) };
+  capabilities = { health, openapi, routes, has: (method, p) => routes.has(`${method} ${p}`) };
   return capabilities;
 }
 

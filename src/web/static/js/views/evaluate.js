@@ -44,7 +44,7 @@ function identityCard(title, d) {
       'genuine / impostor pairs': r.genuineCount !== undefined ? `${r.genuineCount} / ${r.impostorCount}` : '–',
       'equal error rate': pct(r.eer),
       [`threshold for FMR ${r.targetFmr ?? ''}`]: typeof r.threshold === 'number' ? fmtNum(r.threshold, 4) : '–',
-      'threshold in use': typeof r.currentThreshold === 'number' ? fmtNum(r.currentThreshold, 4) : '–',
+      'threshold in use': typeof r.currentThreshold === 'number' ? fmtNum(r.currentThreshold, 4) : r.applied === true ? 'this one (applied)' : r.applied === false ? 'unchanged (not applied)' : '–',
     }),
     Array.isArray(r.operatingPoints) && r.operatingPoints.length
       ? h(
@@ -103,6 +103,7 @@ async function fillIdentity(slot) {
               const maxImp = Number(run.elements.namedItem('maxImpostor').value);
               if (fmr > 0) body.targetFmr = fmr;
               if (maxImp > 0) body.maxImpostor = Math.round(maxImp);
+              if (run.elements.namedItem('apply')?.checked) body.apply = true;
               const job = await post(runRoute, body);
               status.replaceChildren(h('p.busy', `Evaluation job #${job.id} running…`));
               await followJob(job.id, (j) => {
@@ -117,6 +118,9 @@ async function fillIdentity(slot) {
         },
         h('label', 'Target FMR', h('input', { name: 'targetFmr', type: 'number', step: 'any', min: '0.00001', max: '0.5', value: '0.001', size: 8 })),
         h('label', 'Impostor pairs (at most)', h('input', { name: 'maxImpostor', type: 'number', min: '10', step: '1', value: '2000', size: 8 })),
+        caps.has('POST', runRoute) && JSON.stringify(caps.openapi?.paths?.[runRoute] ?? '').includes('"apply"')
+          ? h('label.check', h('input', { type: 'checkbox', name: 'apply' }), ' use the new threshold from now on')
+          : null,
         h('button', { type: 'submit' }, 'Evaluate identification now'),
         h('span.muted', 'genuine pairs: captures of one part; impostor pairs: different parts (administrators)'),
       )
