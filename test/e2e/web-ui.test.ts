@@ -284,5 +284,13 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.goto(`${hx.baseUrl}/#/eval`);
     await seeText(page, 'h1', 'Model evaluation');
     await eventually(() => page.locator('.notice.error').count(), 0);
+    // A viewer sees the history but no forms or links for what the key may not do.
+    await useKey(hx.keys.viewer, 'viewer');
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await seeText(page, 'ol.timeline', 'torque 27.5 N·m');
+    expect(await page.locator('text=Record an event').isVisible()).toBe(false);
+    expect(await page.locator('summary:text("Add a photo")').isVisible()).toBe(false);
+    expect(await page.locator('nav a[data-route=register]').isVisible()).toBe(false);
+    expect(await page.locator('nav a[data-route=parts]').isVisible()).toBe(true);
   });
 });

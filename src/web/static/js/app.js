@@ -49,6 +49,8 @@ export async function refreshWho() {
     el.replaceChildren(me ? h('span', h('span.role', me.role), ` ${me.name}`) : h('span.nokey', 'Enter API key'));
     el.title = me ? `key ${me.keyId}: ${me.permissions.join(', ')}` : 'No valid API key';
     document.body.dataset.role = me ? me.role : '';
+    // Elements marked data-needs="permission" show only to keys that have it (the server checks anyway).
+    document.body.dataset.perms = me ? me.permissions.join(' ') : '';
   } catch {
     el.replaceChildren(h('span.nokey', 'Key?'));
   }

@@ -95,6 +95,7 @@ async function fillIdentity(slot) {
     ? h(
         'form.inline',
         {
+          'data-needs': 'jobs:admin',
           onsubmit: async (ev) => {
             ev.preventDefault();
             try {

@@ -113,7 +113,7 @@ export async function showJobs() {
     h('h1', 'Jobs'),
     msg,
     h('table.list.jobs', h('thead', h('tr', h('th', 'Job'), h('th', 'Kind'), h('th', 'Status'), h('th', 'Progress'), h('th', 'Created'), h('th', 'By'))), table),
-    h('details', h('summary', 'Bulk import of parts (CSV + images)'), form, importOut),
+    h('details', { 'data-needs': 'parts:write' }, h('summary', 'Bulk import of parts (CSV + images)'), form, importOut),
   );
   await refresh();
 }

@@ -36,7 +36,7 @@ export async function showPart(serial) {
       h('section.card', h('h2', `Images (${part.captures.length})`), captureGrid(part.captures), addPhotoForm(serial)),
     ),
     h('section.card', h('h2', 'History'), history),
-    h('section.card', h('h2', 'Record an event'), eventForm(serial, reloadHistory)),
+    h('section.card', { 'data-needs': 'events:write' }, h('h2', 'Record an event'), eventForm(serial, reloadHistory)),
   );
   await reloadHistory();
 }
@@ -77,5 +77,5 @@ function addPhotoForm(serial) {
     h('label', 'Face', h('input', { name: 'face', placeholder: 'top', size: 8 })),
     h('button', { type: 'submit' }, 'Upload'),
   );
-  return h('details', h('summary', 'Add a photo (operators)'), form, out);
+  return h('details', { 'data-needs': 'register' }, h('summary', 'Add a photo (operators)'), form, out);
 }
