@@ -110,6 +110,11 @@ export async function loadCapabilities(force = false) {
   return capabilities;
 }
 
+/** The capabilities once loaded (the app loads them before the first page), else null. */
+export function cachedCapabilities() {
+  return capabilities;
+}
+
 /** The first of several candidate routes that the server has (identity routes may be named so). */
 export function pickRoute(caps, method, candidates) {
   return candidates.find((p) => caps.has(method, p)) || null;

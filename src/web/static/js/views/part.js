@@ -1,5 +1,5 @@
 // #/part/SERIAL: images, attributes, history timeline, forms to record an event and add a photo.
-import { get } from '../api.js';
+import { cachedCapabilities, fillPath, get, pickRoute } from '../api.js';
 import { registerPhoto } from '../identity.js';
 import { authImage, dl, errorNotice, field, fmtTime, guard, h, notice, render } from '../ui.js';
 import { eventForm } from './event-form.js';
@@ -41,12 +41,21 @@ export async function showPart(serial) {
   await reloadHistory();
 }
 
+const PREVIEW_ROUTES = ['/api/captures/{id}/preview', '/api/captures/{id}/thumbnail'];
+
+/**
+ * Capture thumbnails. Where the server offers a downscaled preview route, the grid uses it (scans
+ * can be hundreds of megapixels, and browsers cannot show TIFF or PGM); a click shows the image
+ * larger.
+ */
 export function captureGrid(captures) {
   if (!captures.length) return h('p.muted', 'No images yet.');
+  const caps = cachedCapabilities();
+  const preview = caps ? pickRoute(caps, 'GET', PREVIEW_ROUTES) : null;
   return h(
     'div.thumbs',
     captures.map((c) => {
-      const box = authImage(c.imageUrl, `capture ${c.id} of ${c.serial}`);
+      const box = authImage(preview ? fillPath(preview, { id: c.id }) : c.imageUrl, `capture ${c.id} of ${c.serial}`);
       box.addEventListener('click', () => box.classList.toggle('big'));
       return h(
         'figure.capture',
