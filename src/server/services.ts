@@ -97,7 +97,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(new EventsRepository(registry), audit),
-    source: new SourceService(sourceRepo, audit),
+    source: new SourceService(sourceRepo, audit, jobs),
     identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
     close: () => sourceRepo.close(),
     stats: new StatsRepository(registry),

@@ -2,6 +2,7 @@
  * Source models through the source capability: the `source_models` table and ONNX sessions
  * (loaded once per model and kept; onnxruntime is touched only here, via src/source).
  */
+import type { ProgressListener } from '../core/index.js';
 import { readGreyImage } from '../imaging/index.js';
 import type { Registry } from '../registry/index.js';
 import {
@@ -11,6 +12,9 @@ import {
   loadSourceModel,
   predictSource,
   registerModel,
+  confusionSvg,
+  evaluateSource,
+  lineChartSvg,
   type RegisteredModel,
   type SourceModel,
   type SourcePrediction,
@@ -46,6 +50,11 @@ export class SourceRepository {
 
   /** Decodes the image and runs the model (sessions cached by model name and folder). */
   async predict(model: RegisteredModel, imageFile: string, name: string, options: { k: number; seed: number }): Promise<SourcePrediction> {
+    const image = await readGreyImage(imageFile, { maxPixels: this.maxPixels, name });
+    return predictSource(await this.session(model), image, { k: options.k, seed: options.seed, name });
+  }
+
+  private session(model: RegisteredModel): Promise<SourceModel> {
     const key = `${model.name}\u0000${model.dir}`;
     let session = this.sessions.get(key);
     if (!session) {
@@ -53,8 +62,20 @@ export class SourceRepository {
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
-    const image = await readGreyImage(imageFile, { maxPixels: this.maxPixels, name });
-    return predictSource(await session, image, { k: options.k, seed: options.seed, name });
+    return session;
+  }
+
+  /** Evaluates a model on an exported dataset folder: report (no per-item rows) and its pictures. */
+  async evaluate(model: RegisteredModel, datasetDir: string, options: { split: 'train' | 'val' | 'test' | 'all'; k: number; onProgress: ProgressListener }): Promise<Record<string, unknown>> {
+    const loaded = await this.session(model);
+    const report = await evaluateSource(loaded, datasetDir, { split: options.split, k: options.k, onProgress: options.onProgress });
+    const { items, ...summary } = report;
+    return {
+      ...summary,
+      items: items.length,
+      confusionSvg: confusionSvg(report.classes, report.confusion, `${report.model}: ${report.attribute}, ${report.split} split, ${report.k} ROIs, accuracy ${(report.accuracy * 100).toFixed(1)}%`),
+      accuracyVsRoisSvg: lineChartSvg([{ name: 'accuracy', points: report.accuracyByRois.map((a) => [a.rois, a.accuracy]) }], { title: `${report.model}: accuracy vs voting ROIs`, xLabel: 'ROIs per part (log scale)', yLabel: 'accuracy', logX: true }),
+    };
   }
 
   async close(): Promise<void> {

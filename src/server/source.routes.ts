@@ -1,6 +1,7 @@
 /** /api/models and /api/source/predict: thin routes over SourceService. */
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from './auth.js';
+import { jobSchema } from './jobs.routes.js';
 import { imageFileField } from './schemas.js';
 import type { ServerConfig, ServerServices } from './services.js';
 import { readUpload } from './uploads.js';
@@ -70,6 +71,28 @@ export function registerSourceRoutes(app: FastifyInstance, services: ServerServi
       schema: { summary: 'Make this model the active one of its attribute', tags, params: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } }, response: { 200: modelSchema } },
     },
     async (request) => source.activate(request.params.name, actorOf(request)),
+  );
+
+  app.post<{ Body: { model: string; dataset: string; split?: string; k?: number } }>(
+    '/api/jobs/evaluate-source',
+    {
+      config: { permission: 'jobs:admin' },
+      schema: {
+        summary: 'Evaluate a source model on an exported dataset folder on the server (partprint source dataset): accuracy, per class, confusion matrix, accuracy vs ROIs; confusionSvg and accuracyVsRoisSvg in the result',
+        tags: ['jobs', 'source'],
+        body: {
+          type: 'object',
+          required: ['model', 'dataset'],
+          additionalProperties: false,
+          properties: { model: { type: 'string', minLength: 1, maxLength: 200 }, dataset: { type: 'string', minLength: 1, maxLength: 1000 }, split: { type: 'string', enum: ['train', 'val', 'test', 'all'], default: 'test' }, k: { type: 'integer', minimum: 1, maximum: 256, default: 16 } },
+        },
+        response: { 202: jobSchema },
+      },
+    },
+    async (request, reply) => {
+      const job = await services.jobs.submit('evaluate-source', { ...request.body }, actorOf(request));
+      return reply.status(202).header('location', `/api/jobs/${job.id}`).send(job);
+    },
   );
 
   const predictionSchema = {

@@ -2,6 +2,7 @@
 import { PartprintError } from '../core/index.js';
 import type { RegisteredModel, SourcePrediction } from '../source/index.js';
 import type { AuditRepository } from './audit.repository.js';
+import type { JobsService } from './jobs.service.js';
 import type { SourceRepository } from './source.repository.js';
 
 export interface ModelSummary {
@@ -36,7 +37,14 @@ export class SourceService {
   constructor(
     private readonly repo: SourceRepository,
     private readonly audit: AuditRepository,
-  ) {}
+    jobs: JobsService,
+  ) {
+    jobs.define('evaluate-source', async (params, ctx) => {
+      const model = await this.repo.find(String(params.model));
+      if (!model) throw new PartprintError(`no source model named "${String(params.model)}"`, { code: 'NOT_FOUND' });
+      return this.repo.evaluate(model, String(params.dataset), { split: (params.split as 'test') ?? 'test', k: Number(params.k ?? 16), onProgress: ctx.onProgress });
+    });
+  }
 
   async list(attribute?: string): Promise<ModelSummary[]> {
     return (await this.repo.list(attribute)).map(summary);

@@ -25,6 +25,7 @@ const EXPECTED_ROUTES = [
   'POST /api/jobs/import-parts',
   'POST /api/jobs/evaluate-identity',
   'POST /api/jobs/rebuild-index',
+  'POST /api/jobs/evaluate-source',
   'POST /api/parts',
   'GET /api/parts',
   'GET /api/parts/:serial',

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,5 +60,27 @@ describe('source models and prediction', () => {
     expect([400, 422]).toContain(corrupt.statusCode);
     expect(corrupt.json().error.message).toMatch(/part\.png/);
     expect((await app.inject({ method: 'POST', url: '/api/models/nope/activate', headers: h.auth('admin') })).statusCode).toBe(404);
+  });
+
+  it('evaluates a model on an exported dataset as a background job, with the confusion matrix', async () => {
+    const ds = path.join(h.dir, 'dataset');
+    mkdirSync(path.join(ds, 'images'), { recursive: true });
+    const items = [];
+    for (const [i, level] of [30, 50, 70, 200, 220, 240].entries()) {
+      writeFileSync(path.join(ds, 'images', `p${i}.png`), await flatPng(level));
+      items.push({ id: `p${i}`, serial: `S${i}`, captureId: i + 1, file: `images/p${i}.png`, label: level < 128 ? 0 : 1, split: 'test' });
+    }
+    // one bright part labelled dark: the confusion matrix must show it
+    items[5].label = 0;
+    writeFileSync(path.join(ds, 'dataset.json'), JSON.stringify({ schemaVersion: 1, attribute: 'finish', classes: ['dark', 'bright'], pixelSizeUm: null, downscale: 1, seed: 1, items }));
+    const res = await h.server.app.inject({ method: 'POST', url: '/api/jobs/evaluate-source', headers: h.auth('admin'), payload: { model: 'bright-v1', dataset: ds, k: 4 } });
+    expect(res.statusCode, res.body).toBe(202);
+    await h.server.services.jobs.idle();
+    const job = (await h.server.app.inject({ method: 'GET', url: `/api/jobs/${res.json().id}`, headers: h.auth('viewer') })).json();
+    expect(job.status, job.error).toBe('succeeded');
+    expect(job.result).toMatchObject({ model: 'bright-v1', classes: ['dark', 'bright'], confusion: [[3, 1], [0, 2]], images: 6, items: 6 });
+    expect(job.result.accuracy).toBeCloseTo(5 / 6, 6);
+    expect(job.result.confusionSvg).toMatch(/^<svg/);
+    expect((await h.server.app.inject({ method: 'POST', url: '/api/jobs/evaluate-source', headers: h.auth('operator'), payload: { model: 'bright-v1', dataset: ds } })).statusCode).toBe(403);
   });
 });
