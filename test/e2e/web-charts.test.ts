@@ -3,9 +3,12 @@
  * model, an inspector predicts from an image and sees the same answer as the API as a bar chart;
  * the evaluation page draws the model's confusion matrix; the chart module's DET points are right.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { createRng } from '../../src/core/index.js';
+import { candidatesFromManifest, planSplit, writeDataset } from '../../src/source/index.js';
 import { writeTinyModel } from '../api/tiny-onnx.js';
 import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness } from './web-helpers.js';
 
@@ -76,6 +79,42 @@ describe.skipIf(!run)('web UI charts in Chromium', () => {
     const cells = await page.locator('svg.heat rect title').allTextContents();
     expect(cells).toEqual(['true dark, predicted dark: 9', 'true dark, predicted bright: 1', 'true bright, predicted dark: 2', 'true bright, predicted bright: 8']);
     await seeText(page, 'dl.kv', '0.85');
+    await shot('eval');
+  });
+
+  it('runs a source evaluation job from the UI and draws its confusion matrix', async (ctx) => {
+    if (!hx.routes.has('POST /api/jobs/evaluate-source')) return ctx.skip('no source evaluation job route in this server build');
+    // A small exported dataset: textured parts around a dark or a bright grey level.
+    const root = path.join(hx.dir, 'finish-parts');
+    mkdirSync(path.join(root, 'images'), { recursive: true });
+    const rows = ['serial,image,finish'];
+    const rng = createRng(5);
+    for (const [finish, level] of [['dark', 70], ['bright', 185]] as const) {
+      for (let i = 0; i < 5; i++) {
+        const px = Buffer.alloc(96 * 96);
+        for (let k = 0; k < px.length; k++) px[k] = level + rng.int(41) - 20;
+        const serial = `${finish}-${i}`;
+        await sharp(px, { raw: { width: 96, height: 96, channels: 1 } }).png().toFile(path.join(root, 'images', `${serial}.png`));
+        rows.push(`${serial},images/${serial}.png,${finish}`);
+      }
+    }
+    writeFileSync(path.join(root, 'manifest.csv'), `${rows.join('\n')}\n`);
+    const candidates = await candidatesFromManifest(path.join(root, 'manifest.csv'), 'finish');
+    const dataset = path.join(hx.dir, 'finish-ds');
+    await writeDataset(planSplit(candidates, { trainPerClass: 1, valPerClass: 1, testPerClass: 3, seed: 1 }), { out: dataset, attribute: 'finish', downscale: 1, seed: 1 });
+
+    const { page } = hx;
+    await useKey(hx.keys.admin, 'admin');
+    await page.goto(`${hx.baseUrl}/#/eval`);
+    await page.click('summary:text("Evaluate a source model")');
+    await page.fill('input[name=dataset]', dataset);
+    await page.click('text=Evaluate source model');
+    await page.locator('section.source-eval svg.heat').waitFor({ timeout: 60_000 });
+    await seeText(page, 'section.source-eval h3', 'finish-v1: finish, test split');
+    // The tiny model votes by brightness: every test part lands on the diagonal.
+    const cells = await page.locator('section.source-eval svg.heat rect title').allTextContents();
+    expect(cells).toEqual(['true dark, predicted dark: 3', 'true dark, predicted bright: 0', 'true bright, predicted dark: 0', 'true bright, predicted bright: 3']);
+    await seeText(page, 'section.source-eval dl', /accuracy\s*1/);
     await shot('eval');
   });
 

@@ -32,8 +32,9 @@ export function barChart(entries, { highlight = null, width = 520, counts = fals
 export function heatmap(classes, matrix) {
   const n = classes.length;
   const cell = Math.max(18, Math.min(48, Math.floor(480 / Math.max(1, n))));
-  const left = 110;
-  const top = 100;
+  const longest = Math.max(1, ...classes.map((c) => String(c).length));
+  const left = Math.min(160, 30 + longest * 7);
+  const top = 26 + Math.min(90, Math.round(longest * 5.5));
   const size = left + n * cell + 20;
   const out = [];
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,7 @@
 // identity DET curve (from a finished identity evaluation job or a calibration route).
 import { get, loadCapabilities, pickRoute, post } from '../api.js';
 import { detCurve, detFromScores, heatmap } from '../svg.js';
-import { dl, errorNotice, fmtNum, fmtTime, h, notice, render } from '../ui.js';
+import { dl, errorNotice, field, fmtNum, fmtTime, h, notice, render } from '../ui.js';
 import { followJob } from './jobs.js';
 
 /** The confusion matrix in a model card's metrics (trainer: metrics.test.confusionMatrix). */
@@ -70,20 +70,75 @@ async function fillModels(slot) {
   try {
     const { items } = await get('/api/models');
     if (!items.length) return slot.replaceChildren(h('p.muted', 'No source models registered.'));
+    const runs = h('div');
     slot.replaceChildren(
       ...items.map((m) => {
         const c = confusionOf(m.metrics);
         return h(
-          'section.card',
+          'section.card.model-card',
           h('h3', m.name, m.active ? h('span.badge.ok', 'active') : null),
           dl({ attribute: m.attribute, architecture: m.architecture, classes: m.classes.length, accuracy: c ? fmtNum(c.accuracy) : '–', 'test parts': c?.parts ?? '–', ROIs: c?.rois ?? '–' }),
-          c ? h('div.chart-wrap', { html: heatmap(m.classes, c.matrix) }) : h('p.muted', 'No confusion matrix in this model\'s card.'),
+          c ? h('div.chart-wrap', { html: heatmap(m.classes, c.matrix) }) : h('p.muted', 'No confusion matrix in this model\'s card (trainer metrics).'),
         );
       }),
+      caps.has('POST', '/api/jobs/evaluate-source') ? sourceEvalForm(items, () => listSourceRuns(runs)) : null,
+      runs,
     );
+    await listSourceRuns(runs);
   } catch (e) {
     slot.replaceChildren(errorNotice(e));
   }
+}
+
+/** Administrators: evaluate a model on an exported dataset folder on the server (a job). */
+function sourceEvalForm(models, onDone) {
+  const status = h('div');
+  const form = h(
+    'form.card.grid',
+    {
+      'data-needs': 'jobs:admin',
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const body = { model: field(form, 'model'), dataset: field(form, 'dataset'), split: field(form, 'split'), k: Number(field(form, 'k')) || 16 };
+        try {
+          const job = await post('/api/jobs/evaluate-source', body);
+          status.replaceChildren(h('p.busy', `Evaluation job #${job.id} queued…`));
+          await followJob(job.id, (j) => {
+            const p = j.progress;
+            status.replaceChildren(j.status === 'failed' ? errorNotice(new Error(`job #${j.id} failed: ${j.error}`)) : h(`p${j.status === 'succeeded' ? '' : '.busy'}`, `Evaluation job #${j.id}: ${j.status}${p ? ` (${p.phase} ${p.done}/${p.total})` : ''}`));
+          });
+          await onDone();
+        } catch (e) {
+          status.replaceChildren(errorNotice(e));
+        }
+      },
+    },
+    h('label', 'Model', h('select', { name: 'model' }, models.map((m) => h('option', { value: m.name }, `${m.name} (${m.attribute})`)))),
+    h('label', 'Dataset folder on the server', h('input', { name: 'dataset', required: true, placeholder: '/data/datasets/machine' })),
+    h('label', 'Split', h('select', { name: 'split' }, ['test', 'val', 'train', 'all'].map((x) => h('option', { value: x }, x)))),
+    h('label', 'ROIs voted', h('input', { name: 'k', type: 'number', min: 1, max: 256, value: 16 })),
+    h('div.wide', h('button', { type: 'submit' }, 'Evaluate source model'), status),
+  );
+  return h('details', { 'data-needs': 'jobs:admin' }, h('summary', 'Evaluate a source model on a dataset (administrators)'), form);
+}
+
+async function listSourceRuns(slot) {
+  const jobs = await get('/api/jobs?limit=50');
+  const cards = [];
+  for (const j of jobs.items) {
+    const r = j.result;
+    if (j.status !== 'succeeded' || j.kind !== 'evaluate-source' || !r || !Array.isArray(r.confusion)) continue;
+    if (cards.length >= 3) break;
+    cards.push(
+      h(
+        'section.card.source-eval',
+        h('h3', `${r.model}: ${r.attribute}, ${r.split} split (job #${j.id}, ${fmtTime(j.finishedAt)})`),
+        dl({ accuracy: fmtNum(r.accuracy), parts: r.parts, images: r.images, 'ROIs voted': r.k, 'within one tray step': r.adjacentAccuracy === null || r.adjacentAccuracy === undefined ? '–' : fmtNum(r.adjacentAccuracy) }),
+        h('div.charts', h('div.chart-wrap', { html: heatmap(r.classes, r.confusion) }), typeof r.accuracyVsRoisSvg === 'string' ? svgImage(r.accuracyVsRoisSvg, 'accuracy vs ROIs') : null),
+      ),
+    );
+  }
+  slot.replaceChildren(...cards);
 }
 
 async function fillIdentity(slot) {
