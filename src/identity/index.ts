@@ -32,3 +32,4 @@ export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, saveIdentitySettings, 
 export { ShortlistIndex, type ShortlistHit, type ShortlistMeta } from './shortlist.js';
 export { DEFAULT_VOCABULARY_OPTIONS, embedFeatureSet, trainVocabulary, type Vocabulary, type VocabularyOptions } from './vocabulary.js';
 export { evaluateLabelled, readLabelledFolder, type Evaluation, type EvaluationOptions } from './evaluate.js';
+export { makeFlat, makeTexture, recapture, type RecaptureOptions } from './test-images.js';

@@ -46,3 +46,4 @@ export {
 } from './registry-source.js';
 export { PYTHON, missingPythonModules, runTrainer, trainerDir, type RunTrainerOptions } from './train.js';
 export { runSweep, type SweepOptions, type SweepPoint } from './sweep.js';
+export { segmentSheets, type SegmentSheetsOptions, type SegmentSheetsResult } from './segment-sheets.js';

@@ -63,4 +63,25 @@ describe('segmentSheet', () => {
   it('refuses a manifest that lists a serial twice', () => {
     expect(() => matchSheetPositions([], [{ serial: 'A', x: 0, y: 0 }, { serial: 'A', x: 1, y: 1 }])).toThrow(/A twice/);
   });
+  it('masks a neighbouring part that reaches into a non-convex part\'s box', () => {
+    const W = 400;
+    const H = 400;
+    const data = new Uint8Array(W * H).fill(10);
+    const fill = (x0: number, y0: number, x1: number, y1: number, v: number) => {
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data[y * W + x] = v;
+    };
+    fill(100, 100, 300, 150, 200); // L-shaped part A
+    fill(100, 150, 150, 300, 200);
+    fill(200, 200, 280, 280, 180); // part B inside A's bounding box, not touching A
+    const img = { width: W, height: H, data, bitDepth: 8 as const };
+    const comps = segmentSheet(img, { minArea: 1000 });
+    expect(comps).toHaveLength(2);
+    const a = comps.find((c) => c.width === 200);
+    expect(a).toBeDefined();
+    const masked = cropImage(img, a as NonNullable<typeof a>);
+    expect(masked.data[(240 - 100) * masked.width + (240 - 100)]).toBe(0); // B's pixel, masked
+    expect(masked.data[(120 - 100) * masked.width + (250 - 100)]).toBe(200); // A's own pixel
+    const unmasked = cropImage(img, { ...(a as NonNullable<typeof a>), mask: undefined });
+    expect(unmasked.data[(240 - 100) * unmasked.width + (240 - 100)]).toBe(180);
+  });
 });

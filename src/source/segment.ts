@@ -17,6 +17,8 @@ export interface SheetComponent {
   area: number;
   cx: number;
   cy: number;
+  /** Membership at the reduced working resolution: `mask[(y - maskY) * maskW + (x - maskX)]` for reduced pixel (x, y). */
+  mask: { scale: number; x: number; y: number; width: number; height: number; data: Uint8Array };
 }
 
 export interface SegmentOptions {
@@ -126,14 +128,23 @@ export function segmentSheet(sheet: GreyImage, options: SegmentOptions = {}): Sh
   const minArea = options.minArea ?? 0.002 * full.width * full.height;
   const margin = options.margin ?? 0;
   const out: SheetComponent[] = [];
-  for (const s of stats.values()) {
+  for (const [root, s] of stats) {
     const area = s.n * f * f;
     if (area < minArea) continue;
     const x = Math.max(0, s.x0 * f - margin);
     const y = Math.max(0, s.y0 * f - margin);
     const x1 = Math.min(full.width, (s.x1 + 1) * f + margin);
     const y1 = Math.min(full.height, (s.y1 + 1) * f + margin);
-    out.push({ x, y, width: x1 - x, height: y1 - y, area, cx: (s.sx / s.n + 0.5) * f, cy: (s.sy / s.n + 0.5) * f });
+    const mw = s.x1 - s.x0 + 1;
+    const mh = s.y1 - s.y0 + 1;
+    const mask = new Uint8Array(mw * mh);
+    for (let yy = 0; yy < mh; yy++) {
+      for (let xx = 0; xx < mw; xx++) {
+        const i = (s.y0 + yy) * w + s.x0 + xx;
+        if (fg[i] && find(parent, i) === root) mask[yy * mw + xx] = 1;
+      }
+    }
+    out.push({ x, y, width: x1 - x, height: y1 - y, area, cx: (s.sx / s.n + 0.5) * f, cy: (s.sy / s.n + 0.5) * f, mask: { scale: f, x: s.x0, y: s.y0, width: mw, height: mh, data: mask } });
   }
   return out.sort((a, b) => a.y - b.y || a.x - b.x);
 }
@@ -192,10 +203,25 @@ export function matchSheetPositions(components: SheetComponent[], positions: She
   };
 }
 
-/** Copies a box out of a sheet. */
-export function cropImage(sheet: GreyImage, box: { x: number; y: number; width: number; height: number }): GreyImage {
+/**
+ * Copies a box out of a sheet. With a component's `mask`, pixels that are not part of that
+ * component (background, holes, a neighbouring part reaching into the box) are set to 0, so ROIs
+ * are never drawn from another part's surface.
+ */
+export function cropImage(sheet: GreyImage, box: { x: number; y: number; width: number; height: number; mask?: SheetComponent['mask'] }): GreyImage {
   const src = to8Bit(sheet);
   const out = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) out.set(src.data.subarray((box.y + y) * src.width + box.x, (box.y + y) * src.width + box.x + box.width), y * box.width);
+  const m = box.mask;
+  if (m) {
+    for (let y = 0; y < box.height; y++) {
+      const my = Math.floor((box.y + y) / m.scale) - m.y;
+      for (let x = 0; x < box.width; x++) {
+        const mx = Math.floor((box.x + x) / m.scale) - m.x;
+        const inside = my >= 0 && my < m.height && mx >= 0 && mx < m.width && m.data[my * m.width + mx] === 1;
+        if (!inside) out[y * box.width + x] = 0;
+      }
+    }
+  }
   return { width: box.width, height: box.height, data: out, bitDepth: 8 };
 }

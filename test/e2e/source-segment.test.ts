@@ -67,4 +67,32 @@ describe('source segment', () => {
     expect(d.code, d.err).toBe(0);
     expect((await readDataset(ds)).items).toHaveLength(8);
   });
+  it('cuts synth sheets (rotated parts) using the synth sheet manifest, masking neighbours and serials', async () => {
+    const sheets = path.join(tmp, 'synth-sheets');
+    const g = await cli('synth', 'sheet', '--out', sheets, '--parts-per-sheet', '4', '--width-mm', '100', '--height-mm', '75', '--seed', '3');
+    expect(g.code, g.err).toBe(0);
+    const truth = parseCsv(readFileSync(path.join(sheets, 'manifest.csv'), 'utf8'));
+    const out = path.join(tmp, 'synth-parts');
+    const r = await cli('source', 'segment', '--positions', path.join(sheets, 'manifest.csv'), '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ parts: 4, missing: [], extraBlobs: 0 });
+    const manifest = parseCsv(readFileSync(path.join(out, 'manifest.csv'), 'utf8'));
+    expect(manifest.map((m) => m.serial).sort()).toEqual(truth.map((t) => t.serial).sort());
+    expect(manifest.every((m) => m.pixel_size_um === '42.3' && m.machine !== '')).toBe(true);
+    for (const t of truth) {
+      const crop = await readGreyImage(path.join(out, 'images', `${t.serial}.png`));
+      // The crop is the part's own bounding box: inside synth's box (which has a margin) and most of it.
+      const bw = Number(t.x1) - Number(t.x0);
+      const bh = Number(t.y1) - Number(t.y0);
+      expect(crop.width).toBeLessThanOrEqual(bw + 4);
+      expect(crop.width).toBeGreaterThan(0.8 * bw);
+      expect(crop.height).toBeLessThanOrEqual(bh + 4);
+      expect(crop.height).toBeGreaterThan(0.8 * bh);
+      // The serial's box is blanked.
+      const [sx0, sy0, sx1, sy1] = t.serial_region.split(' ').map(Number);
+      const cx = Math.round((sx0 + sx1) / 2) - Number(t.x0);
+      const cy = Math.round((sy0 + sy1) / 2) - Number(t.y0);
+      expect(crop.data[cy * crop.width + cx]).toBe(0);
+    }
+  });
 });

@@ -54,7 +54,8 @@ def parse_args(argv=None):
     ap.add_argument("--eval-rois", type=int, default=16, help="ROIs per test image for the reported accuracy")
     ap.add_argument("--curve-rois", type=int, default=32, help="ROIs per test image drawn for the accuracy-vs-ROIs curve")
     ap.add_argument("--steps-per-epoch", type=int, help="cap on steps per epoch (smoke tests)")
-    ap.add_argument("--max-seconds", type=float, help="stop training after this long (best-on-val is still used)")
+    ap.add_argument("--max-seconds", type=float, help="stop after this much wall time in the epoch loop, validation included (best-on-val is still used)")
+    ap.add_argument("--ckpt-every", type=int, default=1, help="write OUT/last.pt every N epochs (and at the last)")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x only; no CUDA graph then)")
     ap.add_argument("--no-cuda-graph", action="store_true", help="launch every step eagerly on CUDA")
@@ -132,6 +133,7 @@ def run(a) -> int:
     use_graph = cuda and TORCH2 and not a.compile and not a.no_cuda_graph and a.optimizer == "lamb"
     stepper = TrainStep(fwd, opt, spec.output_size, norm, device, amp, cuda, use_graph)
     images_seen, train_seconds, epochs_run = 0, 0.0, start_epoch
+    loop_start = time.perf_counter()
     for epoch in range(start_epoch, a.epochs):
         t0 = time.perf_counter()
         sampler.set_epoch(epoch)
@@ -153,7 +155,10 @@ def run(a) -> int:
         epochs_run = epoch + 1
         rec = {"epoch": epoch, "lr": lr, "trainLoss": float(stepper.loss_sum) / max(n, 1), "trainAcc": float(stepper.correct) / max(n, 1),
                "images": n, "seconds": round(dt, 3), "imagesPerSecond": round(n / dt, 1) if dt > 0 else None}
-        is_last = epoch == a.epochs - 1 or (a.max_seconds is not None and elapsed + train_seconds >= a.max_seconds)
+        # Wall time of the loop so far plus one more epoch (training and validation) must fit.
+        loop_wall = time.perf_counter() - loop_start
+        per_epoch = loop_wall / (epoch - start_epoch + 1)
+        is_last = epoch == a.epochs - 1 or (a.max_seconds is not None and loop_wall + per_epoch * 1.5 >= a.max_seconds)
         if "val" in banks and (epoch % a.val_every == 0 or is_last):
             probs = roi_probabilities(model, banks["val"], a.val_rois, a.seed, "val", spec.output_size, norm, device, amp, cuda)
             vm = part_metrics(probs, banks["val"], info.classes, a.val_rois, curve=[1])
@@ -164,8 +169,9 @@ def run(a) -> int:
                 best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
                 torch.save(best_state, os.path.join(a.out, "best.pt"))
         log_line(log_path, rec)
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
-                    "elapsed": elapsed + train_seconds, "best": best, "norm": norm, "args": vars(a)}, ckpt_path)
+        if is_last or (epoch + 1) % a.ckpt_every == 0:
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
+                        "elapsed": elapsed + train_seconds, "best": best, "norm": norm, "args": vars(a)}, ckpt_path)
         if is_last:
             break
     total_seconds = elapsed + train_seconds

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -69,5 +69,6 @@ describe('registry commands', () => {
     expect(imp.out).toMatch(/parts 3/);
     expect((await cli('import', path.join(dir, 'exp'), '--data', path.join(dir, 'data2'))).code).toBe(5);
     expect(JSON.parse((await cli('parts', 'list', '--json', '--data', path.join(dir, 'data2'))).out).total).toBe(3);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,10 +1,9 @@
 /** `partprint source ...`: datasets, segmentation, training, prediction, evaluation, models. */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PartprintError, deriveSeed } from '../../core/index.js';
-import { readGreyImage, writeGreyPng } from '../../imaging/index.js';
+import { readGreyImage } from '../../imaging/index.js';
 import type { Registry } from '../../registry/index.js';
 import * as source from '../../source/index.js';
 import { parseNumber, printJson } from '../cli-args.js';
@@ -97,41 +96,24 @@ export function register(program: Command): void {
 
   cmd
     .command('segment')
-    .description('Cut a scanner sheet with many parts into one image per part, matched to serials by a positions CSV')
-    .argument('<sheet>', 'sheet image')
-    .requiredOption('--positions <csv>', 'CSV with serial,x,y[,width,height][,sheet] (pixels on the sheet); other columns are copied to the output manifest')
+    .description('Cut scanner sheets with many parts into one image per part, matched to serials by a positions CSV (synth sheet manifest or serial,x,y[,width,height][,sheet])')
+    .argument('[sheet]', 'one sheet image (default: every sheet named in the CSV\'s sheet column)')
+    .requiredOption('--positions <csv>', 'positions in pixels on the sheet; other columns (attributes) are copied to the output manifest')
     .requiredOption('--out <dir>', 'output folder: images/<serial>.png and manifest.csv (parts CSV)')
     .option('--threshold <t>', 'grey level between background and parts (default: Otsu)', parseNumber('--threshold'))
     .option('--dark-parts', 'parts are darker than the background')
     .option('--min-area <px>', 'ignore blobs smaller than this (pixels)', parseNumber('--min-area'))
-    .option('--margin <px>', 'pixels added around each part', parseNumber('--margin'), 0)
+    .option('--margin <px>', 'pixels added around each box (with --no-mask)', parseNumber('--margin'), 0)
+    .option('--no-mask', 'keep background and neighbouring parts inside each box (default: set to 0)')
+    .option('--pixel-size-um <um>', 'native pixel size for the manifest (default: synth.json beside the CSV)', parseNumber('--pixel-size-um'))
     .option('--json', 'print JSON')
-    .action(async (sheet: string, opts: { positions: string; out: string; threshold?: number; darkParts?: boolean; minArea?: number; margin: number; json?: boolean }) => {
-      const img = await readGreyImage(sheet);
-      const rows = source.parseCsv(await readFile(opts.positions, 'utf8'), opts.positions).filter((r) => !r.sheet || path.basename(r.sheet) === path.basename(sheet));
-      const positions = rows.map((r) => {
-        const n = (k: string) => (r[k] === undefined || r[k] === '' ? undefined : Number(r[k]));
-        const x = n('x');
-        const y = n('y');
-        if (!r.serial || x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y)) throw new PartprintError(`${opts.positions}: each row needs serial, x and y`, { code: 'BAD_INPUT' });
-        return { serial: r.serial, x, y, width: n('width'), height: n('height') };
-      });
-      const comps = source.segmentSheet(img, { threshold: opts.threshold, darkParts: opts.darkParts, minArea: opts.minArea, margin: opts.margin });
-      const match = source.matchSheetPositions(comps, positions);
-      const skip = new Set(['serial', 'x', 'y', 'width', 'height', 'sheet', 'image']);
-      const extraCols = rows.length ? Object.keys(rows[0]).filter((k) => !skip.has(k)) : [];
-      const lines: string[][] = [];
-      for (const { serial, component } of match.matched) {
-        const file = `images/${serial.replace(/[^A-Za-z0-9._-]/g, '_')}.png`;
-        await writeGreyPng(source.cropImage(img, component), path.join(opts.out, file));
-        const row = rows.find((r) => r.serial === serial) ?? {};
-        lines.push([serial, file, ...extraCols.map((c) => row[c] ?? '')]);
-      }
-      await mkdir(opts.out, { recursive: true });
-      await writeFile(path.join(opts.out, 'manifest.csv'), source.formatCsv(['serial', 'image', ...extraCols], lines));
-      const summary = { parts: match.matched.length, missing: match.missing, extraBlobs: match.extra.length };
+    .action(async (sheet: string | undefined, opts: { positions: string; out: string; threshold?: number; darkParts?: boolean; minArea?: number; margin: number; mask: boolean; pixelSizeUm?: number; json?: boolean }) => {
+      const bar = createProgressBar();
+      const r = await source.segmentSheets({ ...opts, sheet, noMask: !opts.mask, onProgress: bar });
+      bar.stop();
+      const summary = { parts: r.parts, missing: r.missing, extraBlobs: r.extraBlobs };
       if (opts.json) printJson(summary);
-      else process.stdout.write(`${sheet}: ${summary.parts} part(s) cut out; ${summary.missing.length} serial(s) not found${summary.missing.length ? ` (${summary.missing.join(', ')})` : ''}; ${summary.extraBlobs} unmatched blob(s)\n`);
+      else process.stdout.write(`${r.manifest}: ${r.parts} part(s) cut out; ${r.missing.length} serial(s) not found${r.missing.length ? ` (${r.missing.join(', ')})` : ''}; ${r.extraBlobs} unmatched blob(s)\n`);
     });
 
   addRegistryOptions(cmd.command('predict'))
