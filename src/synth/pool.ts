@@ -83,7 +83,7 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
         ? new Worker(script.url, { workerData: { [BUNDLE_WORKER_FLAG]: true } })
         : script.url.pathname.endsWith('.ts')
           ? // Under tsx: register its loader inside the worker, then load the TypeScript entry.
-            new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(script.url.href)}); })`, { eval: true })
+            new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.url.href)}); })`, { eval: true })
           : new Worker(script.url);
       workers.push(w);
       w.on('message', (msg: { i: number; result?: RenderResult; error?: string }) => {

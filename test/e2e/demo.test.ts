@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -11,7 +11,7 @@ afterAll(async () => {
 });
 
 describe('partprint demo', () => {
-  it('builds a small registry from synthetic parts and says what it holds', async () => {
+  it('imports, fingerprints and identifies synthetic parts, rejects look-alikes, and records history', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'partprint-demo-'));
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -20,20 +20,31 @@ describe('partprint demo', () => {
     });
     let code: number;
     try {
-      code = await runCli(['demo', '--data', dir]);
+      code = await runCli(['demo', '--data', dir, '--parts-per-machine', '1', '--lookalikes', '6']);
     } finally {
       spy.mockRestore();
     }
     expect(code).toBe(0);
     const text = out.join('');
-    expect(text).toMatch(/registered 24 parts with 24 captures/);
-    expect(text).toMatch(/FDM M02: 4 parts/);
+    expect(text).toMatch(/imported 21 parts with 21 captures/);
+    expect(text).toMatch(/fingerprinted 21 captures \(0 rejected/);
+    const identified = /identified (\d+)\/21 .* registered parts correctly; (\d+)\/6 .* look-alikes flagged NOT REGISTERED/.exec(text);
+    expect(identified, text).not.toBeNull();
+    expect(Number(identified![1])).toBeGreaterThanOrEqual(20);
+    // A look-alike accepted as a registered part would be a counterfeit passing: none may.
+    expect(Number(identified![2])).toBe(6);
+    expect((await stat(path.join(dir, 'demo', 'evidence.png'))).size).toBeGreaterThan(1000);
+    const epcis = JSON.parse(await readFile(path.join(dir, 'demo', 'history.epcis.jsonld'), 'utf8'));
+    expect(epcis.type).toBe('EPCISDocument');
+    expect(epcis.epcisBody.eventList).toHaveLength(7);
     const reg = await openRegistry({ dataDir: dir });
     try {
-      const { total } = await reg.parts.list({ attributes: { process: 'DLS' } });
-      expect(total).toBe(12);
-      const p = await reg.parts.get('P000009');
-      expect(p?.attributes).toMatchObject({ process: 'DLS', machine: 'M03', material: 'RPU 70' });
+      const { total } = await reg.parts.list({ attributes: { process: 'FDM' } });
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBeLessThan(21);
+      const p = await reg.parts.get('P000001');
+      expect(p?.attributes).toMatchObject({ machine: 'M01' });
+      expect(Object.keys(p?.attributes ?? {})).toEqual(expect.arrayContaining(['process', 'material', 'build', 'tray_position']));
     } finally {
       await reg.close();
     }
