@@ -79,6 +79,11 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `Model ${card.name} (${card.architecture}, ROI ${card.roi.side} px -> ${card.input.size}, trained on ${String(card.training.hardware ?? '?')}); synthetic parts regenerated here with trainer/gpu/synth-dataset.ts (seed 1, strength ${strength}, 512 px at 5.3 um); ${(seconds / report.images).toFixed(2)} s per test image for 32 ROIs on this CPU.`,
         'Confusion matrix (CSV + SVG), per-class accuracy and accuracy vs ROIs: bench/results/source-synth21/.',
+        ...(py?.accuracy !== undefined && Math.abs(report.accuracy - py.accuracy) > 0.05
+          ? [
+              `WARNING: far from the trainer's own ${(py.accuracy * 100).toFixed(2)}% on its test split. The card does not record which synth version made the training data, and src/synth changed after the GPU run (process textures, machine signatures), so the regenerated parts are most likely not the distribution the model learnt; this row is not a valid accuracy of the model. The TypeScript pipeline itself agrees with Python on shared data (roi-parity test; source-neu: 98.89% here vs 99.17% in the trainer).`,
+            ]
+          : []),
       ],
     };
   } finally {
