@@ -25,6 +25,12 @@ def build_model(arch: str, num_classes: int) -> nn.Module:
     ctor = getattr(torchvision.models, arch)
     model = ctor(weights=None, num_classes=num_classes)
     _one_channel_stem(model)
+    # torchvision builds MobileNetV3 with BatchNorm momentum 0.01 (tuned for long ImageNet runs):
+    # in short runs the running statistics never settle and eval-mode outputs collapse to one
+    # class. PyTorch's default 0.1 works for both short CPU runs and the GPU schedule.
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d) and m.momentum is not None and m.momentum < 0.1:
+            m.momentum = 0.1
     return model
 
 
