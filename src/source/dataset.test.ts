@@ -15,7 +15,7 @@ describe('parseCsv', () => {
     expect(rows).toEqual([{ serial: 'A', note: 'x, "y"\nz' }, { serial: 'B', note: '' }]);
   });
   it('names a row with the wrong number of fields', () => {
-    expect(() => parseCsv('a,b\n1,2,3\n', 'm.csv')).toThrow(/m\.csv: row 2 has 3 fields, the header has 2/);
+    expect(() => parseCsv('a,b\n1,2,3\n', 'm.csv')).toThrow(/m\.csv: line 2 has 3 fields, the header has 2/);
   });
 });
 
