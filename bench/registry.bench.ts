@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { createRng } from '../src/core/index.js';
-import { openRegistry, type Registry } from '../src/registry/index.js';
+import { exportRegistry, importRegistry, openRegistry, type Registry } from '../src/registry/index.js';
 import { createDatabase, pgUnavailableReason, startPgCluster, stopPgCluster } from '../test/db/pg-cluster.js';
 import type { BenchResult } from './run.js';
 
@@ -31,7 +31,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value:
   return { seconds: (performance.now() - t0) / 1000, value };
 }
 
-async function measure(reg: Registry, label: string, rows: Row[], metrics: Record<string, number>): Promise<void> {
+async function measure(reg: Registry, label: string, rows: Row[], metrics: Record<string, number>, openEmpty: () => Promise<Registry>): Promise<void> {
   const add = (op: string, n: number, seconds: number) => {
     rows.push([label, op, n, seconds.toFixed(2), Math.round(n / seconds)]);
     metrics[`${label}.${op}.perSecond`] = Math.round(n / seconds);
@@ -104,6 +104,23 @@ async function measure(reg: Registry, label: string, rows: Row[], metrics: Recor
     for (let i = 0; i < 50; i++) await reg.parts.list({ attributes: { machine: `M${String(i % 21).padStart(2, '0')}`, process: 'MJF' }, limit: 50 });
   });
   add('parts.list(2 attributes, limit 50) + total', 50, filters.seconds);
+
+  // 7. Whole-registry export (JSON Lines) and import into an empty registry.
+  const dumpDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'pp-bench-dump-')), 'export');
+  try {
+    const exp = await timed(() => exportRegistry(reg, dumpDir));
+    const nRows = exp.value.tables.reduce((n, t) => n + t.rows, 0);
+    add('export (rows of all tables)', nRows, exp.seconds);
+    const target = await openEmpty();
+    try {
+      const imp = await timed(() => importRegistry(target, dumpDir));
+      add('import into an empty registry (rows)', nRows, imp.seconds);
+    } finally {
+      await target.close();
+    }
+  } finally {
+    rmSync(path.dirname(dumpDir), { recursive: true, force: true });
+  }
 }
 
 export async function run(): Promise<BenchResult> {
@@ -117,7 +134,7 @@ export async function run(): Promise<BenchResult> {
   try {
     const reg = await openRegistry({ dataDir: sqliteDir });
     try {
-      await measure(reg, 'sqlite', rows, metrics);
+      await measure(reg, 'sqlite', rows, metrics, () => openRegistry({ dataDir: path.join(sqliteDir, 'imported') }));
     } finally {
       await reg.close();
     }
@@ -133,7 +150,7 @@ export async function run(): Promise<BenchResult> {
       const cluster = startPgCluster(dir, { durable: true });
       const reg = await openRegistry({ dataDir: path.join(dir, 'pp-data'), databaseUrl: await createDatabase(cluster, 'bench') });
       try {
-        await measure(reg, 'postgres', rows, metrics);
+        await measure(reg, 'postgres', rows, metrics, async () => openRegistry({ dataDir: path.join(dir, 'pp-imported'), databaseUrl: await createDatabase(cluster, 'imported') }));
       } finally {
         await reg.close();
       }

@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { Command } from 'commander';
 import { PartprintError } from '../core/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -47,7 +48,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && /(?:cli[\\/]main\.(?:ts|js)|bin[\\/]partprint(?:\.js)?)$/.test(process.argv[1]);
+// Not in worker threads: a single-file bundle starts itself as the synth worker (src/synth/pool.ts).
+const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli[\\/]main\.(?:ts|js)|bin[\\/]partprint(?:\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;

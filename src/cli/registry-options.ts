@@ -6,19 +6,34 @@ import { type CaptureMeta, openRegistry, type Registry } from '../registry/index
 export interface RegistryCliOptions {
   data?: string;
   db?: string;
+  maxPixels?: number;
 }
 
-/** Adds `--data <dir>` and `--db <url>` (defaults: PARTPRINT_DATA / PARTPRINT_DB, ./partprint-data). */
+function positiveInteger(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new PartprintError(`${name} "${v}": not a positive whole number`, { code: 'CONFIG' });
+    return n;
+  };
+}
+
+/**
+ * Adds `--data <dir>`, `--db <url>` and `--max-pixels <n>` (defaults: PARTPRINT_DATA /
+ * PARTPRINT_DB / PARTPRINT_MAX_PIXELS, ./partprint-data, imaging's limit).
+ */
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
     .option('--data <dir>', 'data directory: SQLite file and image blobs (env PARTPRINT_DATA, default ./partprint-data)')
-    .option('--db <url>', 'database URL, postgres://... (env PARTPRINT_DB; default: SQLite file in the data directory)');
+    .option('--db <url>', 'database URL, postgres://... (env PARTPRINT_DB; default: SQLite file in the data directory)')
+    .option('--max-pixels <n>', 'largest image accepted, width x height (env PARTPRINT_MAX_PIXELS; default 400000000)', positiveInteger('--max-pixels'));
 }
 
 export function openRegistryFromOptions(opts: RegistryCliOptions): Promise<Registry> {
+  const envMax = process.env.PARTPRINT_MAX_PIXELS;
   return openRegistry({
     dataDir: opts.data ?? process.env.PARTPRINT_DATA ?? 'partprint-data',
     databaseUrl: opts.db ?? (process.env.PARTPRINT_DB || undefined),
+    maxPixels: opts.maxPixels ?? (envMax ? positiveInteger('PARTPRINT_MAX_PIXELS')(envMax) : undefined),
   });
 }
 

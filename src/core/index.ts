@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './rng.js';
 export * from './progress.js';
 export * from './dispose.js';
+export * from './csv.js';

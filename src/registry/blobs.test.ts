@@ -1,10 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BlobStore, sha256Hex } from './blobs.js';
 
-const fresh = () => new BlobStore(path.join(mkdtempSync(path.join(os.tmpdir(), 'pp-blobs-')), 'blobs'));
+const dirs: string[] = [];
+const fresh = () => {
+  dirs.push(mkdtempSync(path.join(os.tmpdir(), 'pp-blobs-')));
+  return new BlobStore(path.join(dirs.at(-1)!, 'blobs'));
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('BlobStore', () => {
   it('stores content once under ab/cd/<sha256> and verifies it on read', async () => {

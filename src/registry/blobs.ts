@@ -80,8 +80,7 @@ export class BlobStore {
   }
 
   /** Reads a blob and checks its SHA-256; a missing or altered blob is an error naming the hash. */
-  async read(hash: string): Promise<Buffer> {
-    const file = this.path(hash);
+  async read(hash: string, file = this.path(hash)): Promise<Buffer> {
     let bytes: Buffer;
     try {
       bytes = await readFile(file);
@@ -200,6 +199,11 @@ export class BlobStaging {
   /** Staged bytes are visible to reads within the transaction. */
   pathOf(hash: string): string {
     return this.staged.get(hash) ?? this.store.path(hash);
+  }
+
+  /** Reads a blob staged here or already stored, verifying its SHA-256. */
+  read(hash: string): Promise<Buffer> {
+    return this.store.read(hash, this.pathOf(hash));
   }
 
   /** After the database committed: move every staged blob into place. */

@@ -1,7 +1,7 @@
 /** Captures: one stored image of one part, with how it was taken. */
 import type { Selectable } from 'kysely';
 import { RegistryError } from '../core/index.js';
-import { inTransaction, nowIso, type RepoContext, toIsoTime } from './context.js';
+import { inTransaction, nowIso, readBlob, type RepoContext, toIsoTime } from './context.js';
 import { type InspectedImage, inspectImage } from './images.js';
 import { PartsRepo } from './parts.js';
 import type { CapturesTable } from './schema.js';
@@ -112,6 +112,6 @@ export class CapturesRepo {
 
   /** The stored image file's bytes (checksum verified). */
   async readImage(capture: Pick<Capture, 'blobHash'>): Promise<Buffer> {
-    return this.ctx.blobs.read(capture.blobHash);
+    return readBlob(this.ctx, capture.blobHash);
   }
 }

@@ -51,7 +51,8 @@ export function connect(dataDir: string, databaseUrl?: string): Connection {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
   } catch (err) {
-    throw new RegistryError(`${file}: cannot open SQLite database (${(err as Error).message})`, { code: 'CONFIG', cause: err });
+    const notDb = /not a database|malformed/i.test((err as Error).message);
+    throw new RegistryError(`${file}: cannot open SQLite database (${(err as Error).message})`, { code: notDb ? 'CORRUPT' : 'CONFIG', cause: err });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file };
@@ -77,7 +78,9 @@ export async function migrate(conn: Connection): Promise<void> {
   try {
     applied = await appliedMigrations(db);
   } catch (err) {
-    throw new RegistryError(`${conn.location}: cannot read the database (${(err as Error).message})`, { code: 'CONFIG', cause: err });
+    // A SQLite file that is not a database is bad data; an unreachable server is a bad --db setting.
+    const code = conn.dialect === 'sqlite' ? 'CORRUPT' : 'CONFIG';
+    throw new RegistryError(`${conn.location}: cannot read the database (${(err as Error).message})`, { code, cause: err });
   }
   const unknown = applied.filter((n) => !(n in MIGRATIONS));
   if (unknown.length > 0) {

@@ -51,3 +51,8 @@ export function toIsoTime(value: string, field: string): string {
   }
   return new Date(t).toISOString();
 }
+
+/** Reads a blob (inside a transaction, also one staged by it), verifying its SHA-256. */
+export function readBlob(ctx: RepoContext, hash: string): Promise<Buffer> {
+  return ctx.staging ? ctx.staging.read(hash) : ctx.blobs.read(hash);
+}

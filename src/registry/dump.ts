@@ -5,19 +5,19 @@
  * trip is lossless. Import needs an empty registry and is one transaction (blobs staged).
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Kysely, sql } from 'kysely';
 import { noProgress, RegistryError } from '../core/index.js';
 import { appliedMigrations, SCHEMA_VERSION } from './connect.js';
-import { describeTables, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
+import { allReferencedBlobs, describeTables, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Registry } from './registry.js';
 import type { BulkOptions } from './types.js';
 
 export const EXPORT_FORMAT = 'partprint-export';
-const PAGE = 5000;
+const PAGE = 2000;
 
 export interface ExportManifest {
   format: typeof EXPORT_FORMAT;
@@ -55,11 +55,18 @@ export function decodeValue(v: unknown): unknown {
   throw new RegistryError(`unknown value encoding ${JSON.stringify(v).slice(0, 80)}`, { code: 'CORRUPT' });
 }
 
-async function readRows(db: AnyDb, t: TableInfo, offset: number): Promise<Array<Record<string, unknown>>> {
+/**
+ * One page of rows in primary-key order: keyset pagination after the last key seen when the table
+ * has a primary key (constant cost per page), LIMIT/OFFSET otherwise.
+ */
+async function readRows(db: AnyDb, t: TableInfo, offset: number, after: Record<string, unknown> | undefined): Promise<Array<Record<string, unknown>>> {
   const order = sql.join(t.primaryKey.map((c) => sql.id(c)));
   const cols = sql.join(t.columns.map((c) => sql.id(c)));
-  const res = await sql<Record<string, unknown>>`SELECT ${cols} FROM ${sql.id(t.name)} ORDER BY ${order} LIMIT ${PAGE} OFFSET ${offset}`.execute(db);
-  return res.rows;
+  if (t.hasPrimaryKey) {
+    const where = after ? sql`WHERE (${order}) > (${sql.join(t.primaryKey.map((c) => after[c]))})` : sql``;
+    return (await sql<Record<string, unknown>>`SELECT ${cols} FROM ${sql.id(t.name)} ${where} ORDER BY ${order} LIMIT ${PAGE}`.execute(db)).rows;
+  }
+  return (await sql<Record<string, unknown>>`SELECT ${cols} FROM ${sql.id(t.name)} ORDER BY ${order} LIMIT ${PAGE} OFFSET ${offset}`.execute(db)).rows;
 }
 
 /**
@@ -93,9 +100,11 @@ export async function exportRegistry(reg: Registry, dir: string, options: BulkOp
         const file = path.join(work, 'tables', `${t.name}.jsonl`);
         await writeFile(file, '');
         let n = 0;
+        let last: Record<string, unknown> | undefined;
         for (;;) {
-          const rows = await readRows(trx, t, n);
+          const rows = await readRows(trx, t, n, last);
           if (rows.length === 0) break;
+          last = rows[rows.length - 1];
           const lines = rows.map((r) => JSON.stringify(Object.fromEntries(t.columns.map((c) => [c, encodeValue(r[c])]))));
           await appendFile(file, `${lines.join('\n')}\n`);
           n += rows.length;
@@ -107,8 +116,7 @@ export async function exportRegistry(reg: Registry, dir: string, options: BulkOp
         out.tables.push({ name: t.name, columns: t.columns, rows: n });
       }
       for (const hash of blobs) {
-        await reg.blobs.read(hash); // verifies the checksum before it is copied
-        await copyFile(reg.blobs.path(hash), path.join(work, 'blobs', hash));
+        await writeFile(path.join(work, 'blobs', hash), await reg.blobs.read(hash)); // checksum verified
         onProgress({ phase: 'export', done: ++done, total, detail: hash.slice(0, 12) });
       }
       return out;
@@ -204,10 +212,9 @@ export async function importRegistry(reg: Registry, dir: string, options: BulkOp
       if (n !== spec.rows) throw new RegistryError(`${dir}: tables/${name}.jsonl has ${n} row(s), the manifest says ${spec.rows}`, { code: 'CORRUPT' });
     }
     await resetSequences(trx, reg.dialect);
-    const hashes = await trx.selectFrom('captures').select('blob_hash').distinct().execute();
     const exported = new Set(blobFiles);
-    const missing = hashes.map((h) => h.blob_hash as string).filter((h) => !exported.has(h) && !reg.blobs.has(h));
-    if (missing.length > 0) throw new RegistryError(`${dir}: captures refer to blobs that are not in the export (${missing.slice(0, 3).join(', ')})`, { code: 'CORRUPT' });
+    const missing = [...(await allReferencedBlobs(trx, reg.dialect))].filter((h) => !exported.has(h) && !reg.blobs.has(h));
+    if (missing.length > 0) throw new RegistryError(`${dir}: rows refer to blobs that are not in the export (${missing.slice(0, 3).join(', ')})`, { code: 'CORRUPT' });
   });
   await refreshStatistics(reg.db as AnyDb, reg.dialect);
   return manifest;

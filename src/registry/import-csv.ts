@@ -130,7 +130,7 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
     for (const rel of (get('image') ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
       const file = path.resolve(baseDir, rel);
       try {
-        const img = await inspectImage(file, { name: rel });
+        const img = await inspectImage(file, { name: rel, maxPixels: reg.maxPixels });
         images.push({ file, hash: sha256Hex(img.bytes), format: img.format, width: img.width, height: img.height, bitDepth: img.bitDepth });
       } catch (err) {
         problems.push((err as Error).message);

@@ -10,6 +10,8 @@ export interface TableInfo {
   columns: string[];
   /** Primary-key columns in key order (all columns when the table has none). */
   primaryKey: string[];
+  /** False when the table has no primary key (primaryKey then lists every column). */
+  hasPrimaryKey: boolean;
   /** Tables this one references (itself excluded). */
   dependsOn: string[];
 }
@@ -24,7 +26,7 @@ async function sqliteTable(db: AnyDb, name: string): Promise<TableInfo> {
   const fks = await sql<{ table: string }>`SELECT DISTINCT "table" FROM pragma_foreign_key_list(${name})`.execute(db);
   const pk = cols.rows.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
   const columns = cols.rows.map((c) => c.name);
-  return { name, columns, primaryKey: pk.length > 0 ? pk : columns, dependsOn: fks.rows.map((f) => f.table).filter((t) => t !== name) };
+  return { name, columns, primaryKey: pk.length > 0 ? pk : columns, hasPrimaryKey: pk.length > 0, dependsOn: fks.rows.map((f) => f.table).filter((t) => t !== name) };
 }
 
 async function postgresTables(db: AnyDb): Promise<TableInfo[]> {
@@ -42,7 +44,7 @@ async function postgresTables(db: AnyDb): Promise<TableInfo[]> {
   const byName = new Map<string, TableInfo>();
   const strip = (t: string) => t.replace(/^"|"$/g, '');
   for (const c of cols.rows) {
-    if (!byName.has(c.table_name)) byName.set(c.table_name, { name: c.table_name, columns: [], primaryKey: [], dependsOn: [] });
+    if (!byName.has(c.table_name)) byName.set(c.table_name, { name: c.table_name, columns: [], primaryKey: [], hasPrimaryKey: true, dependsOn: [] });
     byName.get(c.table_name)!.columns.push(c.column_name);
   }
   for (const p of pks.rows) byName.get(p.table_name)?.primaryKey.push(p.column_name);
@@ -50,7 +52,12 @@ async function postgresTables(db: AnyDb): Promise<TableInfo[]> {
     const t = byName.get(strip(f.table_name));
     if (t && strip(f.ref) !== t.name) t.dependsOn.push(strip(f.ref));
   }
-  for (const t of byName.values()) if (t.primaryKey.length === 0) t.primaryKey = [...t.columns];
+  for (const t of byName.values()) {
+    if (t.primaryKey.length === 0) {
+      t.primaryKey = [...t.columns];
+      t.hasPrimaryKey = false;
+    }
+  }
   return [...byName.values()];
 }
 
@@ -92,4 +99,32 @@ export async function resetSequences(db: AnyDb, dialect: Dialect): Promise<void>
 export async function refreshStatistics(db: AnyDb, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') await sql`ANALYZE`.execute(db);
   else await sql`PRAGMA optimize`.execute(db);
+}
+
+/** Columns that hold blob hashes: by convention named `blob_hash` or `<something>_blob_hash`. */
+export function blobColumns(tables: TableInfo[]): Array<{ table: string; column: string }> {
+  return tables.flatMap((t) => t.columns.filter((c) => c === 'blob_hash' || c.endsWith('_blob_hash')).map((column) => ({ table: t.name, column })));
+}
+
+/** Which of `hashes` some row of any table refers to (see `blobColumns`). */
+export async function referencedBlobs(db: AnyDb, dialect: Dialect, hashes: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const { table, column } of blobColumns(await describeTables(db, dialect))) {
+    for (let i = 0; i < hashes.length; i += 500) {
+      const chunk = hashes.slice(i, i + 500);
+      const rows = await sql<{ h: string }>`SELECT DISTINCT ${sql.id(column)} AS h FROM ${sql.id(table)} WHERE ${sql.id(column)} IN (${sql.join(chunk)})`.execute(db);
+      for (const r of rows.rows) found.add(r.h);
+    }
+  }
+  return found;
+}
+
+/** Every blob hash any row refers to. */
+export async function allReferencedBlobs(db: AnyDb, dialect: Dialect): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const { table, column } of blobColumns(await describeTables(db, dialect))) {
+    const rows = await sql<{ h: string | null }>`SELECT DISTINCT ${sql.id(column)} AS h FROM ${sql.id(table)}`.execute(db);
+    for (const r of rows.rows) if (r.h) found.add(r.h);
+  }
+  return found;
 }

@@ -4,8 +4,9 @@ import type { Kysely } from 'kysely';
 import { BlobStore } from './blobs.js';
 import { CapturesRepo } from './captures.js';
 import { connect, type Dialect, migrate } from './connect.js';
-import { inTransaction, type RepoContext } from './context.js';
+import { inTransaction, readBlob, type RepoContext } from './context.js';
 import { FeaturesRepo } from './features.js';
+import { referencedBlobs } from './introspect.js';
 import { PartsRepo } from './parts.js';
 import type { Database } from './schema.js';
 import type { OpenRegistryOptions } from './types.js';
@@ -34,12 +35,15 @@ export interface RegistryScope {
 export interface Registry extends RegistryScope {
   dialect: Dialect;
   dataDir: string;
+  /** Largest image (width x height) captures accept; undefined: imaging's default limit. */
+  maxPixels?: number;
   /**
    * Runs `fn` in one database transaction. `trx` is for your own queries; `scope` gives the
    * repositories bound to the same transaction. Blobs written through `scope` land only if the
    * transaction commits. Inside `fn`, use only `trx`/`scope`, never the registry's own `db`.
    */
   transaction<T>(fn: (trx: Kysely<Database>, scope: RegistryScope) => Promise<T>): Promise<T>;
+  /** Closes the database connection(s); calling it again is harmless. */
   close(): Promise<void>;
 }
 
@@ -57,7 +61,7 @@ function scopeOf(ctx: RepoContext): RegistryScope {
     features: new FeaturesRepo(ctx),
     blobs: {
       put: (bytes) => (staging ? staging.put(bytes) : blobs.put(bytes)),
-      read: (hash) => blobs.read(hash),
+      read: (hash) => readBlob(ctx, hash),
       path: (hash) => (staging ? staging.pathOf(hash) : blobs.path(hash)),
       has: (hash) => blobs.has(hash),
       list: () => blobs.list(),
@@ -82,20 +86,15 @@ export async function openRegistry(options: RegistryOpenOptions = {}): Promise<R
     await migrate(conn);
     const blobs = new BlobStore(path.join(dataDir, 'blobs'));
     const ctx: RepoContext = { db: conn.db, dialect: conn.dialect, blobs, maxPixels: options.maxPixels };
-    await blobs.recoverStaging(async (hashes) => {
-      const found = new Set<string>();
-      for (let i = 0; i < hashes.length; i += 500) {
-        const rows = await conn.db.selectFrom('captures').select('blob_hash').distinct().where('blob_hash', 'in', hashes.slice(i, i + 500)).execute();
-        for (const r of rows) found.add(r.blob_hash);
-      }
-      return found;
-    });
+    let closing: Promise<void> | undefined;
+    await blobs.recoverStaging((hashes) => referencedBlobs(conn.db, conn.dialect, hashes));
     return {
       ...scopeOf(ctx),
       dialect: conn.dialect,
       dataDir,
+      maxPixels: options.maxPixels,
       transaction: (fn) => inTransaction(ctx, (tx) => fn(tx.db, scopeOf(tx))),
-      close: () => conn.db.destroy(),
+      close: () => (closing ??= conn.db.destroy()),
     };
   } catch (err) {
     await conn.db.destroy();

@@ -136,26 +136,28 @@ export function applyCameraEffects(radiance: Float32Array, w: number, h: number,
   const img = new Float32Array(w * h);
   const cx = w / 2;
   const cy = h / 2;
-  const r2max = cx * cx + cy * cy;
+  const k = c.vignette / (cx * cx + cy * cy);
+  const g = DN_PER_RADIANCE * c.gain;
+  const colTerm = new Float32Array(w);
+  for (let x = 0; x < w; x++) colTerm[x] = k * (x + 0.5 - cx) ** 2;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const dx = x + 0.5 - cx;
-      const dy = y + 0.5 - cy;
-      img[y * w + x] = DN_PER_RADIANCE * c.gain * radiance[y * w + x] * (1 - (c.vignette * (dx * dx + dy * dy)) / r2max);
-    }
+    const rowTerm = 1 - k * (y + 0.5 - cy) ** 2;
+    const o = y * w;
+    for (let x = 0; x < w; x++) img[o + x] = g * radiance[o + x] * (rowTerm - colTerm[x]);
   }
   binomialBlur(img, w, h, c.blurPx);
   addDust(img, w, h, c.dust, rng);
   if (c.occlusion > 0) addOcclusion(img, w, h, c.occlusion, rng);
   const out = new Uint8Array(w * h);
   let state = rng.int(2 ** 31) | 1;
-  const n2 = c.noise * c.noise;
+  const sdLut = new Float32Array(1025);
+  for (let i = 0; i <= 1024; i++) sdLut[i] = Math.sqrt(c.noise * c.noise + 0.12 * (i / 2));
   for (let i = 0; i < img.length; i++) {
-    const v = Math.max(0, img[i]);
+    const v = img[i] > 0 ? img[i] : 0;
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    const n = v + Math.sqrt(n2 + 0.12 * v) * NORMALS[(state >>> 8) & 4095];
+    const n = v + sdLut[Math.min(1024, (v * 2) | 0)] * NORMALS[(state >>> 8) & 4095];
     out[i] = n <= 0 ? 0 : n >= 255 ? 255 : Math.round(n);
   }
   return out;

@@ -21,8 +21,8 @@ interface ParamSpec {
 const PROCESS_PARAMS: Record<ProcessName, Record<string, ParamSpec>> = {
   FDM: {
     layerUm: { nominal: 254, spread: 0.012 },
-    grooveUm: { nominal: 26, spread: 0.12 },
-    wobbleUm: { nominal: 5, spread: 0.3 },
+    grooveUm: { nominal: 40, spread: 0.12 },
+    wobbleUm: { nominal: 7, spread: 0.3 },
     wobbleLenUm: { nominal: 450, spread: 0.25 },
     stepperPeriodUm: { nominal: 1000, spread: 0.2 },
     stepperAmpUm: { nominal: 4, spread: 0.5, min: 0 },
@@ -36,9 +36,9 @@ const PROCESS_PARAMS: Record<ProcessName, Record<string, ParamSpec>> = {
   SLA: {
     pitchUm: { nominal: 50, spread: 0.015 },
     aniso: { nominal: 1, spread: 0.012, abs: true },
-    edgeBlurUm: { nominal: 7, spread: 0.25 },
-    edgeDepthUm: { nominal: 2.2, spread: 0.25 },
-    cellNoiseUm: { nominal: 0.7, spread: 0.4, min: 0 },
+    edgeBlurUm: { nominal: 7, spread: 0.25, min: 3.5 },
+    edgeDepthUm: { nominal: 3.2, spread: 0.25 },
+    cellNoiseUm: { nominal: 1.0, spread: 0.4, min: 0 },
     resinAmpUm: { nominal: 1.6, spread: 0.25 },
     resinSigmaUm: { nominal: 12, spread: 0.2 },
     bandPeriodUm: { nominal: 800, spread: 0.25 },
@@ -47,9 +47,9 @@ const PROCESS_PARAMS: Record<ProcessName, Record<string, ParamSpec>> = {
   DLS: {
     pitchUm: { nominal: 75, spread: 0.015 },
     aniso: { nominal: 1, spread: 0.012, abs: true },
-    edgeBlurUm: { nominal: 6, spread: 0.25 },
-    edgeDepthUm: { nominal: 1.6, spread: 0.25 },
-    cellNoiseUm: { nominal: 0.5, spread: 0.4, min: 0 },
+    edgeBlurUm: { nominal: 6, spread: 0.25, min: 3.5 },
+    edgeDepthUm: { nominal: 3.0, spread: 0.25 },
+    cellNoiseUm: { nominal: 0.6, spread: 0.4, min: 0 },
     resinAmpUm: { nominal: 0.9, spread: 0.25 },
     resinSigmaUm: { nominal: 20, spread: 0.2 },
     bandPeriodUm: { nominal: 1200, spread: 0.25 },
@@ -58,13 +58,13 @@ const PROCESS_PARAMS: Record<ProcessName, Record<string, ParamSpec>> = {
   MJF: {
     grainUm: { nominal: 11, spread: 0.08 },
     grainCellUm: { nominal: 50, spread: 0.05 },
-    grainAmpUm: { nominal: 5, spread: 0.2 },
+    grainAmpUm: { nominal: 8, spread: 0.2 },
     aniso: { nominal: 1, spread: 0.1, abs: true, min: 0.6, max: 1.6 },
-    sinterAmpUm: { nominal: 4, spread: 0.3 },
+    sinterAmpUm: { nominal: 5, spread: 0.3 },
     sinterSigmaUm: { nominal: 45, spread: 0.2 },
     printheadUm: { nominal: 42.33, spread: 0.01 },
-    printheadAmp: { nominal: 0.02, spread: 0.6, min: 0 },
-    streakAmp: { nominal: 0.025, spread: 0.6, min: 0 },
+    printheadAmp: { nominal: 0.008, spread: 0.6, min: 0 },
+    streakAmp: { nominal: 0.015, spread: 0.6, min: 0 },
   },
 };
 
@@ -103,10 +103,10 @@ export function makeMachines(c: SynthConfig): MachineSpec[] {
     const params: Record<string, number> = {};
     for (const [key, spec] of Object.entries(PROCESS_PARAMS[process])) {
       const n = Math.max(-2.5, Math.min(2.5, rng.normal()));
-      let v = spec.abs ? spec.nominal + c.strength * spec.spread * n : spec.nominal * (1 + c.strength * spec.spread * n);
+      // Relative spreads are log-normal, so a large strength keeps every length positive.
+      let v = spec.abs ? spec.nominal + c.strength * spec.spread * n : spec.nominal * Math.exp(c.strength * spec.spread * n);
       if (spec.min !== undefined) v = Math.max(spec.min, v);
       if (spec.max !== undefined) v = Math.min(spec.max, v);
-      if (!spec.abs && spec.min === undefined) v = Math.max(spec.nominal * 0.2, v);
       params[key] = v;
     }
     // Smooth field over the tray (projector/lamp vignetting, thermal gradient): a few random waves.
@@ -194,7 +194,8 @@ function finishPart(c: SynthConfig, m: MachineSpec, serial: string, index: numbe
     trayCol,
     trayRow,
     trayMm,
-    tray: trayModulation(m, c.strength, buildSeed, trayMm[0], trayMm[1]),
+    // The tray field grows with strength up to 1 and then stays: above 1, machines only get more distinct.
+    tray: trayModulation(m, Math.min(1, c.strength), buildSeed, trayMm[0], trayMm[1]),
   };
 }
 

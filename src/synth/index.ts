@@ -9,3 +9,5 @@ export { captureHomography, invertMat3, applyMat3, mulMat3, isWholePartView, vie
 export { generateParts, generateRecaptures, readSynthInfo, PARTS_HEADER, RECAPTURE_HEADER, type GeneratePartsOptions, type GenerateRecapturesOptions, type GenerateSummary, type SynthInfo } from './dataset.js';
 export { formatCsv, parseCsv } from './csv.js';
 export { runRenderJob, partFor, type RenderJob, type RenderResult } from './jobs.js';
+export { generateSheets, placeParts, SHEET_HEADER, type GenerateSheetsOptions } from './sheet.js';
+export { renderContactSheet, CONTACT_ZOOMS } from './contact-sheet.js';

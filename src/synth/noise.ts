@@ -165,21 +165,22 @@ function filterInPlace(a: Float32Array, w: number, h: number, kx: Kernel1D, ky: 
 
 /**
  * Smooth noise with zero mean and (about) unit variance: white noise blurred by a Gaussian of
- * standard deviation sigmaX, sigmaY lattice pixels. Large sigmas are computed on a coarser lattice
- * (step ~ sigma / 3) and interpolated, so the cost stays O(pixels) for any scale.
+ * standard deviation sigmaX, sigmaY lattice pixels. Scales of 3 pixels and more are computed on a
+ * coarser lattice and interpolated, so the cost stays O(pixels) for any scale. With `target`, adds
+ * `amp` times the noise into it (no new array) and returns it.
  */
-export function smoothNoise(seed: number, r: Region, sigmaX: number, sigmaY: number = sigmaX): Float32Array {
-  const stepX = sigmaX > 6 ? Math.floor(sigmaX / 3) : 1;
-  const stepY = sigmaY > 6 ? Math.floor(sigmaY / 3) : 1;
-  if (stepX === 1 && stepY === 1) return blurredWhite(seed, r, sigmaX, sigmaY);
+export function smoothNoise(seed: number, r: Region, sigmaX: number, sigmaY: number = sigmaX, target?: Float32Array, amp = 1): Float32Array {
+  const stepX = sigmaX >= 2 ? Math.max(2, Math.floor(sigmaX / 2)) : 1;
+  const stepY = sigmaY >= 2 ? Math.max(2, Math.floor(sigmaY / 2)) : 1;
+  if (stepX === 1 && stepY === 1) return blurredWhite(seed, r, sigmaX, sigmaY, amp, target);
   // Coarse lattice covering the region with one cell to spare for interpolation.
   const cx0 = Math.floor((r.x0 + 0.5) / stepX - 0.5);
   const cy0 = Math.floor((r.y0 + 0.5) / stepY - 0.5);
   const cx1 = Math.floor((r.x0 + r.w - 0.5) / stepX - 0.5) + 1;
   const cy1 = Math.floor((r.y0 + r.h - 0.5) / stepY - 0.5) + 1;
-  const coarse = blurredWhite(seed ^ (stepX * 131 + stepY), { x0: cx0, y0: cy0, w: cx1 - cx0 + 1, h: cy1 - cy0 + 1 }, sigmaX / stepX, sigmaY / stepY);
+  const coarse = blurredWhite(seed ^ (stepX * 131 + stepY), { x0: cx0, y0: cy0, w: cx1 - cx0 + 1, h: cy1 - cy0 + 1 }, sigmaX / stepX, sigmaY / stepY, amp);
   const cw = cx1 - cx0 + 1;
-  const out = new Float32Array(r.w * r.h);
+  const out = target ?? new Float32Array(r.w * r.h);
   const ix = new Int32Array(r.w);
   const fx = new Float32Array(r.w);
   for (let x = 0; x < r.w; x++) {
@@ -187,31 +188,49 @@ export function smoothNoise(seed: number, r: Region, sigmaX: number, sigmaY: num
     ix[x] = Math.floor(c);
     fx[x] = c - ix[x];
   }
+  // Interpolate along x once per coarse row, then blend two such rows per output row.
+  const rows = new Map<number, Float32Array>();
+  const rowAt = (iy: number): Float32Array => {
+    let row = rows.get(iy);
+    if (!row) {
+      row = new Float32Array(r.w);
+      const base = iy * cw;
+      for (let x = 0; x < r.w; x++) {
+        const i = base + ix[x];
+        row[x] = coarse[i] + fx[x] * (coarse[i + 1] - coarse[i]);
+      }
+      rows.set(iy, row);
+      rows.delete(iy - 2);
+    }
+    return row;
+  };
   for (let y = 0; y < r.h; y++) {
     const c = (r.y0 + y + 0.5) / stepY - 0.5 - cy0;
     const iy = Math.floor(c);
     const fy = c - iy;
-    const r0 = iy * cw;
-    const r1 = r0 + cw;
+    const a = rowAt(iy);
+    const b = rowAt(iy + 1);
     const oi = y * r.w;
-    for (let x = 0; x < r.w; x++) {
-      const i = ix[x];
-      const f = fx[x];
-      const a = coarse[r0 + i] + f * (coarse[r0 + i + 1] - coarse[r0 + i]);
-      const b = coarse[r1 + i] + f * (coarse[r1 + i + 1] - coarse[r1 + i]);
-      out[oi + x] = a + fy * (b - a);
-    }
+    for (let x = 0; x < r.w; x++) out[oi + x] += a[x] + fy * (b[x] - a[x]);
   }
   return out;
 }
 
-function blurredWhite(seed: number, r: Region, sigmaX: number, sigmaY: number): Float32Array {
+function blurredWhite(seed: number, r: Region, sigmaX: number, sigmaY: number, amp = 1, target?: Float32Array): Float32Array {
   const kx = makeKernel(sigmaX);
   const ky = makeKernel(sigmaY);
   const big = { x0: r.x0 - kx.radius, y0: r.y0 - ky.radius, w: r.w + 2 * kx.radius, h: r.h + 2 * ky.radius };
   const data = whiteNoise(seed, big);
   filterInPlace(data, big.w, big.h, kx, ky);
-  const g = 1 / (kx.gain * ky.gain);
+  const g = amp / (kx.gain * ky.gain);
+  if (target) {
+    for (let y = 0; y < r.h; y++) {
+      const si = y * big.w;
+      const oi = y * r.w;
+      for (let x = 0; x < r.w; x++) target[oi + x] += data[si + x] * g;
+    }
+    return target;
+  }
   if (big.w === r.w) {
     const out = data.subarray(0, r.w * r.h);
     if (g !== 1) for (let i = 0; i < out.length; i++) out[i] *= g;

@@ -4,9 +4,23 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SynthError, type ProgressListener } from '../core/index.js';
 import { runRenderJob, type RenderJob, type RenderResult } from './jobs.js';
+
+/** Renders the jobs this worker thread is sent, one at a time, and posts each result back. */
+export function serveRenderJobs(): void {
+  parentPort?.on('message', (msg: { i: number; job: RenderJob }) => {
+    runRenderJob(msg.job).then(
+      (result) => parentPort!.postMessage({ i: msg.i, result }),
+      (err: unknown) => parentPort!.postMessage({ i: msg.i, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+}
+
+const BUNDLE_WORKER_FLAG = 'partprintSynthWorker';
+// Inside a single-file bundle the bundle itself is started as the worker, with this flag.
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[BUNDLE_WORKER_FLAG] === true) serveRenderJobs();
 
 export interface PoolOptions {
   /** Worker threads; 1 = run in this thread. */
@@ -15,15 +29,19 @@ export interface PoolOptions {
   phase?: string;
 }
 
-function workerScript(): URL | undefined {
+function workerScript(): { url: URL; bundle: boolean } | undefined {
+  const self = new URL(import.meta.url);
+  if (self.protocol !== 'file:') return undefined;
   for (const name of ['./worker.js', './worker.ts']) {
-    const url = new URL(name, import.meta.url);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) {
-      // A .ts worker only loads when this process runs under a TypeScript loader (tsx).
-      if (name.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))) return undefined;
-      return url;
+    const url = new URL(name, self);
+    if (existsSync(fileURLToPath(url))) {
+      // A .ts worker is started through tsx, and only when this module itself runs as TypeScript.
+      if (name.endsWith('.ts') && !self.pathname.endsWith('.ts')) return undefined;
+      return { url, bundle: false };
     }
   }
+  // This module is not pool.js/pool.ts: it was bundled into one file, which can serve as its own worker.
+  if (!/[\\/]pool\.[jt]s$/.test(fileURLToPath(self)) && /\.m?js$/.test(self.pathname)) return { url: self, bundle: true };
   return undefined;
 }
 
@@ -34,7 +52,8 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
   let done = 0;
   report({ phase, done, total: jobs.length });
   const script = workerScript();
-  const nWorkers = Math.min(options.workers ?? 1, jobs.length);
+  // Starting a worker costs a second or two (more under tsx): small batches run here.
+  const nWorkers = jobs.length < 32 ? 1 : Math.min(options.workers ?? 1, jobs.length);
   if (nWorkers <= 1 || !script) {
     for (let i = 0; i < jobs.length; i++) {
       results[i] = await runRenderJob(jobs[i]);
@@ -60,10 +79,12 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
       w.postMessage({ i, job: jobs[i] });
     };
     for (let k = 0; k < nWorkers; k++) {
-      const w = script.pathname.endsWith('.ts')
-        ? // Under tsx: register its loader inside the worker, then load the TypeScript entry.
-          new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true })
-        : new Worker(script);
+      const w = script.bundle
+        ? new Worker(script.url, { workerData: { [BUNDLE_WORKER_FLAG]: true } })
+        : script.url.pathname.endsWith('.ts')
+          ? // Under tsx: register its loader inside the worker, then load the TypeScript entry.
+            new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.url.href)}); })`, { eval: true })
+          : new Worker(script.url);
       workers.push(w);
       w.on('message', (msg: { i: number; result?: RenderResult; error?: string }) => {
         if (msg.error !== undefined) {

@@ -15,13 +15,11 @@ export interface SurfaceLayers {
 }
 
 /** Smooth noise whose scale is given in micrometres; features far below a pixel fade out instead of aliasing. */
-export function microNoise(seed: number, s: SurfaceLayers, sigmaXUm: number, sigmaYUm: number = sigmaXUm): Float32Array {
+export function microNoise(seed: number, s: SurfaceLayers, sigmaXUm: number, sigmaYUm: number = sigmaXUm, target?: Float32Array, amp = 1): Float32Array {
   const sx = sigmaXUm / s.p;
   const sy = sigmaYUm / s.p;
-  const f = smoothNoise(seed, s.r, sx < 0.6 ? 0 : sx, sy < 0.6 ? 0 : sy);
   const att = Math.min(1, sx / 0.6) * Math.min(1, sy / 0.6);
-  if (att < 1) for (let i = 0; i < f.length; i++) f[i] *= att;
-  return f;
+  return smoothNoise(seed, s.r, sx < 0.6 ? 0 : sx, sy < 0.6 ? 0 : sy, target, amp * att);
 }
 
 /** FDM: layer lines (beads with grooves), nozzle wobble, stepper ripple, extrusion-width noise, seam. */
@@ -97,9 +95,7 @@ export function addGrid(s: SurfaceLayers, part: PartSpec): void {
   const depth = m.edgeDepthUm * part.tray.depth;
   const trayX = part.trayMm[0] * 1000;
   const trayY = part.trayMm[1] * 1000;
-  const resin = microNoise(deriveSeed(part.seed, 'resin'), s, m.resinSigmaUm);
-  const resinAmp = m.resinAmpUm * part.tray.texture;
-  for (let i = 0; i < height.length; i++) height[i] += resinAmp * resin[i];
+  microNoise(deriveSeed(part.seed, 'resin'), s, m.resinSigmaUm, m.resinSigmaUm, height, m.resinAmpUm * part.tray.texture);
   const band = new Float32Array(r.h);
   for (let j = 0; j < r.h; j++) band[j] = m.bandAmp * Math.sin((2 * Math.PI * ((r.y0 + j + 0.5) * p + trayY)) / m.bandPeriodUm);
   if (Math.min(px, py) / p < 2.5) {
@@ -151,15 +147,13 @@ export function addMjf(s: SurfaceLayers, part: PartSpec): void {
       aspect: m.aniso,
     });
   } else {
-    const f = microNoise(deriveSeed(part.seed, 'grains'), s, m.grainUm);
-    for (let i = 0; i < height.length; i++) height[i] += m.grainAmpUm * tex * f[i];
+    microNoise(deriveSeed(part.seed, 'grains'), s, m.grainUm, m.grainUm, height, m.grainAmpUm * tex);
   }
-  const sinter = microNoise(deriveSeed(part.seed, 'sinter'), s, m.sinterSigmaUm, m.sinterSigmaUm * m.aniso);
-  for (let i = 0; i < height.length; i++) height[i] += m.sinterAmpUm * part.tray.depth * sinter[i];
+  microNoise(deriveSeed(part.seed, 'sinter'), s, m.sinterSigmaUm, m.sinterSigmaUm * m.aniso, height, m.sinterAmpUm * part.tray.depth);
   if (60 / p >= 0.6) {
     addBumps(height, r, deriveSeed(part.seed, 'nodules'), { cell: 260 / p, perCell: 1, radius: [25 / p, 55 / p], amplitude: [2, 7], aspect: m.aniso });
   }
-  const streak = microNoise(deriveSeed(part.seed, 'streak'), s, 1500, 25);
+  microNoise(deriveSeed(part.seed, 'streak'), s, 1500, 25, albedo, m.streakAmp);
   const head = new Float32Array(r.w);
   const trayX = part.trayMm[0] * 1000;
   if (m.printheadUm / p >= 2.5) {
@@ -167,7 +161,7 @@ export function addMjf(s: SurfaceLayers, part: PartSpec): void {
   }
   for (let j = 0; j < r.h; j++) {
     const row = j * r.w;
-    for (let i = 0; i < r.w; i++) albedo[row + i] += head[i] + m.streakAmp * streak[row + i];
+    for (let i = 0; i < r.w; i++) albedo[row + i] += head[i];
   }
 }
 
@@ -178,14 +172,10 @@ export function addMjf(s: SurfaceLayers, part: PartSpec): void {
 export function addFingerprint(s: SurfaceLayers, part: PartSpec): void {
   const { r, p, height, albedo } = s;
   const seed = deriveSeed(part.seed, 'fingerprint');
-  const n1 = microNoise(seed + 1, s, 4);
-  const n2 = microNoise(seed + 2, s, 11);
-  const a1 = microNoise(seed + 3, s, 5);
-  const a2 = microNoise(seed + 4, s, 16);
-  for (let i = 0; i < height.length; i++) {
-    height[i] += 0.8 * n1[i] + 1.4 * n2[i];
-    albedo[i] += 0.05 * a1[i] + 0.05 * a2[i];
-  }
+  microNoise(seed + 1, s, 5, 5, height, 0.5);
+  microNoise(seed + 2, s, 12, 12, height, 1.0);
+  microNoise(seed + 3, s, 8, 8, albedo, 0.055);
+  microNoise(seed + 4, s, 20, 20, albedo, 0.055);
   if (6 / p >= 0.6) {
     addBumps(height, r, seed + 5, { cell: 110 / p, perCell: 1, radius: [5 / p, 12 / p], amplitude: [-6, -2] });
     addBumps(albedo, r, seed + 6, { cell: 150 / p, perCell: 1.2, radius: [3 / p, 8 / p], amplitude: [-0.45, 0.45] });

@@ -80,6 +80,9 @@ function addGeometry(s: Surface, part: PartSpec): void {
   }
 }
 
+/** Share of the directional lamp in the relief shading (the rest is symmetric). */
+const DIRECTIONAL = 0.3;
+
 export interface Light {
   azimuthDeg: number;
   elevationDeg: number;
@@ -107,8 +110,13 @@ export function shadeSurface(s: Surface, light: Light, backgroundSeed: number): 
       const i = (y + 1) * r.w + x + 1;
       const gx = (height[i + 1] - height[i - 1]) * inv2p;
       const gy = (height[i + r.w] - height[i - r.w]) * inv2p;
-      const ndl = (-gx * lx - gy * ly + lz) / Math.sqrt(1 + gx * gx + gy * gy);
-      const shade = 0.3 + 0.7 * Math.max(0, ndl) / lz;
+      // A flatbed lights the glass from both sides of the scan line, one lamp stronger: a symmetric
+      // part (slope magnitude, the same for any direction) plus a directional part.
+      const inv = 1 / Math.sqrt(1 + gx * gx + gy * gy);
+      const along = -gx * lx - gy * ly;
+      const a = Math.max(0, (along + lz) * inv);
+      const b = Math.max(0, (lz - along) * inv);
+      const shade = 0.3 + (0.7 / lz) * (DIRECTIONAL * a + ((1 - DIRECTIONAL) / 2) * (a + b));
       const partR = PART_REFLECTANCE * albedo[i] * shade;
       const bgR = BACKGROUND_REFLECTANCE * (1 + 0.08 * bg[y * out.w + x]);
       const mk = mask[i];

@@ -62,7 +62,7 @@ export interface CaptureParams {
   seed: number;
   rotationDeg: number;
   scale: number;
-  /** Translation of the view centre, in registered-image pixels. */
+  /** Translation of the view centre per 1000 pixels of view (scaled to the view's size when rendered; the manifest gives pixels). */
   tx: number;
   ty: number;
   /** Mild perspective: projective terms per image width. */

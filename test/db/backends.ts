@@ -2,7 +2,7 @@
  * The two databases the registry suite runs against. Each `fresh()` gives a new empty registry
  * location (temp data dir; on PostgreSQL also a new database in the run's shared cluster).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, inject } from 'vitest';
@@ -20,8 +20,16 @@ export interface Backend {
   fresh(): Promise<Location>;
 }
 
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temp folder, removed when the test file ends. */
 export function tempDir(prefix = 'pp-db-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 export const sqliteBackend: Backend = {

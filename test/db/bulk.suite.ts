@@ -24,26 +24,25 @@ async function seeded(backend: Backend): Promise<{ loc: Location; reg: Registry 
   return { loc, reg };
 }
 
-function runChild(loc: Location, csv: string, killAt: number): Promise<{ signal: NodeJS.Signals | null; out: string; stagedFiles: string[] }> {
+function runChild(loc: Location, csv: string, pauseAt: number): Promise<{ signal: NodeJS.Signals | null; out: string; stagedFiles: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'db', 'fixtures', 'import-child.ts'), loc.dataDir, loc.databaseUrl ?? '-', csv], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'db', 'fixtures', 'import-child.ts'), loc.dataDir, loc.databaseUrl ?? '-', csv, String(pauseAt)], {
       cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     let stagedFiles: string[] = [];
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = [...out.matchAll(/import (\d+)\/(\d+)/g)].at(-1);
-      if (m && Number(m[1]) >= killAt && child.exitCode === null && !child.killed) {
-        child.kill('SIGKILL');
+      if (out.includes('paused') && !child.killed) {
         stagedFiles = listFiles(path.join(loc.dataDir, 'blobs', '.staging'));
+        child.kill('SIGKILL');
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve({ signal, out, stagedFiles }) : reject(new Error(`child was not killed (exit ${_code}): ${out}\n${err}`))));
+    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve({ signal, out, stagedFiles }) : reject(new Error(`child was not killed (exit ${code}): ${out}\n${err}`))));
   });
 }
 
@@ -172,6 +171,7 @@ export function defineBulkSuite(backend: Backend): void {
       const child = await runChild(loc, csv, 20);
       expect(child.signal).toBe('SIGKILL');
       expect(child.out).not.toMatch(/done/);
+      expect(child.out).toMatch(/import 20\/40\npaused/);
       // The child had staged blobs that never became visible.
       expect(child.stagedFiles.length).toBeGreaterThanOrEqual(20);
       const after = await open(loc);
@@ -201,7 +201,33 @@ export function defineBulkSuite(backend: Backend): void {
         await reg.db.insertInto('events').values({ part_id: part.id, type: 'installed', occurred_at: t, recorded_at: t, corrects_event_id: ev.id, fields: '{"torqueNm":0.1}' }).execute();
         await reg.db.insertInto('source_models').values({ name: 'printer-v1', attribute: 'machine', dir: '/m/p1', card: '{"classes":["M0","M1"]}', active: 1, created_at: t }).execute();
         await reg.captures.add('OLD-0003', await noisePng(8, 8, 77), { pixelSizeUm: 0.1 + 0.2 });
+        // A table another capability added (export/import are table-generic), with a blob reference and bytes.
+        const addUploads = async (r: Registry) => {
+          await r.db.schema.createTable('uploads').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('part_id', 'integer', (c) => c.references('parts.id')).addColumn('file_blob_hash', 'text').addColumn('raw', r.dialect === 'postgres' ? 'bytea' : 'blob').addColumn('score', 'double precision').execute();
+        };
+        await addUploads(reg);
+        const upload = await reg.blobs.put(Buffer.from('an uploaded file'));
+        await reg.db.withTables<{ uploads: { id: number; part_id: number; file_blob_hash: string; raw: Buffer; score: number } }>().insertInto('uploads').values({ id: 7, part_id: part.id, file_blob_hash: upload, raw: Buffer.from([0, 255, 10]), score: 1 / 3 }).execute();
+        // Enough rows for several export pages (keyset pagination on single and composite keys).
+        for (let s = 0; s < 2500; s += 500) {
+          const ids = await reg.db.insertInto('parts').values(Array.from({ length: 500 }, (_, k) => ({ serial: `BULK-${s + k}`, part_number: null, created_at: t, updated_at: t }))).returning('id').execute();
+          await reg.db.insertInto('part_attributes').values(ids.flatMap(({ id }) => [{ part_id: id, name: 'b', value: 'x' }, { part_id: id, name: 'a', value: String(id) }])).execute();
+        }
+        // And a table without a primary key (pages by offset), with two identical rows.
+        await reg.db.schema.createTable('loose_notes').addColumn('note', 'text').addColumn('n', 'integer').execute();
+        await reg.db.withTables<{ loose_notes: { note: string | null; n: number } }>().insertInto('loose_notes').values([{ note: 'same', n: 1 }, { note: 'same', n: 1 }, { note: null, n: 2 }]).execute();
         const first = await exportRegistry(reg, path.join(out, 'a'));
+        expect(first.tables.find((x) => x.name === 'uploads')).toMatchObject({ rows: 1 });
+        expect(first.tables.find((x) => x.name === 'parts')).toMatchObject({ rows: 2503 });
+        expect(first.tables.find((x) => x.name === 'loose_notes')).toMatchObject({ rows: 3 });
+        const attrKeys = readFileSync(path.join(out, 'a', 'tables', 'part_attributes.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { part_id: number; name: string });
+        const attrCount = await reg.db.selectFrom('part_attributes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        expect(attrKeys).toHaveLength(Number(attrCount.n));
+        expect(attrKeys.length).toBeGreaterThan(5000);
+        for (let i = 1; i < attrKeys.length; i++) {
+          const [a, b] = [attrKeys[i - 1], attrKeys[i]];
+          expect(a.part_id < b.part_id || (a.part_id === b.part_id && a.name < b.name)).toBe(true);
+        }
         expect(first.tables.map((x) => x.name)).toEqual(expect.arrayContaining(['parts', 'part_attributes', 'captures', 'capture_features', 'events', 'source_models']));
         expect(first.schemaVersion).toBe(SCHEMA_VERSION);
         expect(first.migrations.length).toBeGreaterThan(0);
@@ -210,6 +236,9 @@ export function defineBulkSuite(backend: Backend): void {
         const loc2 = await backend.fresh();
         const reg2 = await open(loc2);
         try {
+          await expect(importRegistry(reg2, path.join(out, 'a'))).rejects.toThrow(/table "(uploads|loose_notes)" does not exist in this registry/);
+          await addUploads(reg2);
+          await reg2.db.schema.createTable('loose_notes').addColumn('note', 'text').addColumn('n', 'integer').execute();
           await importRegistry(reg2, path.join(out, 'a'));
           const second = await exportRegistry(reg2, path.join(out, 'b'));
           expect({ ...second, exportedAt: '' }).toEqual({ ...first, exportedAt: '' });
@@ -223,7 +252,7 @@ export function defineBulkSuite(backend: Backend): void {
           expect(Array.from((await reg2.features.get(cap.id, 'fingerprint'))!.data)).toEqual(Array.from(new Uint8Array(256).map((_, i) => 255 - i)));
           // Ids continue after the imported ones.
           const next = await reg2.parts.create({ serial: 'AFTER-IMPORT' });
-          expect(next.id).toBeGreaterThan(3);
+          expect(next.id).toBeGreaterThan(2503);
           // Importing into a registry that has data is refused.
           await expect(importRegistry(reg2, path.join(out, 'a'))).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/import needs an empty registry/) });
         } finally {

@@ -5,7 +5,7 @@ import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/core/index.js';
 import { probeImage } from '../../src/imaging/index.js';
-import { openRegistry, type Registry, SCHEMA_VERSION } from '../../src/registry/index.js';
+import { openRegistry, type Registry, SCHEMA_VERSION, sha256Hex } from '../../src/registry/index.js';
 import { MIGRATIONS } from '../../src/registry/migrations/index.js';
 import { type Backend, type Location, tempDir } from './backends.js';
 import { listFiles, noisePng, rotatedJpeg, snapshot, tiff16 } from './fixtures.js';
@@ -67,13 +67,17 @@ export function defineRegistrySuite(backend: Backend): void {
         writeFileSync(jpgFile, jpg);
         const c2 = await reg.captures.add('T-1', jpgFile);
         expect(c2).toMatchObject({ format: 'jpeg', width: 12, height: 30 });
+        // A 16-bit binary PGM (sharp cannot read it; imaging's own decoder does).
+        const pgm = Buffer.concat([Buffer.from('P5\n5 3\n65535\n', 'ascii'), Buffer.alloc(5 * 3 * 2, 0x80)]);
+        expect(await reg.captures.add('T-1', pgm, {}, { name: 'scan.pgm' })).toMatchObject({ format: 'pnm', width: 5, height: 3 });
         // Same bytes again: a second capture row, but the blob is stored once.
         const c3 = await reg.captures.add('T-1', tif);
         expect(c3.blobHash).toBe(c1.blobHash);
-        expect(listFiles(path.join(loc.dataDir, 'blobs'))).toHaveLength(2);
-        expect(await reg.blobs.list()).toEqual([c1.blobHash, c2.blobHash].sort());
+        expect(listFiles(path.join(loc.dataDir, 'blobs'))).toHaveLength(3);
+        expect(await reg.blobs.list()).toHaveLength(3);
+        expect(await reg.blobs.list()).toEqual(expect.arrayContaining([c1.blobHash, c2.blobHash]));
         expect(Buffer.compare(await reg.captures.readImage(c1), tif)).toBe(0);
-        expect((await reg.captures.listForPart('T-1')).map((c) => c.id)).toEqual([c1.id, c2.id, c3.id]);
+        expect((await reg.captures.listForPart('T-1')).map((c) => c.id)).toEqual([c1.id, c2.id, c3.id - 1, c3.id]);
         expect(await reg.captures.get(c2.id)).toEqual(c2);
 
         // A blob altered on disk is refused on read, naming the hash.
@@ -119,8 +123,12 @@ export function defineRegistrySuite(backend: Backend): void {
         const before = await snapshot(reg);
         const failing = reg.transaction(async (trx, scope) => {
           await scope.parts.create({ serial: 'R-2', attributes: { a: '1' } });
-          await scope.captures.add('R-2', await noisePng(32, 32, 7));
-          await scope.blobs.put(Buffer.from('loose bytes'));
+          const staged = await scope.captures.add('R-2', await noisePng(32, 32, 7));
+          // Staged blobs are readable inside the transaction, not outside it.
+          expect(Buffer.compare(await scope.captures.readImage(staged), await noisePng(32, 32, 7))).toBe(0);
+          await expect(reg.blobs.read(staged.blobHash)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+          const loose = await scope.blobs.put(Buffer.from('loose bytes'));
+          expect((await scope.blobs.read(loose)).toString()).toBe('loose bytes');
           expect(await trx.selectFrom('parts').select('serial').where('serial', '=', 'R-2').executeTakeFirst()).toEqual({ serial: 'R-2' });
           expect(listFiles(path.join(loc.dataDir, 'blobs', '.staging'))).toHaveLength(2);
           throw new Error('boom');
@@ -145,18 +153,26 @@ export function defineRegistrySuite(backend: Backend): void {
       const cap = await reg.captures.add((await reg.parts.create({ serial: 'C-1' })).serial, await noisePng(20, 20, 3));
       const stored = reg.blobs.path(cap.blobHash);
       await reg.close();
+      // Another capability's table that refers to a blob (column named *_blob_hash) keeps it too.
+      const otherBytes = Buffer.from('uploaded model card');
+      const other = sha256Hex(otherBytes);
+      const reg2 = await open(loc);
+      await reg2.db.schema.createTable('uploads').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('card_blob_hash', 'text').execute();
+      await sql`INSERT INTO uploads (id, card_blob_hash) VALUES (1, ${other})`.execute(reg2.db);
+      await reg2.close();
       // A process (pid 2^22+1 is above Linux's pid_max default) crashed after its commit, before moving blobs into place.
       const stale = path.join(loc.dataDir, 'blobs', '.staging', '4194305-deadbeef');
       mkdirSync(stale, { recursive: true });
       renameSync(stored, path.join(stale, cap.blobHash));
+      writeFileSync(path.join(stale, other), otherBytes);
       const orphan = await noisePng(20, 20, 4);
-      const { sha256Hex } = await import('../../src/registry/index.js');
       writeFileSync(path.join(stale, sha256Hex(orphan)), orphan);
       writeFileSync(path.join(stale, '.tmp-4194305-abc'), 'partial');
       reg = await open(loc);
       try {
         expect(Buffer.compare(await reg.captures.readImage(cap), await noisePng(20, 20, 3))).toBe(0);
-        expect(await reg.blobs.list()).toEqual([cap.blobHash]);
+        expect(await reg.blobs.list()).toEqual([cap.blobHash, other].sort());
+        expect((await reg.blobs.read(other)).toString()).toBe('uploaded model card');
         expect(existsSync(stale)).toBe(false);
       } finally {
         await reg.close();
@@ -222,6 +238,7 @@ export function defineRegistrySuite(backend: Backend): void {
       const loc = await backend.fresh();
       let reg = await open(loc);
       await reg.close();
+      await reg.close(); // closing twice is harmless
       reg = await open(loc); // second open: nothing to migrate
       const future = SCHEMA_VERSION + 1000;
       await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${`${future}-FromTheFuture`}, ${new Date().toISOString()})`.execute(reg.db);

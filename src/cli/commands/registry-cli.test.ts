@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -38,6 +38,9 @@ describe('registry commands', () => {
     expect((await cli('parts', 'show', 'A-2', ...data)).code).toBe(4); // the failed add stored nothing
     expect((await cli('parts', 'add', 'A-3', '--pixel-size-um', 'x', ...data)).code).toBe(2);
 
+    const big = await cli('captures', 'add', 'A-1', png, '--max-pixels', '100', ...data);
+    expect(big.code).toBe(3);
+    expect(big.err).toMatch(/a\.png: image is 30x20 = 600 pixels, over the limit of 100/);
     expect((await cli('captures', 'add', 'A-1', png, png, ...data)).code).toBe(0);
     const show = await cli('parts', 'show', 'A-1', '--json', ...data);
     expect(JSON.parse(show.out).captures).toHaveLength(3);
@@ -49,6 +52,8 @@ describe('registry commands', () => {
     expect(bad.err).toMatch(/row 1 \(line 2\) B-3: nothere\.png: cannot read file/);
     expect(bad.err).toMatch(/row 2 \(line 3\) A-1: serial "A-1" is already registered/);
     expect(bad.err).toMatch(/2 of 2 row\(s\) rejected; nothing was imported/);
+    const tooBig = JSON.parse((await cli('parts', 'import', path.join(dir, 'p.csv'), '--json', '--max-pixels', '599', ...data)).out);
+    expect(tooBig.rejected).toEqual([{ row: 1, line: 2, serial: 'B-1', reason: 'a.png: image is 30x20 = 600 pixels, over the limit of 599' }]);
     const good = await cli('parts', 'import', path.join(dir, 'p.csv'), '--json', ...data);
     expect(good.code).toBe(0);
     expect(JSON.parse(good.out)).toMatchObject({ ok: true, parts: 2, captures: 1 });
@@ -64,5 +69,6 @@ describe('registry commands', () => {
     expect(imp.out).toMatch(/parts 3/);
     expect((await cli('import', path.join(dir, 'exp'), '--data', path.join(dir, 'data2'))).code).toBe(5);
     expect(JSON.parse((await cli('parts', 'list', '--json', '--data', path.join(dir, 'data2'))).out).total).toBe(3);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

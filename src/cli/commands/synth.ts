@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { SynthError } from '../../core/index.js';
-import { generateParts, generateRecaptures, PROCESSES, type ProcessName } from '../../synth/index.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateParts, generateRecaptures, generateSheets, PROCESSES, renderContactSheet, type ProcessName } from '../../synth/index.js';
 import { createProgressBar } from '../progress-bar.js';
 
 function int(name: string) {
@@ -71,5 +73,39 @@ export function register(program: Command): void {
       } finally {
         bar.stop();
       }
+    });
+
+  synth
+    .command('sheet')
+    .description('Scanner sheets: parts at random positions on a flatbed scan, with a manifest of which serial lies where')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--from <dir>', 'lay out the parts of a "synth parts" folder (default: new parts)')
+    .option('--sheets <n>', 'number of sheets', int('sheets'), 1)
+    .option('--parts-per-sheet <n>', 'parts on each sheet', int('parts-per-sheet'), 21)
+    .option('--pixel-size <um>', 'micrometres per pixel of the scan (42.3 = 600 dpi)', num('pixel-size'), 42.3)
+    .option('--width-mm <mm>', 'scanned width (A4 glass)', num('width-mm'), 297)
+    .option('--height-mm <mm>', 'scanned height', num('height-mm'), 216)
+    .option('--seed <n>', 'global seed (without --from)', int('seed'), 1)
+    .action(async (o: { out: string; from?: string; sheets: number; partsPerSheet: number; pixelSize: number; widthMm: number; heightMm: number; seed: number }) => {
+      const bar = createProgressBar();
+      try {
+        const s = await generateSheets({ out: o.out, from: o.from, sheets: o.sheets, partsPerSheet: o.partsPerSheet, pixelUm: o.pixelSize, widthMm: o.widthMm, heightMm: o.heightMm, seed: o.seed, onProgress: bar });
+        bar.stop();
+        process.stdout.write(`${s.sheets} sheet(s) with ${s.parts} parts: ${s.manifest}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+
+  synth
+    .command('contact-sheet')
+    .description('A PNG showing each process at three zoom levels (docs/synth-contact-sheet.png)')
+    .option('--out <file>', 'PNG file to write', 'docs/synth-contact-sheet.png')
+    .option('--tile <px>', 'tile side in pixels', int('tile'), 400)
+    .option('--seed <n>', 'global seed', int('seed'), 1)
+    .action(async (o: { out: string; tile: number; seed: number }) => {
+      await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+      await writeFile(o.out, await renderContactSheet({ tile: o.tile, seed: o.seed }));
+      process.stdout.write(`${o.out}\n`);
     });
 }

@@ -1,0 +1,268 @@
+/**
+ * Load on the HTTP API over loopback: `partprint serve` runs in its own process, autocannon drives
+ * it from this one. A 10k-part gallery is built first (see `buildGallery`). Each scenario is bounded
+ * in time (DURATION_S) and count (MAX_REQUESTS). Reports requests/s and p50/p99 latency.
+ *
+ * `npm run bench -- server-load`   (env SERVER_BENCH_PARTS, SERVER_BENCH_SECONDS to change the size)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import sharp from 'sharp';
+import { createRng } from '../src/core/index.js';
+import type { FeatureSet } from '../src/identity/index.js';
+import { openRegistry, type Registry } from '../src/registry/index.js';
+import { writeTinyModel } from '../test/api/tiny-onnx.js';
+import type { BenchResult } from './run.js';
+
+const PARTS = Number(process.env.SERVER_BENCH_PARTS ?? 10_000);
+const DURATION_S = Number(process.env.SERVER_BENCH_SECONDS ?? 10);
+const MAX_REQUESTS = 50_000;
+const CONNECTIONS = 8;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Scenario {
+  name: string;
+  method: 'GET' | 'POST';
+  /** Called per request (seeded), so requests spread over the gallery. */
+  path: (i: number) => string;
+  body?: Buffer;
+  contentType?: string;
+  /** A body per request (index i into the gallery). */
+  perRequest?: (i: number) => { body: Buffer; contentType: string };
+  /** Concurrent connections (default CONNECTIONS). */
+  connections?: number;
+  note?: string;
+}
+
+/** A seeded noise surface, PNG. */
+async function surfacePng(seed: number, side: number): Promise<Buffer> {
+  const rng = createRng(seed);
+  const data = Buffer.alloc(side * side);
+  for (let i = 0; i < data.length; i++) data[i] = rng.int(256);
+  return sharp(data, { raw: { width: side, height: side, channels: 1 } }).png().toBuffer();
+}
+
+export function multipart(fields: Record<string, string>, file: { name: string; bytes: Buffer }): { body: Buffer; contentType: string } {
+  const boundary = `----pp${randomBytes(8).toString('hex')}`;
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), file.bytes, Buffer.from(`\r\n--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * The gallery: PARTS parts with attributes (machine, tray_position) in one transaction: rows only,
+ * no images, which is what parts look-ups and filters touch. Returns the serials.
+ */
+async function buildGallery(registry: Registry): Promise<string[]> {
+  const serials: string[] = [];
+  await registry.transaction(async (_trx, scope) => {
+    for (let i = 0; i < PARTS; i++) {
+      const serial = `G-${String(i).padStart(6, '0')}`;
+      await scope.parts.create({ serial, partNumber: 'bracket', attributes: { machine: `M${String(i % 8).padStart(2, '0')}`, tray_position: `${'ABCDEFGH'[i % 8]}${(i % 5) + 1}` } });
+      serials.push(serial);
+    }
+  });
+  return serials;
+}
+
+async function startServe(dataDir: string, key: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'partprint.js'), 'serve', '--data', dataDir, '--port', '0', '--rate-limit', '0'], {
+    env: { ...process.env, PARTPRINT_ADMIN_KEY: key },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+  });
+  return { child, url };
+}
+
+async function load(url: string, key: string, s: Scenario): Promise<autocannon.Result> {
+  const rng = createRng(7);
+  return autocannon({
+    url,
+    connections: s.connections ?? CONNECTIONS,
+    duration: DURATION_S,
+    maxOverallRequests: MAX_REQUESTS,
+    requests: [
+      {
+        method: s.method,
+        setupRequest: (req) => {
+          const i = rng.int(PARTS);
+          const per = s.perRequest?.(i);
+          const body = per?.body ?? s.body;
+          const contentType = per?.contentType ?? s.contentType;
+          return { ...req, path: s.path(i), ...(body ? { body } : {}), headers: { ...req.headers, authorization: `Bearer ${key}`, ...(contentType ? { 'content-type': contentType } : {}) } };
+        },
+      },
+    ],
+  });
+}
+
+export async function run(): Promise<BenchResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pp-server-bench-'));
+  const key = `ppk_bench_${randomBytes(24).toString('base64url')}`;
+  const notes: string[] = [];
+  let child: ChildProcess | undefined;
+  try {
+    const t0 = performance.now();
+    const registry = await openRegistry({ dataDir: dir });
+    const serials = await buildGallery(registry);
+    const galleryS = (performance.now() - t0) / 1000;
+    notes.push(`gallery: ${PARTS} parts with 2 attributes each, inserted in one transaction in ${galleryS.toFixed(1)} s`);
+    // Source model for predictions: a tiny ONNX brightness model (16 ROIs of 32x32 per request).
+    const modelDir = writeTinyModel(path.join(dir, 'models', 'tiny'), 'tiny', 'finish', ['dark', 'bright']);
+    const { registerModel } = await import('../src/source/index.js');
+    await registerModel(registry, modelDir, { activate: true });
+    const extra = await identityScenarios(registry, serials, notes);
+    await registry.close();
+
+    const served = await startServe(dir, key);
+    child = served.child;
+    const probe = multipart({}, { name: 'probe.png', bytes: await surfacePng(1, 256) });
+    const scenarios: Scenario[] = [
+      { name: 'GET part by serial', method: 'GET', path: (i) => `/api/parts/${serials[i]}` },
+      { name: 'list parts by attribute (page of 50)', method: 'GET', path: (i) => `/api/parts?attr=machine:M0${i % 8}&limit=50&offset=${(i % 20) * 50}` },
+      { name: 'source predict (256x256, 16 ROIs, tiny model)', method: 'POST', path: () => '/api/source/predict', body: probe.body, contentType: probe.contentType },
+      ...extra,
+    ];
+    const rows: Array<Array<string | number>> = [];
+    const metrics: Record<string, unknown> = { parts: PARTS, durationS: DURATION_S, maxRequests: MAX_REQUESTS, connections: CONNECTIONS, galleryBuildSeconds: galleryS };
+    for (const s of scenarios) {
+      // Warm-up (not measured): first use loads OpenCV's WebAssembly, the ONNX session, the index.
+      // Then 3 requests one at a time: latency without queueing.
+      const single: number[] = [];
+      for (let n = 0; n < 4; n++) {
+        const per = s.perRequest?.(n * 7);
+        const contentType = per?.contentType ?? s.contentType;
+        const t = performance.now();
+        const w = await fetch(`${served.url}${s.path(n * 7)}`, { method: s.method, headers: { authorization: `Bearer ${key}`, ...(contentType ? { 'content-type': contentType } : {}) }, body: per?.body ?? s.body });
+        const text = await w.text();
+        if (n > 0) single.push(performance.now() - t);
+        if (!w.ok) notes.push(`${s.name}: request answered ${w.status} ${text.slice(0, 200)}`);
+      }
+      const r = await load(served.url, key, s);
+      const ok = r['2xx'];
+      const reqPerS = ok / r.duration;
+      const singleMs = single.reduce((a, b) => a + b, 0) / single.length;
+      rows.push([s.name, s.connections ?? CONNECTIONS, ok, r.non2xx, reqPerS.toFixed(1), r.latency.p50, r.latency.p99, singleMs.toFixed(0), r.errors + r.timeouts]);
+      metrics[s.name] = { connections: s.connections ?? CONNECTIONS, ok, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, duration: r.duration, requestsPerSecond: reqPerS, p50Ms: r.latency.p50, p99Ms: r.latency.p99, singleRequestMs: singleMs };
+      if (s.note) notes.push(s.note);
+    }
+    notes.push(`server and load generator share the machine (${os.cpus().length} cores); each scenario runs ${DURATION_S} s or ${MAX_REQUESTS} requests (after a warm-up request and 3 timed one-at-a-time requests), rate limit off, autocannon timeout 10 s`);
+    return {
+      name: 'server-load',
+      metrics,
+      tables: [{ title: `HTTP API over loopback, ${PARTS}-part gallery`, columns: ['scenario', 'connections', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'one at a time ms', 'errors+timeouts'], rows }],
+      notes,
+    };
+  } finally {
+    child?.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Distinct surfaces fingerprinted for real; the rest of the gallery is derived from them. */
+const BASE_SURFACES = Number(process.env.SERVER_BENCH_SURFACES ?? 48);
+
+/** A copy of `f` with ~3% of descriptor bits flipped and keypoints jittered by up to 0.5 px. */
+function perturb(f: FeatureSet, seed: number): FeatureSet {
+  const rng = createRng(seed);
+  const descriptors = Uint8Array.from(f.descriptors);
+  const flips = Math.round(descriptors.length * 8 * 0.03);
+  for (let n = 0; n < flips; n++) {
+    const bit = rng.int(descriptors.length * 8);
+    descriptors[bit >> 3] ^= 1 << (bit & 7);
+  }
+  const keypoints = Float32Array.from(f.keypoints, (v) => v + rng.uniform(-0.5, 0.5));
+  return { ...f, descriptors, keypoints };
+}
+
+/**
+ * Verify/identify scenarios over a gallery of PARTS fingerprinted parts, built cheaply:
+ * BASE_SURFACES seeded textures (identity's test textures, 320x320) are fingerprinted for real;
+ * part i stores surface (i mod BASE_SURFACES)'s image (one blob, deduplicated) and a perturbed copy of its
+ * fingerprint (descriptor bits flipped, keypoints jittered), so every gallery entry is a distinct
+ * vector in the shortlist index with realistic size and match cost. The shortlist index is then built
+ * by identity's own rebuild. Probes are new recaptures (rotated, scaled, noisy) of the base surfaces.
+ */
+async function identityScenarios(registry: Registry, serials: string[], notes: string[]): Promise<Scenario[]> {
+  const { IdentityService, ShortlistIndex, encodeFeatureSet, FINGERPRINT_KIND } = await import('../src/identity/index.js');
+  const { makeTexture, recapture } = await import('../src/identity/test-images.js');
+  const { encodeGreyPng } = await import('../src/imaging/index.js');
+  const { inspectImage } = await import('../src/registry/index.js');
+  const svc = new IdentityService(registry);
+  const t0 = performance.now();
+  const bases: Array<{ features: FeatureSet; image: Awaited<ReturnType<typeof inspectImage>>; probe: Buffer }> = [];
+  for (let k = 0; k < BASE_SURFACES; k++) {
+    const tex = await makeTexture(1000 + k, 320, 320);
+    const png = await encodeGreyPng(tex);
+    const fp = await svc.fingerprint(png, {}, `surface-${k}.png`);
+    if (!fp.features || !fp.quality.ok) throw new Error(`bench surface ${k} rejected: ${fp.quality.message}`);
+    const probe = await encodeGreyPng(await recapture(tex, { angleDeg: 7, scale: 0.97, shiftX: 4, noiseStd: 5, seed: k }));
+    bases.push({ features: fp.features, image: await inspectImage(png, { name: `surface-${k}.png` }), probe });
+  }
+  const tFp = performance.now();
+  const entries: Array<{ captureId: number; features: FeatureSet }> = [];
+  await registry.transaction(async (_trx, scope) => {
+    for (let i = 0; i < serials.length; i++) {
+      const b = bases[i % BASE_SURFACES];
+      const cap = await scope.captures.addInspected(serials[i], b.image, {});
+      const f = i < BASE_SURFACES ? b.features : perturb(b.features, i);
+      await scope.features.put({ captureId: cap.id, kind: FINGERPRINT_KIND, version: svc.version, data: encodeFeatureSet(f), meta: { keypoints: f.sizes.length, derived: i >= BASE_SURFACES } });
+      entries.push({ captureId: cap.id, features: f });
+    }
+  });
+  const tStore = performance.now();
+  // The vocabulary is learnt from the base surfaces; every entry is then embedded and added, as
+  // identity does for registrations between vocabulary rebuilds. Saved where the server loads it.
+  const index = ShortlistIndex.build(entries.slice(0, BASE_SURFACES), svc.version);
+  for (const e of entries.slice(BASE_SURFACES)) index.add(e.captureId, e.features);
+  await index.save(svc.dir);
+  const tIndex = performance.now();
+  notes.push(
+    `identity gallery: ${BASE_SURFACES} surfaces fingerprinted in ${((tFp - t0) / 1000).toFixed(1)} s; ${serials.length} captures + fingerprints stored in ${((tStore - tFp) / 1000).toFixed(1)} s; ` +
+      `shortlist index (${index.size} entries; vocabulary learnt from the ${BASE_SURFACES} base surfaces, every entry embedded) built in ${((tIndex - tStore) / 1000).toFixed(1)} s`,
+    'verify probes: a recapture of part i\'s surface sent with serial i (genuine); identify probes: recaptures of the base surfaces (each surface is shared by many derived gallery entries, so the identify decision is not meaningful here, only its cost)',
+  );
+  return [
+    {
+      name: `verify 1:1 (320x320 probe, ${serials.length}-part gallery)`,
+      method: 'POST',
+      path: () => '/api/verify',
+      connections: 2,
+      // each request: serial i with a recapture of its surface; evidence off (measured separately by the web UI)
+      perRequest: (i) => {
+        const k = i % BASE_SURFACES;
+        const m = multipart({ serial: serials[i], evidence: 'false' }, { name: 'probe.png', bytes: bases[k].probe });
+        return { body: m.body, contentType: m.contentType };
+      },
+    },
+    {
+      name: `identify 1:N (320x320 probe, ${serials.length}-part gallery, shortlist 20)`,
+      method: 'POST',
+      path: () => '/api/identify',
+      connections: 2,
+      perRequest: (i) => {
+        const m = multipart({ evidence: 'false' }, { name: 'probe.png', bytes: bases[i % BASE_SURFACES].probe });
+        return { body: m.body, contentType: m.contentType };
+      },
+    },
+  ];
+}

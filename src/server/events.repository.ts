@@ -1,0 +1,40 @@
+/** Events, EPCIS and aggregates through the trace capability's public API. */
+import type { Registry } from '../registry/index.js';
+import {
+  aggregateEvents,
+  appendEvent,
+  exportEpcis,
+  getHistory,
+  importEpcis,
+  type AggregateQuery,
+  type AggregateRow,
+  type HistoryEntry,
+  type ImportEpcisReport,
+  type ListEventsFilter,
+  type NewEvent,
+  type TraceEvent,
+} from '../trace/index.js';
+
+export class EventsRepository {
+  constructor(private readonly registry: Registry) {}
+
+  append(serial: string, event: NewEvent, recordedBy: string): Promise<TraceEvent> {
+    return appendEvent(this.registry, serial, event, { recordedBy });
+  }
+
+  history(serial: string, filter: ListEventsFilter & { effectiveOnly?: boolean }): Promise<HistoryEntry[]> {
+    return getHistory(this.registry, serial, filter);
+  }
+
+  exportEpcis(filter: ListEventsFilter & { serial?: string }): Promise<Record<string, unknown>> {
+    return exportEpcis(this.registry, filter) as Promise<Record<string, unknown>>;
+  }
+
+  importEpcis(doc: unknown, createParts: boolean): Promise<ImportEpcisReport> {
+    return importEpcis(this.registry, doc, { createParts });
+  }
+
+  aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+    return aggregateEvents(this.registry, query);
+  }
+}

@@ -1,0 +1,20 @@
+/** Registers every route group whose capability is wired. */
+import type { FastifyInstance } from 'fastify';
+import { registerEventsRoutes } from './events.routes.js';
+import { registerSourceRoutes } from './source.routes.js';
+import { registerIdentityRoutes } from './identity.routes.js';
+import { registerJobsRoutes } from './jobs.routes.js';
+import { registerKeysRoutes } from './keys.routes.js';
+import { registerPartsRoutes } from './parts.routes.js';
+import type { ServerConfig, ServerServices } from './services.js';
+import { registerSystemRoutes } from './system.routes.js';
+
+export async function registerRoutes(app: FastifyInstance, services: ServerServices, config: ServerConfig): Promise<void> {
+  registerSystemRoutes(app, services);
+  registerKeysRoutes(app, services);
+  registerJobsRoutes(app, services, config);
+  registerPartsRoutes(app, services, config);
+  if (services.events) registerEventsRoutes(app, services);
+  if (services.source) registerSourceRoutes(app, services, config);
+  if (services.identity) registerIdentityRoutes(app, services, config);
+}

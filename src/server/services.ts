@@ -1,0 +1,109 @@
+/**
+ * The server's wiring: repositories over the registry (and, as they land, the identity, source
+ * and trace capabilities), one service per route group, and the job runner.
+ */
+import path from 'node:path';
+import type { Registry } from '../registry/index.js';
+import { AuditRepository } from './audit.repository.js';
+import { EvidenceStore } from './evidence.store.js';
+import { IdentityRepository } from './identity.repository.js';
+import { IdentityService } from './identity.service.js';
+import { EventsRepository } from './events.repository.js';
+import { EventsService } from './events.service.js';
+import { ImportRepository } from './import.repository.js';
+import { ImportService } from './import.service.js';
+import { JobsRepository } from './jobs.repository.js';
+import { JobsService } from './jobs.service.js';
+import { KeysRepository } from './keys.repository.js';
+import { KeysService } from './keys.service.js';
+import { Metrics } from './metrics.js';
+import { CapturesRepository, PartsRepository } from './parts.repository.js';
+import { PartsService } from './parts.service.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
+import { ROLE_PERMISSIONS, type Role } from './roles.js';
+import { SourceRepository } from './source.repository.js';
+import { SourceService } from './source.service.js';
+import { StatsRepository } from './stats.repository.js';
+import { serverDb } from './tables.js';
+
+export interface ServerLimits {
+  /** Largest accepted upload (image or CSV), bytes. */
+  maxUploadBytes: number;
+  /** Largest accepted image, width x height. */
+  maxPixels: number;
+  /** Largest JSON body (EPCIS documents), bytes. */
+  maxJsonBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = { maxUploadBytes: 64 * 2 ** 20, maxPixels: 20_000 * 20_000, maxJsonBytes: 8 * 2 ** 20 };
+
+export interface ServerConfig {
+  limits: ServerLimits;
+  rateLimit: RateLimitOptions;
+  /** Temporary upload folder (default DATA/tmp/uploads). */
+  tmpDir: string;
+  logger?: boolean | { level: string };
+  /** Static web UI folder; undefined = src/web/static if present; null = none. */
+  staticDir?: string | null;
+}
+
+export interface ServerOptions {
+  registry: Registry;
+  limits?: Partial<ServerLimits>;
+  rateLimit?: Partial<RateLimitOptions>;
+  logger?: boolean | { level: string };
+  staticDir?: string | null;
+}
+
+export interface ServerServices {
+  registry: Registry;
+  keys: KeysService;
+  jobs: JobsService;
+  audit: AuditRepository;
+  parts: PartsService;
+  importer: ImportService;
+  events?: EventsService;
+  source?: SourceService;
+  identity?: IdentityService;
+  /** Releases what the services hold (model sessions). */
+  close(): Promise<void>;
+  stats: StatsRepository;
+  metrics: Metrics;
+  permissionsOf(role: Role): string[];
+  /** Which capability groups are wired in this build. */
+  capabilities(): Record<string, boolean>;
+}
+
+export function resolveConfig(options: ServerOptions): ServerConfig {
+  return {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
+    tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
+    logger: options.logger,
+    staticDir: options.staticDir,
+  };
+}
+
+export function createServices(registry: Registry, config: ServerConfig): ServerServices {
+  const db = serverDb(registry.db);
+  const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
+  const audit = new AuditRepository(db);
+  const jobs = new JobsService(new JobsRepository(db));
+  const services: ServerServices = {
+    registry,
+    keys: new KeysService(new KeysRepository(db)),
+    jobs,
+    audit,
+    parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
+    importer: new ImportService(new ImportRepository(registry), jobs, audit),
+    events: new EventsService(new EventsRepository(registry), audit),
+    source: new SourceService(sourceRepo, audit, jobs),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
+    close: () => sourceRepo.close(),
+    stats: new StatsRepository(registry),
+    metrics: new Metrics(),
+    permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
+    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined }),
+  };
+  return services;
+}

@@ -1,0 +1,2 @@
+/** The HTTP API's version (also in /openapi.json). */
+export const API_VERSION = '1.0.0';

@@ -1,0 +1,103 @@
+/**
+ * The model card (`model.json` beside `model.onnx`): typed, read and validated against
+ * schemas/model-card.schema.json, the one definition shared with the Python trainer.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { SourceError } from '../core/index.js';
+import type { Normalization, RoiSpec } from './roi.js';
+import { validateJson, type JsonSchema } from './schema.js';
+
+export interface OpenSetRule {
+  method: 'max-vote-share' | 'max-softmax';
+  /** Flag unknown when the score is below this. */
+  threshold: number;
+  /** Share of held-out unknown parts that were flagged at this threshold. */
+  unknownRecall?: number;
+  /** Known-class accuracy lost by rejecting (fraction, e.g. 0.01 = one point). */
+  knownAccuracyLoss?: number;
+  [key: string]: unknown;
+}
+
+export interface ModelCard {
+  schemaVersion: 1;
+  name: string;
+  attribute: string;
+  classes: string[];
+  input: { size: number; channels: 1; layout: 'NCHW'; dtype: 'float32' };
+  roi: RoiSpec;
+  normalization: Normalization;
+  pixelSizeUm?: number | null;
+  sampleSizeMm?: number | null;
+  architecture: string;
+  onnx: { file: string; opset: number; inputName: string; outputName: string };
+  training: { epochs: number; batchSize: number; optimizer: 'lamb' | 'adamw'; [key: string]: unknown };
+  data?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  openSet?: OpenSetRule;
+  [key: string]: unknown;
+}
+
+let schema: JsonSchema | undefined;
+/** The card schema, read once from schemas/model-card.schema.json. */
+export function modelCardSchema(): JsonSchema {
+  schema ??= JSON.parse(readFileSync(new URL('../../schemas/model-card.schema.json', import.meta.url), 'utf8')) as JsonSchema;
+  return schema;
+}
+
+/**
+ * Checks a parsed card against the schema and the invariants the schema cannot say (input size
+ * equals the ROI output size). Throws a SourceError (CORRUPT) that lists every problem.
+ */
+export function validateModelCard(value: unknown, name = 'model.json'): ModelCard {
+  const errors = validateJson(value, modelCardSchema());
+  if (errors.length === 0) {
+    const card = value as ModelCard;
+    if (card.input.size !== card.roi.outputSize) errors.push(`$.input.size (${card.input.size}) must equal $.roi.outputSize (${card.roi.outputSize})`);
+    if (card.normalization.mode === 'dataset' && (card.normalization.mean === undefined || card.normalization.std === undefined)) {
+      errors.push('$.normalization: mode "dataset" needs mean and std');
+    }
+  }
+  if (errors.length > 0) throw new SourceError(`${name} is not a valid model card:\n  ${errors.join('\n  ')}`, { code: 'CORRUPT' });
+  return value as ModelCard;
+}
+
+/** Physical side of one ROI in millimetres: r x d x pixel size (null when the pixel size is unknown). */
+export function sampleSizeMm(roi: RoiSpec, pixelSizeUm: number | null | undefined): number | null {
+  if (pixelSizeUm === null || pixelSizeUm === undefined) return null;
+  return (roi.side * roi.downscale * pixelSizeUm) / 1000;
+}
+
+/** Reads and validates `DIR/model.json`; names the folder and the problem when it cannot. */
+export async function readModelCard(dir: string): Promise<ModelCard> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new SourceError(`model ${dir} is not a folder`, { code: 'BAD_INPUT' });
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    throw new SourceError(`model folder ${dir} does not exist`, { code: 'NOT_FOUND', cause: err });
+  }
+  const file = path.join(dir, 'model.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SourceError(`model ${dir} has no model card (model.json missing)`, { code: 'NOT_FOUND', cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new SourceError(`${file} is not valid JSON (${(err as Error).message})`, { code: 'CORRUPT', cause: err });
+  }
+  return validateModelCard(parsed, file);
+}
+
+/** Validates and writes a card (temp file + rename, so a crash never leaves half a card). */
+export async function writeModelCard(dir: string, card: ModelCard): Promise<void> {
+  validateModelCard(card);
+  const file = path.join(dir, 'model.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(card, null, 2)}\n`);
+  await rename(tmp, file);
+}

@@ -1,0 +1,49 @@
+/** Source identification: dataset export, ROI sampling, ONNX inference and voting, open set, evaluation. */
+export {
+  DEFAULT_ROI_SPEC,
+  buildRoiTensor,
+  cropRoi,
+  downscaleBox,
+  normaliseRois,
+  resizeBilinear,
+  sampleRois,
+  type Normalization,
+  type RoiBox,
+  type RoiSpec,
+  type RoiTensor,
+  type SampleOptions,
+} from './roi.js';
+export { modelCardSchema, readModelCard, sampleSizeMm, validateModelCard, writeModelCard, type ModelCard, type OpenSetRule } from './card.js';
+export { validateJson, type JsonSchema } from './schema.js';
+export { loadSourceModel, type LoadModelOptions, type SourceModel } from './model.js';
+export { openSetScore, softmaxRows, voteRois, type Vote } from './vote.js';
+export { isUnknown, predictSource, type PredictOptions, type SourcePrediction } from './predict.js';
+export { calibrateOpenSet, type CalibrateOptions, type KnownScore, type OpenSetCalibration } from './open-set.js';
+export { parseCsv, formatCsv } from './csv.js';
+export { checkNoLeak, planSplit, type DatasetCandidate, type SplitCounts, type SplitName, type SplitOptions, type SplitPlan } from './split.js';
+export { candidatesFromManifest, readDataset, writeDataset, type DatasetFile, type DatasetItem, type WriteDatasetOptions } from './dataset.js';
+export { cropImage, matchSheetPositions, otsuThreshold, segmentSheet, type SegmentOptions, type SheetComponent, type SheetMatch, type SheetPosition } from './segment.js';
+export {
+  DEFAULT_ROI_COUNTS,
+  adjacent,
+  evaluateSource,
+  isGridAttribute,
+  parseGridPosition,
+  writeEvaluation,
+  type EvaluateOptions,
+  type EvaluationReport,
+  type ItemResult,
+} from './evaluate.js';
+export { confusionSvg, lineChartSvg, type Series } from './svg.js';
+export {
+  activateModel,
+  activeModel,
+  candidatesFromRegistry,
+  latestCaptureImage,
+  listModels,
+  registerModel,
+  type RegisteredModel,
+} from './registry-source.js';
+export { PYTHON, missingPythonModules, runTrainer, trainerDir, type RunTrainerOptions } from './train.js';
+export { runSweep, type SweepOptions, type SweepPoint } from './sweep.js';
+export { segmentSheets, type SegmentSheetsOptions, type SegmentSheetsResult } from './segment-sheets.js';

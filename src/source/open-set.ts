@@ -1,0 +1,62 @@
+/**
+ * Open-set calibration: choose the score threshold below which a part is called "unknown",
+ * on held-out data (known parts from the validation split, parts of classes the model never saw),
+ * so that known-class accuracy drops by at most a stated amount; report the unknowns it catches.
+ */
+import { SourceError } from '../core/index.js';
+import type { OpenSetRule } from './card.js';
+
+export interface KnownScore {
+  score: number;
+  /** The closed-set prediction was right. */
+  correct: boolean;
+}
+
+export interface CalibrateOptions {
+  method?: OpenSetRule['method'];
+  /** Largest accepted loss of known-class accuracy, as a fraction (default 0.02). */
+  maxKnownAccuracyLoss?: number;
+}
+
+export interface OpenSetCalibration extends OpenSetRule {
+  unknownRecall: number;
+  knownAccuracyLoss: number;
+  /** Known accuracy without and with rejection (rejected parts count as wrong). */
+  knownAccuracy: number;
+  knownAccuracyWithRejection: number;
+  knownCount: number;
+  unknownCount: number;
+}
+
+/**
+ * Picks the largest threshold t (flag unknown when score < t) whose loss of known accuracy
+ * (correct known parts rejected / all known parts) stays within `maxKnownAccuracyLoss`.
+ *
+ * @example
+ *   const rule = calibrateOpenSet(valScores, unknownScores, { maxKnownAccuracyLoss: 0.02 });
+ */
+export function calibrateOpenSet(known: KnownScore[], unknown: number[], options: CalibrateOptions = {}): OpenSetCalibration {
+  const method = options.method ?? 'max-vote-share';
+  const maxLoss = options.maxKnownAccuracyLoss ?? 0.02;
+  if (known.length === 0) throw new SourceError('open-set calibration needs known parts (validation split is empty)', { code: 'BAD_INPUT' });
+  if (unknown.length === 0) throw new SourceError('open-set calibration needs parts of classes the model never saw', { code: 'BAD_INPUT' });
+  const correct = known.filter((k) => k.correct).map((k) => k.score).sort((a, b) => a - b);
+  const allowed = Math.floor(maxLoss * known.length + 1e-9);
+  // Rejecting every correct score below t: t may go up to the (allowed)-th smallest correct score
+  // (0-based), which itself stays accepted. With no correct parts any threshold is free.
+  let threshold = correct.length > allowed ? correct[allowed] : Math.max(...unknown, ...known.map((k) => k.score)) + 1e-9;
+  if (!(threshold > 0)) threshold = 0;
+  const rejectedCorrect = correct.filter((s) => s < threshold).length;
+  const knownAccuracy = correct.length / known.length;
+  const knownAccuracyWithRejection = (correct.length - rejectedCorrect) / known.length;
+  return {
+    method,
+    threshold,
+    unknownRecall: unknown.filter((s) => s < threshold).length / unknown.length,
+    knownAccuracyLoss: knownAccuracy - knownAccuracyWithRejection,
+    knownAccuracy,
+    knownAccuracyWithRejection,
+    knownCount: known.length,
+    unknownCount: unknown.length,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * predictSource: K ROIs from one seeded stream, one batch through the model, softmax per ROI,
+ * summed, argmax; the open-set rule from the card flags parts from an unseen source.
+ */
+import type { GreyImage } from '../imaging/index.js';
+import type { SourceModel } from './model.js';
+import { buildRoiTensor, type RoiBox } from './roi.js';
+import { openSetScore, softmaxRows, voteRois, type Vote } from './vote.js';
+
+export interface PredictOptions {
+  /** Number of ROIs (default 16). */
+  k?: number;
+  /** Seed of the ROI stream (default 1): the same seed gives the same ROIs and answer. */
+  seed?: number;
+  /** The image is already at the model's downscale (dataset images); skip downscaling. */
+  alreadyDownscaled?: boolean;
+  /** Name for error messages. */
+  name?: string;
+}
+
+export interface SourcePrediction {
+  attribute: string;
+  /** The predicted class, or null when the open-set rule flags the part as unknown. */
+  label: string | null;
+  /** The argmax class even when flagged unknown. */
+  bestClass: string;
+  unknown: boolean;
+  /** Mean softmax of the winner. */
+  confidence: number;
+  voteShare: number;
+  /** Summed softmax / K per class name. */
+  distribution: Record<string, number>;
+  rois: number;
+  seed: number;
+  boxes: RoiBox[];
+  /** Per-ROI probabilities `[K, C]` (for evaluation over fewer ROIs). */
+  probabilities: Float64Array;
+}
+
+/**
+ * Predicts the source class of one part image.
+ *
+ * @example
+ *   const p = await predictSource(model, await readGreyImage('part.png'), { k: 16, seed: 7 });
+ *   console.log(p.label ?? 'unknown', p.confidence);
+ */
+export async function predictSource(model: SourceModel, image: GreyImage, options: PredictOptions = {}): Promise<SourcePrediction> {
+  const k = options.k ?? 16;
+  const seed = options.seed ?? 1;
+  const { card } = model;
+  const tensor = buildRoiTensor(image, card.roi, card.normalization, k, seed, { name: options.name, alreadyDownscaled: options.alreadyDownscaled });
+  const logits = await model.run(tensor.data, k);
+  const probabilities = softmaxRows(logits, card.classes.length);
+  const vote = voteRois(probabilities, card.classes.length);
+  return toPrediction(model, vote, probabilities, tensor.boxes, seed);
+}
+
+/** Applies the card's open-set rule to a vote. */
+export function isUnknown(model: Pick<SourceModel, 'card'>, vote: Vote): boolean {
+  const rule = model.card.openSet;
+  return rule !== undefined && openSetScore(vote, rule.method) < rule.threshold;
+}
+
+function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, boxes: RoiBox[], seed: number): SourcePrediction {
+  const { classes } = model.card;
+  const unknown = isUnknown(model, vote);
+  return {
+    attribute: model.card.attribute,
+    label: unknown ? null : classes[vote.index],
+    bestClass: classes[vote.index],
+    unknown,
+    confidence: vote.confidence,
+    voteShare: vote.voteShare,
+    distribution: Object.fromEntries(classes.map((c, i) => [c, vote.distribution[i]])),
+    rois: vote.rois,
+    seed,
+    boxes,
+    probabilities,
+  };
+}
