@@ -146,4 +146,21 @@ export function registerPartsRoutes(app: FastifyInstance, services: ServerServic
       return reply.type(types[capture.format] ?? 'application/octet-stream').header('cache-control', 'private, max-age=86400, immutable').send(bytes);
     },
   );
+
+  app.get<{ Params: { id: number }; Querystring: { size?: number } }>(
+    '/api/captures/:id/preview',
+    {
+      config: { permission: 'read', openapi: { produces: ['image/png'] } },
+      schema: {
+        summary: 'A downscaled greyscale PNG of a capture (thumbnails; any stored format)',
+        tags,
+        params: idParam,
+        querystring: { type: 'object', additionalProperties: false, properties: { size: { type: 'integer', minimum: 16, maximum: 2048, default: 480 } } },
+      },
+    },
+    async (request, reply) => {
+      const png = await parts.capturePreview(request.params.id, request.query.size ?? 480);
+      return reply.type('image/png').header('cache-control', 'private, max-age=86400, immutable').send(png);
+    },
+  );
 }

@@ -1,5 +1,6 @@
 /** Parts and captures: create, look up, list with filters, set attributes, add images. */
 import { PartprintError } from '../core/index.js';
+import { renderPreviewPng } from '../imaging/index.js';
 import type { Capture, CaptureMeta, Part } from '../registry/index.js';
 import type { AuditRepository } from './audit.repository.js';
 import type { CapturesRepository, PartsRepository } from './parts.repository.js';
@@ -63,6 +64,12 @@ export class PartsService {
   async captureImage(id: number): Promise<{ capture: Capture; bytes: Buffer }> {
     const capture = await this.getCapture(id);
     return { capture, bytes: await this.captures.readImage(capture) };
+  }
+
+  /** A downscaled greyscale PNG of a capture, for thumbnails (any stored format). */
+  async capturePreview(id: number, maxSide: number): Promise<Buffer> {
+    const { capture, bytes } = await this.captureImage(id);
+    return renderPreviewPng(bytes, maxSide, `capture ${capture.id}`);
   }
 }
 

@@ -132,6 +132,29 @@ describe('capture upload', () => {
     expect(part.json().captures).toHaveLength(1);
   });
 
+  it('serves any stored format as a downscaled PNG preview for thumbnails', async () => {
+    const app = h.server.app;
+    await app.inject({ method: 'POST', url: '/api/parts', headers: h.auth('operator'), payload: { serial: 'PREV-1' } });
+    // A 300 x 200 PGM (browsers cannot show PGM): left half dark, right half bright.
+    const pixels = Buffer.alloc(300 * 200);
+    for (let y = 0; y < 200; y++) for (let x = 150; x < 300; x++) pixels[y * 300 + x] = 220;
+    const pgm = Buffer.concat([Buffer.from('P5\n300 200\n255\n', 'ascii'), pixels]);
+    const up = await app.inject({ method: 'POST', url: '/api/parts/PREV-1/captures', headers: h.auth('operator'), payload: form({}, { name: 'scan.pgm', bytes: pgm }) });
+    expect(up.statusCode, up.body).toBe(201);
+    const id = up.json().id as number;
+    const res = await app.inject({ method: 'GET', url: `/api/captures/${id}/preview?size=60`, headers: h.auth('viewer') });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    const { data, info } = await sharp(res.rawPayload).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([60, 40]);
+    expect(data[20 * info.width * info.channels + 5 * info.channels]).toBeLessThan(30);
+    expect(data[20 * info.width * info.channels + 55 * info.channels]).toBeGreaterThan(190);
+    const tooBig = await app.inject({ method: 'GET', url: `/api/captures/${id}/preview?size=99999`, headers: h.auth('viewer') });
+    expect(tooBig.statusCode).toBe(400);
+    const noKey = await app.inject({ method: 'GET', url: `/api/captures/${id}/preview` });
+    expect(noKey.statusCode).toBe(401);
+  });
+
   it('refuses oversized, over-pixel, corrupt, unsupported and field-invalid uploads, storing nothing', async () => {
     const app = h.server.app;
     await app.inject({ method: 'POST', url: '/api/parts', headers: h.auth('operator'), payload: { serial: 'CAP-BAD' } });
