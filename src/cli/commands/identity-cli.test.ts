@@ -5,24 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { writeGreyPng, type GreyImage } from '../../imaging/index.js';
 import { FINGERPRINT_KIND, IdentityService, makeFlat, makeTexture, recapture } from '../../identity/index.js';
 import { openRegistry } from '../../registry/index.js';
-import { runCli } from '../main.js';
+import { runCliCaptured } from '../../../test/helpers/cli.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await runCli(argv);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-}
+const cli = runCliCaptured;
 
 describe('identity commands', () => {
   it('register, verify, identify, reject bad captures and unregistered parts, calibrate, eval', async () => {

@@ -3,25 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../main.js';
+import { runCliCaptured } from '../../../test/helpers/cli.js';
 
-/** Runs the CLI in-process, capturing what it writes. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await runCli(argv);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-}
+const cli = runCliCaptured;
 
 describe('registry commands', () => {
   it('add, list, show, captures add, import CSV, export and import, with documented exit codes', async () => {
