@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { createRng } from '../../src/core/index.js';
 import { candidatesFromManifest, planSplit, writeDataset } from '../../src/source/index.js';
 import { writeTinyModel } from '../api/tiny-onnx.js';
-import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness } from './web-helpers.js';
+import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
 
 const run = chromiumAvailable();
 
@@ -26,16 +26,8 @@ describe.skipIf(!run)('web UI charts in Chromium', () => {
     await hx?.close();
   });
 
-  const shot = async (name: string) => {
-    await hx.page.evaluate('window.scrollTo(0, 0)');
-    await hx.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  };
-  const useKey = async (secret: string, role: string) => {
-    await hx.page.goto(`${hx.baseUrl}/#/key`);
-    await hx.page.fill('input[name=key]', secret);
-    await hx.page.click('button[type=submit]');
-    await hx.page.locator('#who .role').filter({ hasText: role }).waitFor();
-  };
+  const shot = (name: string) => takeShot(hx.page, shots, name);
+  const useKey = (secret: string, role: string) => enterKey(hx.page, hx.baseUrl, secret, role);
   const hasSource = () => hx.routes.has('POST /api/source/predict');
 
   it('predicts the source of a part and draws the vote distribution', async (ctx) => {

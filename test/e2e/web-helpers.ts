@@ -131,3 +131,17 @@ export async function eventually<T>(fn: () => Promise<T>, expected: T, timeout =
   }
   throw new Error(`expected ${JSON.stringify(expected)}, last saw ${JSON.stringify(last)}`);
 }
+
+/** A full-page screenshot from the top of the page, saved as `<dir>/<name>.png`. */
+export async function takeShot(page: Page, dir: string, name: string): Promise<void> {
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+/** Enters an API key on the UI's key page and waits until the header shows its role. */
+export async function useKey(page: Page, baseUrl: string, secret: string, role: string): Promise<void> {
+  await page.goto(`${baseUrl}/#/key`);
+  await page.fill('input[name=key]', secret);
+  await page.click('button[type=submit]');
+  await page.locator('#who .role').filter({ hasText: role }).waitFor();
+}

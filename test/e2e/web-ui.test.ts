@@ -4,10 +4,9 @@
  * the history; check a part: a recapture (rotated, shifted) is found again, an unknown part is
  * shown as NOT REGISTERED; jobs, source and evaluation pages render. Screenshots of each page.
  */
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness } from './web-helpers.js';
+import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
 
 const run = chromiumAvailable();
 const SERIAL = 'SN-E2E-0001';
@@ -30,16 +29,8 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await hx?.close();
   });
 
-  const shot = async (name: string) => {
-    await hx.page.evaluate('window.scrollTo(0, 0)');
-    await hx.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  };
-  const useKey = async (secret: string, role: string) => {
-    await hx.page.goto(`${hx.baseUrl}/#/key`);
-    await hx.page.fill('input[name=key]', secret);
-    await hx.page.click('button[type=submit]');
-    await hx.page.locator('#who .role').filter({ hasText: role }).waitFor();
-  };
+  const shot = (name: string) => takeShot(hx.page, shots, name);
+  const useKey = (secret: string, role: string) => enterKey(hx.page, hx.baseUrl, secret, role);
   const identityWired = () => [...hx.routes].some((r) => /^POST .*identify/.test(r));
 
   it('refuses to show data without a valid key; an admin makes a crew key in the UI', async () => {
