@@ -29,7 +29,7 @@ export { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
 export { DEFAULT_EVIDENCE_OPTIONS, renderEvidencePng, type EvidenceOptions } from './evidence.js';
 export { IdentityService, FINGERPRINT_KIND, REGISTRY_FINGERPRINT_OPTIONS, scoreLabelled, type Candidate, type IdentifyOutcome, type RegisterOutcome, type VerifyOutcome, type IdentityServiceOptions } from './service.js';
 export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, saveIdentitySettings, type IdentitySettings } from './settings.js';
-export { ShortlistIndex, type ShortlistHit, type ShortlistMeta } from './shortlist.js';
+export { DEFAULT_SHORTLIST_OPTIONS, ShortlistIndex, strongestDescriptors, type ShortlistHit, type ShortlistMeta, type ShortlistOptions } from './shortlist.js';
 export { DEFAULT_VOCABULARY_OPTIONS, embedFeatureSet, trainVocabulary, type Vocabulary, type VocabularyOptions } from './vocabulary.js';
 export { evaluateLabelled, readLabelledFolder, type Evaluation, type EvaluationOptions } from './evaluate.js';
 export { makeFlat, makeTexture, recapture, type RecaptureOptions } from './test-images.js';

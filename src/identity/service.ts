@@ -41,7 +41,7 @@ export interface Candidate {
   score: number;
   scoreKind: string;
   inliers: number;
-  /** Shortlist similarity (bag of words cosine). */
+  /** Shortlist similarity (distance-weighted share of the probe's descriptors that voted for the capture). */
   shortlistSimilarity: number | null;
   same: boolean;
 }
@@ -111,8 +111,8 @@ export class IdentityService {
       await scope.features.put({ captureId: cap.id, kind: FINGERPRINT_KIND, version: this.version, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length, quality: fp.quality.metrics } });
       return cap;
     });
-    // Add to the index; relearn the vocabulary (full rebuild) when the gallery has grown 4x since.
-    if (index && index.vocabulary.trainedOn.documents * 4 > index.size) {
+    // Add to the index (a full rebuild when there is none yet).
+    if (index) {
       index.add(capture.id, features);
       await index.save(this.dir);
     } else await this.rebuildShortlist();

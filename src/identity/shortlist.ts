@@ -1,123 +1,186 @@
 /**
- * 1:N shortlist: an approximate nearest-neighbour index (usearch HNSW, cosine, f16) over each
- * capture's bag-of-words vector. Candidates it returns are then verified geometrically.
- * Persisted as three files in one folder: vocabulary.bin, index.usearch, index.json.
+ * 1:N shortlist: a per-descriptor approximate nearest-neighbour index (usearch HNSW, Hamming over
+ * bits, b1) holding each capture's strongest keypoints' binary descriptors; a probe's strongest
+ * descriptors each look up their nearest gallery descriptors and vote for the captures those
+ * belong to. Candidates it returns are then verified geometrically.
+ * Persisted as two files in one folder: descriptors.usearch and index.json.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import usearch, { type Index as UsearchIndex } from 'usearch';
-import { IdentityError } from '../core/index.js';
 import type { FeatureSet } from './types.js';
-import { decodeVocabulary, embedFeatureSet, encodeVocabulary, trainVocabulary, type Vocabulary, type VocabularyOptions } from './vocabulary.js';
+
+export interface ShortlistOptions {
+  /** Descriptors kept per capture (and taken from a probe), strongest response first. */
+  perCapture: number;
+  /** Gallery descriptors looked up per probe descriptor. */
+  neighbours: number;
+  /** A neighbour votes only below this fraction of the descriptor's bits differing. */
+  maxDistanceFraction: number;
+}
+
+export const DEFAULT_SHORTLIST_OPTIONS: ShortlistOptions = { perCapture: 64, neighbours: 16, maxDistanceFraction: 0.3 };
 
 export interface ShortlistMeta {
-  format: 1;
-  /** Fingerprint version the vectors were made from. */
+  format: 2;
+  /** Fingerprint version the descriptors were taken from. */
   fingerprintVersion: string;
   /** Number of captures in the index and the largest capture id: a cheap staleness check. */
   count: number;
   maxCaptureId: number;
+  /** Bits per descriptor (the usearch dimensions). */
+  bits: number;
+  /** Descriptors in the usearch index (a load check). */
+  vectors: number;
+  options: ShortlistOptions;
+  /** Every indexed capture id (so a search can list captures that got no vote). */
+  captureIds: number[];
   updatedAt: string;
 }
 
 export interface ShortlistHit {
   captureId: number;
-  /** Cosine similarity of the bag-of-words vectors (1 = identical). */
+  /** Share of the probe's descriptors that voted for this capture, distance-weighted (0..1). */
   similarity: number;
 }
 
-function newIndex(dimensions: number): UsearchIndex {
+function newIndex(bits: number): UsearchIndex {
   return new usearch.Index({
-    dimensions,
-    metric: usearch.MetricKind.Cos,
-    quantization: usearch.ScalarKind.F16,
+    dimensions: bits,
+    metric: usearch.MetricKind.Hamming,
+    quantization: usearch.ScalarKind.B1,
     connectivity: 16,
-    expansion_add: 128,
-    expansion_search: 256,
+    expansion_add: 64,
+    expansion_search: 128,
+    multi: true,
   } as unknown as ConstructorParameters<typeof usearch.Index>[0]);
 }
 
+/** The `n` strongest descriptors of `features`, unpacked to one float (0/1) per bit, as usearch casts to b1. */
+export function strongestDescriptors(features: FeatureSet, n: number): { vectors: Float32Array; count: number } {
+  const total = features.sizes.length;
+  const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => features.responses[b] - features.responses[a]);
+  const count = Math.min(n, total);
+  const bytes = features.descriptorBytes;
+  const bits = bytes * 8;
+  const vectors = new Float32Array(count * bits);
+  for (let s = 0; s < count; s++) {
+    const i = order[s];
+    for (let b = 0; b < bytes; b++) {
+      const v = features.descriptors[i * bytes + b];
+      for (let k = 0; k < 8; k++) vectors[s * bits + b * 8 + k] = (v >> k) & 1;
+    }
+  }
+  return { vectors, count };
+}
+
 export class ShortlistIndex {
+  private readonly ids: Set<number>;
+
   private constructor(
-    readonly vocabulary: Vocabulary,
     private readonly index: UsearchIndex,
     readonly meta: ShortlistMeta,
-  ) {}
+  ) {
+    this.ids = new Set(meta.captureIds);
+  }
 
   /**
-   * Learns a vocabulary from `entries` and indexes them all.
+   * Indexes every entry's strongest descriptors.
    *
    * @example
    *   const idx = ShortlistIndex.build(gallery.map((g) => ({ captureId: g.id, features: g.fs })), 'akaze/v1');
    *   const hits = idx.search(probeFeatures, 20);
    */
-  static build(entries: Array<{ captureId: number; features: FeatureSet }>, fingerprintVersion: string, options: Partial<VocabularyOptions> = {}): ShortlistIndex {
-    const vocab = trainVocabulary(entries.map((e) => e.features), options);
-    const s = new ShortlistIndex(vocab, newIndex(vocab.k), { format: 1, fingerprintVersion, count: 0, maxCaptureId: 0, updatedAt: new Date().toISOString() });
+  static build(entries: Array<{ captureId: number; features: FeatureSet }>, fingerprintVersion: string, options: Partial<ShortlistOptions> = {}): ShortlistIndex {
+    const bits = (entries[0]?.features.descriptorBytes ?? 61) * 8;
+    const s = ShortlistIndex.empty(bits, fingerprintVersion, options);
     for (const e of entries) s.add(e.captureId, e.features);
     return s;
   }
 
-  get size(): number {
-    return this.index.size();
+  /** An index with nothing in it, for descriptors of `bits` bits. */
+  static empty(bits: number, fingerprintVersion: string, options: Partial<ShortlistOptions> = {}): ShortlistIndex {
+    return new ShortlistIndex(newIndex(bits), { format: 2, fingerprintVersion, count: 0, maxCaptureId: 0, bits, vectors: 0, options: { ...DEFAULT_SHORTLIST_OPTIONS, ...options }, captureIds: [], updatedAt: new Date().toISOString() });
   }
 
-  /** The capture's bag-of-words vector (k floats, unit length). */
-  embed(features: FeatureSet): Float32Array {
-    return embedFeatureSet(features, this.vocabulary);
+  /** Number of captures indexed. */
+  get size(): number {
+    return this.ids.size;
   }
 
   /** Adds (or replaces) one capture. */
   add(captureId: number, features: FeatureSet): void {
-    this.addEmbedding(captureId, this.embed(features));
-  }
-
-  /** Adds (or replaces) one capture by its precomputed vector (from `embed`). */
-  addEmbedding(captureId: number, vector: Float32Array): void {
+    if (features.descriptorBytes * 8 !== this.meta.bits) throw new Error(`descriptors of ${features.descriptorBytes * 8} bits cannot join an index of ${this.meta.bits}-bit descriptors`);
     const key = BigInt(captureId);
-    if (this.index.contains(key)) {
+    if (this.ids.has(captureId)) {
+      this.meta.vectors -= this.index.count(key) as number;
       this.index.remove(key);
-      this.meta.count--;
     }
-    this.index.add(key, vector);
-    this.meta.count++;
+    const { vectors, count } = strongestDescriptors(features, this.meta.options.perCapture);
+    if (count > 0) this.index.add(BigUint64Array.from({ length: count }, () => key), vectors);
+    this.meta.vectors += count;
+    this.ids.add(captureId);
+    this.meta.count = this.ids.size;
     this.meta.maxCaptureId = Math.max(this.meta.maxCaptureId, captureId);
     this.meta.updatedAt = new Date().toISOString();
   }
 
-  /** The `k` captures whose vectors are most similar to the probe's, best first. */
+  /** The `k` captures with the most (distance-weighted) descriptor votes, best first; captures without a vote fill up to `k`. */
   search(features: FeatureSet, k: number): ShortlistHit[] {
-    if (this.index.size() === 0 || features.sizes.length === 0) return [];
-    const r = this.index.search(embedFeatureSet(features, this.vocabulary), Math.min(k, this.index.size()), 1);
-    const hits: ShortlistHit[] = [];
-    for (let i = 0; i < r.keys.length; i++) hits.push({ captureId: Number(r.keys[i]), similarity: 1 - r.distances[i] });
+    if (this.ids.size === 0 || features.sizes.length === 0 || k <= 0) return [];
+    const o = this.meta.options;
+    const { vectors, count } = strongestDescriptors(features, o.perCapture);
+    const votes = new Map<number, number>();
+    if (count > 0 && this.meta.vectors > 0 && features.descriptorBytes * 8 === this.meta.bits) {
+      const nn = Math.min(o.neighbours, this.meta.vectors);
+      const r = this.index.search(vectors, nn, 0);
+      const cut = o.maxDistanceFraction * this.meta.bits;
+      for (let q = 0; q < count; q++) {
+        // Each probe descriptor votes at most once per capture: its nearest descriptor there.
+        const seen = new Set<number>();
+        for (let j = 0; j < nn; j++) {
+          const d = r.distances[q * nn + j];
+          if (!(d < cut)) break;
+          const id = Number(r.keys[q * nn + j]);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          votes.set(id, (votes.get(id) ?? 0) + (1 - d / cut));
+        }
+      }
+    }
+    const hits: ShortlistHit[] = [...votes.entries()].filter(([id]) => this.ids.has(id)).map(([captureId, v]) => ({ captureId, similarity: v / Math.max(1, count) }));
+    hits.sort((a, b) => b.similarity - a.similarity || a.captureId - b.captureId);
+    if (hits.length >= k) return hits.slice(0, k);
+    for (const id of this.ids) {
+      if (hits.length >= k) break;
+      if (!votes.has(id)) hits.push({ captureId: id, similarity: 0 });
+    }
     return hits;
   }
 
-  /** Writes the three files atomically (temp + rename). */
+  /** Writes the files atomically (temp + rename) and drops the bag-of-words files of format 1. */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     const tmp = `.tmp-${process.pid}`;
-    this.index.save(path.join(dir, `index.usearch${tmp}`));
-    await writeFile(path.join(dir, `vocabulary.bin${tmp}`), encodeVocabulary(this.vocabulary));
-    await writeFile(path.join(dir, `index.json${tmp}`), `${JSON.stringify(this.meta, null, 2)}\n`);
-    for (const f of ['index.usearch', 'vocabulary.bin', 'index.json']) await rename(path.join(dir, f + tmp), path.join(dir, f));
+    this.index.save(path.join(dir, `descriptors.usearch${tmp}`));
+    await writeFile(path.join(dir, `index.json${tmp}`), `${JSON.stringify({ ...this.meta, captureIds: [...this.ids] })}\n`);
+    for (const f of ['descriptors.usearch', 'index.json']) await rename(path.join(dir, f + tmp), path.join(dir, f));
+    for (const f of ['index.usearch', 'vocabulary.bin']) await rm(path.join(dir, f), { force: true });
   }
 
-  /** Loads a saved index, or returns null when its files are missing. */
+  /** Loads a saved index, or returns null when its files are missing, of another format or inconsistent. */
   static async load(dir: string): Promise<ShortlistIndex | null> {
-    const files = ['index.usearch', 'vocabulary.bin', 'index.json'].map((f) => path.join(dir, f));
+    const files = ['descriptors.usearch', 'index.json'].map((f) => path.join(dir, f));
     if (!files.every((f) => existsSync(f))) return null;
     try {
-      const meta = JSON.parse(await readFile(files[2], 'utf8')) as ShortlistMeta;
-      const vocab = decodeVocabulary(new Uint8Array(await readFile(files[1])));
-      const index = newIndex(vocab.k);
+      const meta = JSON.parse(await readFile(files[1], 'utf8')) as ShortlistMeta;
+      if (meta.format !== 2) return null;
+      const index = newIndex(meta.bits);
       index.load(files[0]);
-      if (index.size() !== meta.count) return null;
-      return new ShortlistIndex(vocab, index, meta);
-    } catch (err) {
-      if (err instanceof IdentityError) return null;
+      if (index.size() !== meta.vectors || meta.captureIds.length !== meta.count) return null;
+      return new ShortlistIndex(index, meta);
+    } catch {
       return null;
     }
   }

@@ -72,9 +72,8 @@ export class IdentityRepository {
         await scope.features.put({ captureId: cap.id, kind: FINGERPRINT_KIND, version: this.service.version, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length, quality: fp.quality.metrics } });
         return { part: (await scope.parts.get(serial))!, capture: cap };
       });
-      // As IdentityService.register: add to the index, or relearn the vocabulary (full rebuild)
-      // when the gallery has grown 4x since it was trained.
-      if (index && index.vocabulary.trainedOn.documents * 4 > index.size) {
+      // As IdentityService.register: add to the index (a full rebuild when there is none yet).
+      if (index) {
         index.add(stored.capture.id, features);
         await index.save(this.service.dir);
       } else await this.service.rebuildShortlist();
