@@ -1,27 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli.js';
 import { epcisSchemaErrors } from '../../src/trace/epcis-schema.test-helper.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pp-events-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs partprint in this process; returns exit code, stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await runCli(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 describe('partprint events', () => {
   const data = path.join(dir, 'data');

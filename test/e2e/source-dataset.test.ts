@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli.js';
 import { createRng } from '../../src/core/index.js';
 import { encodeGreyPng, readGreyImage } from '../../src/imaging/index.js';
 import { openRegistry } from '../../src/registry/index.js';
@@ -16,20 +16,7 @@ import { readDataset } from '../../src/source/index.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pp-source-dataset-'));
 const data = path.join(tmp, 'registry');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-  try {
-    const code = await runCli(args);
-    process.exitCode = undefined;
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 beforeAll(async () => {
   const reg = await openRegistry({ dataDir: data });

@@ -5,28 +5,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli.js';
 import { createRng } from '../../src/core/index.js';
 import { readGreyImage, writeGreyPng } from '../../src/imaging/index.js';
 import { parseCsv, readDataset } from '../../src/source/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pp-source-segment-'));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-  try {
-    const code = await runCli(args);
-    process.exitCode = undefined;
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 describe('source segment', () => {
   it('cuts a sheet into parts, names them by serial and writes a parts manifest', async () => {

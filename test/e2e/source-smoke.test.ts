@@ -7,8 +7,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli.js';
 import { createRng } from '../../src/core/index.js';
 import { readGreyImage, writeGreyPng } from '../../src/imaging/index.js';
 import { openRegistry } from '../../src/registry/index.js';
@@ -49,22 +49,7 @@ async function writeParts(dir: string, classes: string[], perClass: number, seed
   return manifest;
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await runCli(args);
-    process.exitCode = undefined;
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
   const ds = path.join(tmp, 'ds');

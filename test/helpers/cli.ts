@@ -6,8 +6,9 @@ export async function runCliCaptured(...argv: string[]): Promise<{ code: number;
   let err = '';
   const ow = process.stdout.write.bind(process.stdout);
   const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  const text = (s: string | Uint8Array) => (typeof s === 'string' ? s : Buffer.from(s).toString());
+  process.stdout.write = ((s: string | Uint8Array) => ((out += text(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => ((err += text(s)), true)) as typeof process.stderr.write;
   try {
     const code = await runCli(argv);
     return { code, out, err };
