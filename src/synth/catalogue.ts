@@ -202,3 +202,15 @@ function finishPart(c: SynthConfig, m: MachineSpec, serial: string, index: numbe
 export function trayPositionLabel(p: PartSpec): string {
   return `r${p.trayRow + 1}c${p.trayCol + 1}`;
 }
+
+/** The ground-truth attributes every manifest (parts, recaptures, sheets) writes for a part. */
+export function partAttributes(p: PartSpec): Record<'process' | 'machine' | 'material' | 'build' | 'tray_position' | 'design', string> {
+  return {
+    process: p.machine.process,
+    machine: p.machine.name,
+    material: p.machine.material,
+    build: p.build,
+    tray_position: trayPositionLabel(p),
+    design: p.design,
+  };
+}

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SynthError, type ProgressListener } from '../core/index.js';
-import { checkConfig, DEFAULT_CONFIG, parseSerial, trayPositionLabel } from './catalogue.js';
+import { checkConfig, DEFAULT_CONFIG, parseSerial, partAttributes } from './catalogue.js';
 import { formatCsv, parseCsv } from './csv.js';
 import { partFor, type RenderJob, type RenderResult } from './jobs.js';
 import { runJobs } from './pool.js';
@@ -77,12 +77,7 @@ function partColumns(part: PartSpec, r: RenderResult): Record<string, string | n
     pixel_size_um: r.pixelSizeUm,
     lighting: lighting(r),
     operator: 'synth',
-    process: part.machine.process,
-    machine: part.machine.name,
-    material: part.machine.material,
-    build: part.build,
-    tray_position: trayPositionLabel(part),
-    design: part.design,
+    ...partAttributes(part),
     serial_region: r.serialBox ? r.serialBox.join(' ') : '',
   };
 }

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRng, deriveSeed, SynthError, type ProgressListener } from '../core/index.js';
 import { applyCameraEffects, encodeCapture } from './capture.js';
-import { DEFAULT_CONFIG, parseSerial, trayPositionLabel } from './catalogue.js';
+import { DEFAULT_CONFIG, parseSerial, partAttributes } from './catalogue.js';
 import { formatCsv, parseCsv } from './csv.js';
 import { readSynthInfo } from './dataset.js';
 import { PART_SIZE_MM, serialBoxMm } from './geometry.js';
@@ -166,12 +166,7 @@ export async function generateSheets(o: GenerateSheetsOptions): Promise<{ dir: s
         centre_x: Number((pl.cx / k - 0.5).toFixed(1)),
         centre_y: Number((pl.cy / k - 0.5).toFixed(1)),
         rotation_deg: Number(((pl.theta * 180) / Math.PI).toFixed(2)),
-        process: part.machine.process,
-        machine: part.machine.name,
-        material: part.machine.material,
-        build: part.build,
-        tray_position: trayPositionLabel(part),
-        design: part.design,
+        ...partAttributes(part),
         serial_region: [Math.min(...sc.map((q) => q[0])), Math.min(...sc.map((q) => q[1])), Math.max(...sc.map((q) => q[0])), Math.max(...sc.map((q) => q[1]))].map((q, qi) => (qi < 2 ? Math.floor(q) : Math.ceil(q))).join(' '),
       });
       o.onProgress?.({ phase: 'sheets', done: ++done, total, detail: serial });
