@@ -86,27 +86,19 @@ export class CapturesRepo {
     });
   }
 
+  /** Captures joined with their part's serial: the shape `toCapture` reads. */
+  private selectCaptures() {
+    return this.ctx.db.selectFrom('captures').innerJoin('parts', 'parts.id', 'captures.part_id').selectAll('captures').select('parts.serial');
+  }
+
   async get(id: number): Promise<Capture | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('captures')
-      .innerJoin('parts', 'parts.id', 'captures.part_id')
-      .selectAll('captures')
-      .select('parts.serial')
-      .where('captures.id', '=', id)
-      .executeTakeFirst();
+    const row = await this.selectCaptures().where('captures.id', '=', id).executeTakeFirst();
     return row ? toCapture(row) : undefined;
   }
 
   /** A part's captures, oldest first ([] for an unknown serial). */
   async listForPart(serial: string): Promise<Capture[]> {
-    const rows = await this.ctx.db
-      .selectFrom('captures')
-      .innerJoin('parts', 'parts.id', 'captures.part_id')
-      .selectAll('captures')
-      .select('parts.serial')
-      .where('parts.serial', '=', serial)
-      .orderBy('captures.id')
-      .execute();
+    const rows = await this.selectCaptures().where('parts.serial', '=', serial).orderBy('captures.id').execute();
     return rows.map(toCapture);
   }
 
