@@ -20,6 +20,10 @@ import sharp from 'sharp';
 import { createRng, deriveSeed } from '../../src/core/index.js';
 import { NATIVE_PIXEL_UM, encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 
+/** The git commit of src/synth that made the data, set by the esbuild bundle (--define:SYNTH_COMMIT). */
+declare const SYNTH_COMMIT: string | undefined;
+const synthCommit = typeof SYNTH_COMMIT === 'string' ? SYNTH_COMMIT : null;
+
 interface Opts { out: string; machines: number; train: number; val: number; test: number; strength: number; size: number; downscale: number; seed: number; shards: number; shard: number }
 
 function parse(argv: string[]): Opts {
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     const k = index % config.partsPerMachine;
     items.push({ id: `${part.serial}-c1`, serial: part.serial, captureId: null, file: `images/${part.serial}.png`, label: part.machine.index, split: splitOf(o, part.machine.index, k), build: part.build, process: part.machine.process });
   }
-  const doc = { schemaVersion: 1, attribute: 'machine', classes: machines.map((m) => m.name), pixelSizeUm: NATIVE_PIXEL_UM, downscale: o.downscale, seed: o.seed, synth: { ...config, size: o.size }, items };
+  const doc = { schemaVersion: 1, attribute: 'machine', classes: machines.map((m) => m.name), pixelSizeUm: NATIVE_PIXEL_UM, downscale: o.downscale, seed: o.seed, synth: { ...config, size: o.size, commit: synthCommit }, items };
   writeFileSync(path.join(o.out, 'dataset.json'), JSON.stringify(doc));
   process.stdout.write(`wrote ${items.length} parts of ${machines.length} machines to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
