@@ -18,8 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { createRng, deriveSeed } from '../../src/core/index.js';
-import { NATIVE_PIXEL_UM, encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
+import { NATIVE_PIXEL_UM, datasetSplit, encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 
 /** The git commit of src/synth that made the data, set by the esbuild bundle (--define:SYNTH_COMMIT). */
 declare const SYNTH_COMMIT: string | undefined;
@@ -36,15 +35,7 @@ function parse(argv: string[]): Opts {
 }
 
 function splitOf(o: Opts, machine: number, k: number): 'train' | 'val' | 'test' {
-  const per = o.train + o.val + o.test;
-  const order = Array.from({ length: per }, (_, i) => i);
-  const rng = createRng(deriveSeed(o.seed, 'split', machine));
-  for (let i = per - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const rank = order.indexOf(k);
-  return rank < o.train ? 'train' : rank < o.train + o.val ? 'val' : 'test';
+  return datasetSplit(o.seed, machine, k, o);
 }
 
 function downscale(px: Uint8Array, w: number, h: number, d: number): { data: Uint8Array; w: number; h: number } {
