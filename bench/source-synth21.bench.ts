@@ -72,6 +72,12 @@ function synthCommit(): string | null {
   return r.status === 0 ? r.stdout.trim() || null : null;
 }
 
+/** Files of src/synth changed since the commit that made the model's data (so a reader can judge). */
+function synthChangesSince(commit: string): string {
+  const r = spawnSync('git', ['diff', '--stat', commit, '--', 'src/synth'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split('\n').slice(0, -1).map((l) => l.trim()).join('; ') : 'unknown (git diff failed)';
+}
+
 async function openSet(modelDir: string): Promise<{ rows: Array<Array<string | number>>; metrics: Record<string, unknown> }> {
   const model = await loadSourceModel(modelDir);
   try {
@@ -151,7 +157,7 @@ export async function run(): Promise<BenchResult> {
       ],
       notes: [
         `Model ${card.name} (${card.architecture}, ROI ${card.roi.side} px -> ${card.input.size}, trained on ${String(card.training.hardware ?? '?')}); test parts rebuilt here with trainer/gpu/synth-dataset.ts (seed ${g.seed}, strength ${g.strength}, ${g.size} px at 5.3 um); ${(seconds / report.images).toFixed(2)} s per test image for 32 ROIs on this CPU.`,
-        `Generator: the card records src/synth at ${g.commit ?? 'unknown'}; this checkout's src/synth is at ${now ?? 'unknown'}${g.commit && now && g.commit !== now ? ' (DIFFERENT: the rebuilt parts may not be the distribution the model learnt)' : ''}.`,
+        `Generator: the card records src/synth at ${g.commit ?? 'unknown'}; this checkout's src/synth is at ${now ?? 'unknown'}${g.commit && now && g.commit !== now ? ` (changed since: ${synthChangesSince(g.commit)}; if rendering changed, the rebuilt parts are not the distribution the model learnt)` : ''}.`,
         'Confusion matrix (CSV + SVG), per-class accuracy and accuracy vs ROIs: bench/results/source-synth21/.',
         ...(open ? ['Open set: machines take processes in turn (M01 DLS, M02 MJF, M03 SLA, M04 FDM, ...), so M21 is a DLS machine and five other DLS machines are known. Scores: the largest share of the summed 16-ROI softmax vote (max-vote-share) or the largest mean softmax (max-softmax); a part scoring below the threshold is called unknown.'] : []),
       ],
