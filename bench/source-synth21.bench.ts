@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { calibrateOpenSet, evaluateSource, loadSourceModel, writeEvaluation, type ModelCard } from '../src/source/index.js';
+import { OPEN_SET_METHODS, calibrateOpenSet, evaluateSource, loadSourceModel, openSetScore, writeEvaluation, type ModelCard } from '../src/source/index.js';
 import type { BenchResult } from './run.js';
 
 interface Generator {
@@ -88,8 +88,8 @@ async function openSet(modelDir: string): Promise<{ rows: Array<Array<string | n
     const unknown = await evaluateSource(model, rebuild(g, 'train,val,test', unseen.join(',')), { split: 'all', k: 16, seed: 7, roiCounts: [16] });
     const rows: Array<Array<string | number>> = [];
     const metrics: Record<string, unknown> = { model: model.card.name, unseen, knownParts: known.items.length, unknownParts: unknown.items.length };
-    for (const method of ['max-vote-share', 'max-softmax'] as const) {
-      const score = (r: { voteShare: number; confidence: number }) => (method === 'max-vote-share' ? r.voteShare : r.confidence);
+    for (const method of OPEN_SET_METHODS) {
+      const score = (r: (typeof known.items)[number]) => openSetScore(r, method);
       for (const maxLoss of [0.01, 0.02, 0.05]) {
         const c = calibrateOpenSet(known.items.map((r) => ({ score: score(r), correct: r.correct })), unknown.items.map(score), { method, maxKnownAccuracyLoss: maxLoss });
         rows.push([method, `${maxLoss * 100} points`, c.threshold.toFixed(4), pct(c.knownAccuracy), pct(c.knownAccuracyWithRejection), `${pct(c.unknownRecall)} (${Math.round(c.unknownRecall * c.unknownCount)}/${c.unknownCount})`]);

@@ -106,6 +106,8 @@ export function registerSourceRoutes(app: FastifyInstance, services: ServerServi
       unknown: { type: 'boolean' },
       confidence: { type: 'number' },
       voteShare: { type: 'number' },
+      maxLogit: { type: 'number', description: 'mean over the ROIs of the winning class\'s raw logit (open-set score "max-logit")' },
+      energy: { type: 'number', description: 'mean over the ROIs of logsumexp of the logits (open-set score "energy"; higher = more like a known class)' },
       distribution: { type: 'object', additionalProperties: { type: 'number' }, description: 'class -> mean softmax over the ROIs' },
       rois: { type: 'integer' },
       seed: { type: 'integer' },

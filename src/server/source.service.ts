@@ -16,7 +16,7 @@ export interface ModelSummary {
   metrics: Record<string, unknown> | null;
 }
 
-export interface PredictionResult extends Omit<SourcePrediction, 'probabilities'> {
+export interface PredictionResult extends Omit<SourcePrediction, 'probabilities' | 'logits'> {
   model: { name: string; attribute: string; classes: string[] };
 }
 
@@ -77,7 +77,7 @@ export class SourceService {
       }
     }
     const p = await this.repo.predict(model, image.path, image.filename, { k: options.k, seed: options.seed });
-    const { probabilities: _p, ...rest } = p;
+    const { probabilities: _p, logits: _l, ...rest } = p;
     return { ...rest, model: { name: model.name, attribute: model.attribute, classes: model.card.classes } };
   }
 }

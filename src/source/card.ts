@@ -7,11 +7,13 @@ import { readFile, writeFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SourceError } from '../core/index.js';
 import type { Normalization, RoiSpec } from './roi.js';
+import type { OpenSetMethod } from './vote.js';
 import { validateJson, type JsonSchema } from './schema.js';
 
 export interface OpenSetRule {
-  method: 'max-vote-share' | 'max-softmax';
-  /** Flag unknown when the score is below this. */
+  /** The score (see vote.ts): vote share, mean softmax, mean winning logit or mean logsumexp. */
+  method: OpenSetMethod;
+  /** Flag unknown when the score is below this (logit scores: any real number). */
   threshold: number;
   /** Share of held-out unknown parts that were flagged at this threshold. */
   unknownRecall?: number;

@@ -38,6 +38,9 @@ export interface ItemResult {
   correct: boolean;
   confidence: number;
   voteShare: number;
+  /** Mean winning logit and mean logsumexp over the k ROIs (the logit open-set scores). */
+  maxLogit: number;
+  energy: number;
   /** Flagged unknown by the card's open-set rule. */
   flaggedUnknown: boolean;
   /** Predicted class index for each ROI count. */
@@ -118,7 +121,7 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
     const p = await predictSource(model, image, { k: maxK, seed: deriveSeed(seed, item.id), alreadyDownscaled: true, name: item.file });
     const byRois: Record<number, string> = {};
     for (const r of roiCounts) byRois[r] = card.classes[voteRois(p.probabilities, C, r).index];
-    const vote = voteRois(p.probabilities, C, k);
+    const vote = voteRois(p.probabilities, C, k, p.logits);
     const flagged = isUnknown(model, vote);
     if (!card.classes.includes(trueClass)) unknownScores.push(openSetScore(vote, method));
     results.push({
@@ -129,6 +132,8 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
       correct: card.classes[vote.index] === trueClass,
       confidence: vote.confidence,
       voteShare: vote.voteShare,
+      maxLogit: vote.maxLogit!,
+      energy: vote.energy!,
       flaggedUnknown: flagged,
       byRois,
     });
@@ -189,8 +194,8 @@ export async function writeEvaluation(report: EvaluationReport, outDir: string):
     [
       'predictions.csv',
       formatCsv(
-        ['id', 'serial', 'true', 'predicted', 'correct', 'confidence', 'vote_share', 'flagged_unknown'],
-        items.map((r) => [r.id, r.serial, r.trueClass, r.predicted, r.correct ? 1 : 0, r.confidence.toFixed(6), r.voteShare.toFixed(4), r.flaggedUnknown ? 1 : 0]),
+        ['id', 'serial', 'true', 'predicted', 'correct', 'confidence', 'vote_share', 'max_logit', 'energy', 'flagged_unknown'],
+        items.map((r) => [r.id, r.serial, r.trueClass, r.predicted, r.correct ? 1 : 0, r.confidence.toFixed(6), r.voteShare.toFixed(4), r.maxLogit.toFixed(4), r.energy.toFixed(4), r.flaggedUnknown ? 1 : 0]),
       ),
     ],
     ['confusion.csv', formatCsv(['true \\ predicted', ...report.classes], report.confusion.map((row, i) => [report.classes[i], ...row]))],

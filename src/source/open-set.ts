@@ -6,6 +6,13 @@
 import { SourceError } from '../core/index.js';
 import type { OpenSetRule } from './card.js';
 
+/**
+ * The score `partprint source calibrate` uses unless told otherwise: the one that caught the most
+ * parts of an unseen machine at <= 2 points of known accuracy in bench/results/source-synth21.md
+ * (chosen on those same parts).
+ */
+export const DEFAULT_OPEN_SET_METHOD: OpenSetRule['method'] = 'max-vote-share';
+
 export interface KnownScore {
   score: number;
   /** The closed-set prediction was right. */
@@ -36,16 +43,18 @@ export interface OpenSetCalibration extends OpenSetRule {
  *   const rule = calibrateOpenSet(valScores, unknownScores, { maxKnownAccuracyLoss: 0.02 });
  */
 export function calibrateOpenSet(known: KnownScore[], unknown: number[], options: CalibrateOptions = {}): OpenSetCalibration {
-  const method = options.method ?? 'max-vote-share';
+  const method = options.method ?? DEFAULT_OPEN_SET_METHOD;
   const maxLoss = options.maxKnownAccuracyLoss ?? 0.02;
   if (known.length === 0) throw new SourceError('open-set calibration needs known parts (validation split is empty)', { code: 'BAD_INPUT' });
   if (unknown.length === 0) throw new SourceError('open-set calibration needs parts of classes the model never saw', { code: 'BAD_INPUT' });
+  const bad = [...known.map((k) => k.score), ...unknown].find((s) => !Number.isFinite(s));
+  if (bad !== undefined) throw new SourceError(`open-set calibration (${method}): score ${bad} is not a finite number`, { code: 'BAD_INPUT' });
   const correct = known.filter((k) => k.correct).map((k) => k.score).sort((a, b) => a - b);
   const allowed = Math.floor(maxLoss * known.length + 1e-9);
   // Rejecting every correct score below t: t may go up to the (allowed)-th smallest correct score
   // (0-based), which itself stays accepted. With no correct parts any threshold is free.
-  let threshold = correct.length > allowed ? correct[allowed] : Math.max(...unknown, ...known.map((k) => k.score)) + 1e-9;
-  if (!(threshold > 0)) threshold = 0;
+  // Scores from probabilities lie in [0, 1]; logit scores (max-logit, energy) may be negative.
+  const threshold = correct.length > allowed ? correct[allowed] : Math.max(...unknown, ...known.map((k) => k.score)) + 1e-9;
   const rejectedCorrect = correct.filter((s) => s < threshold).length;
   const knownAccuracy = correct.length / known.length;
   const knownAccuracyWithRejection = (correct.length - rejectedCorrect) / known.length;

@@ -1,6 +1,7 @@
 /**
  * predictSource: K ROIs from one seeded stream, one batch through the model, softmax per ROI,
- * summed, argmax; the open-set rule from the card flags parts from an unseen source.
+ * summed, argmax; the open-set rule from the card (on the vote or on the raw logits) flags parts
+ * from an unseen source.
  */
 import type { GreyImage } from '../imaging/index.js';
 import type { SourceModel } from './model.js';
@@ -28,6 +29,10 @@ export interface SourcePrediction {
   /** Mean softmax of the winner. */
   confidence: number;
   voteShare: number;
+  /** Mean over the ROIs of the winner's raw logit ("max-logit" score). */
+  maxLogit: number;
+  /** Mean over the ROIs of logsumexp of the logits ("energy" score; higher = more known-like). */
+  energy: number;
   /** Summed softmax / K per class name. */
   distribution: Record<string, number>;
   rois: number;
@@ -35,6 +40,8 @@ export interface SourcePrediction {
   boxes: RoiBox[];
   /** Per-ROI probabilities `[K, C]` (for evaluation over fewer ROIs). */
   probabilities: Float64Array;
+  /** Per-ROI raw logits `[K, C]` (for the logit scores over fewer ROIs). */
+  logits: Float32Array;
 }
 
 /**
@@ -51,8 +58,8 @@ export async function predictSource(model: SourceModel, image: GreyImage, option
   const tensor = buildRoiTensor(image, card.roi, card.normalization, k, seed, { name: options.name, alreadyDownscaled: options.alreadyDownscaled });
   const logits = await model.run(tensor.data, k);
   const probabilities = softmaxRows(logits, card.classes.length);
-  const vote = voteRois(probabilities, card.classes.length);
-  return toPrediction(model, vote, probabilities, tensor.boxes, seed);
+  const vote = voteRois(probabilities, card.classes.length, k, logits);
+  return toPrediction(model, vote, probabilities, logits, tensor.boxes, seed);
 }
 
 /** Applies the card's open-set rule to a vote. */
@@ -61,7 +68,7 @@ export function isUnknown(model: Pick<SourceModel, 'card'>, vote: Vote): boolean
   return rule !== undefined && openSetScore(vote, rule.method) < rule.threshold;
 }
 
-function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, boxes: RoiBox[], seed: number): SourcePrediction {
+function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, logits: Float32Array, boxes: RoiBox[], seed: number): SourcePrediction {
   const { classes } = model.card;
   const unknown = isUnknown(model, vote);
   return {
@@ -71,10 +78,13 @@ function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Arra
     unknown,
     confidence: vote.confidence,
     voteShare: vote.voteShare,
+    maxLogit: vote.maxLogit!,
+    energy: vote.energy!,
     distribution: Object.fromEntries(classes.map((c, i) => [c, vote.distribution[i]])),
     rois: vote.rois,
     seed,
     boxes,
     probabilities,
+    logits,
   };
 }

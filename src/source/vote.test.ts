@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateOpenSet } from './open-set.js';
-import { openSetScore, softmaxRows, voteRois } from './vote.js';
+import { OPEN_SET_METHODS, isOpenSetMethod, openSetScore, softmaxRows, voteRois } from './vote.js';
 
 describe('softmaxRows', () => {
   it('normalises each row and is stable for large logits', () => {
@@ -33,6 +33,56 @@ describe('voteRois', () => {
   });
 });
 
+describe('logit open-set scores', () => {
+  const vote = (rows: number[][]) => {
+    const logits = Float32Array.from(rows.flat());
+    return voteRois(softmaxRows(logits, rows[0].length), rows[0].length, rows.length, logits);
+  };
+  const lse = (xs: number[]) => Math.log(xs.reduce((s, x) => s + Math.exp(x), 0));
+
+  it('averages the winner\'s logit and the logsumexp over the ROIs', () => {
+    // ROI 0 favours class 0 strongly, ROI 1 class 1 weakly: the summed softmax picks class 0.
+    const v = vote([[2, 0], [0, 1]]);
+    expect(v.index).toBe(0);
+    expect(v.maxLogit).toBeCloseTo((2 + 0) / 2, 12); // the winner's logit in each ROI, not each ROI's max
+    expect(v.energy).toBeCloseTo((lse([2, 0]) + lse([0, 1])) / 2, 12);
+    expect(openSetScore(v, 'max-logit')).toBe(v.maxLogit);
+    expect(openSetScore(v, 'energy')).toBe(v.energy);
+  });
+
+  it('ranks a confident known-like part above a flat unknown-like one under every score', () => {
+    const known = vote([[6, 0, -1], [5, 1, 0], [7, -1, 0]]);
+    const unknown = vote([[1.2, 1, 0.9], [1, 1.3, 1.1], [1.1, 0.8, 1]]);
+    for (const m of OPEN_SET_METHODS) expect(openSetScore(known, m), m).toBeGreaterThan(openSetScore(unknown, m));
+  });
+
+  it('sees the logit magnitude that softmax throws away', () => {
+    // Same differences between classes, so the same softmax; the large-logit part is 10 higher.
+    const strong = vote([[20, 10, 10], [20, 10, 10]]);
+    const weak = vote([[10, 0, 0], [10, 0, 0]]);
+    expect(strong.confidence).toBeCloseTo(weak.confidence, 6);
+    expect(strong.voteShare).toBe(weak.voteShare);
+    expect(strong.maxLogit! - weak.maxLogit!).toBeCloseTo(10, 5);
+    expect(strong.energy! - weak.energy!).toBeCloseTo(10, 5);
+  });
+
+  it('is stable for large logits and uses only the first k ROIs', () => {
+    const logits = Float32Array.from([1000, 999, -50, 50]);
+    const v = voteRois(softmaxRows(logits, 2), 2, 1, logits);
+    expect(v.maxLogit).toBe(1000);
+    expect(v.energy).toBeCloseTo(1000 + Math.log(1 + Math.exp(-1)), 9);
+  });
+
+  it('needs the logits for the logit scores', () => {
+    const v = voteRois(Float64Array.from([0.7, 0.3]), 2);
+    expect(v.maxLogit).toBeNull();
+    expect(() => openSetScore(v, 'energy')).toThrow(/needs the raw logits/);
+    expect(() => voteRois(Float64Array.from([0.7, 0.3]), 2, 1, Float32Array.from([1]))).toThrow(/1 logits for 2 probabilities/);
+    expect(isOpenSetMethod('energy')).toBe(true);
+    expect(isOpenSetMethod('entropy')).toBe(false);
+  });
+});
+
 describe('calibrateOpenSet', () => {
   it('takes the largest threshold within the allowed known-accuracy loss', () => {
     // 10 known parts, 9 correct with scores 0.1..0.9; allowed loss 0.1 -> one correct part may go.
@@ -52,6 +102,15 @@ describe('calibrateOpenSet', () => {
     expect(c.threshold).toBe(0.4);
     expect(c.unknownRecall).toBe(0.5);
     expect(c.knownAccuracyLoss).toBe(0);
+  });
+
+  it('takes negative thresholds for logit scores', () => {
+    const known = [-1, 2, 3, 4].map((score) => ({ score, correct: true }));
+    const c = calibrateOpenSet(known, [-3, -2, 0.5], { method: 'max-logit', maxKnownAccuracyLoss: 0 });
+    expect(c.method).toBe('max-logit');
+    expect(c.threshold).toBe(-1);
+    expect(c.unknownRecall).toBeCloseTo(2 / 3, 12);
+    expect(() => calibrateOpenSet(known, [Number.NaN])).toThrow(/not a finite number/);
   });
 
   it('refuses to calibrate without unknowns', () => {

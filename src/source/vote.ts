@@ -1,6 +1,7 @@
 /**
- * ROI voting: softmax per ROI, summed per class, argmax; plus the scores the open-set rule uses.
- * Pure functions on row-major `[k, C]` arrays.
+ * ROI voting: softmax per ROI, summed per class, argmax; plus the scores the open-set rule uses
+ * (from the probabilities: vote share, mean softmax; from the raw logits: mean winning logit,
+ * mean logsumexp). Pure functions on row-major `[k, C]` arrays.
  */
 import { SourceError } from '../core/index.js';
 
@@ -31,17 +32,33 @@ export interface Vote {
   confidence: number;
   /** Share of ROIs whose own argmax is the winner ("max-vote-share" score). */
   voteShare: number;
+  /**
+   * Mean over the ROIs of the winner's raw logit ("max-logit" score, Vaze et al. 2022); null when
+   * the vote was given probabilities only.
+   */
+  maxLogit: number | null;
+  /**
+   * Mean over the ROIs of logsumexp of the logits ("energy" score: the negative free energy of
+   * Liu et al. 2020, so higher means more like the training classes); null without logits.
+   */
+  energy: number | null;
   rois: number;
 }
 
+/** The open-set scores a card can name; every one is "higher = more like a known class". */
+export const OPEN_SET_METHODS = ['max-vote-share', 'max-softmax', 'max-logit', 'energy'] as const;
+export type OpenSetMethod = (typeof OPEN_SET_METHODS)[number];
+
 /**
- * Votes over the first `k` ROIs of `[K, C]` probabilities (k <= K; default all).
+ * Votes over the first `k` ROIs of `[K, C]` probabilities (k <= K; default all). With the raw
+ * `[K, C]` logits the probabilities came from, the vote also carries the logit scores.
  *
  * @example
- *   const v = voteRois(softmaxRows(logits, 6), 6); // v.index, v.distribution, v.confidence
+ *   const v = voteRois(softmaxRows(logits, 6), 6, 16, logits); // v.index, v.confidence, v.maxLogit
  */
-export function voteRois(probs: Float64Array, classes: number, k = probs.length / classes): Vote {
+export function voteRois(probs: Float64Array, classes: number, k = probs.length / classes, logits?: Float32Array): Vote {
   if (k < 1 || k * classes > probs.length) throw new SourceError(`voteRois: cannot vote over ${k} ROIs of ${probs.length / classes}`, { code: 'INTERNAL' });
+  if (logits && logits.length !== probs.length) throw new SourceError(`voteRois: ${logits.length} logits for ${probs.length} probabilities`, { code: 'INTERNAL' });
   const sum = new Array<number>(classes).fill(0);
   const argmaxCount = new Array<number>(classes).fill(0);
   for (let i = 0; i < k; i++) {
@@ -56,10 +73,43 @@ export function voteRois(probs: Float64Array, classes: number, k = probs.length 
   let index = 0;
   for (let c = 1; c < classes; c++) if (sum[c] > sum[index]) index = c;
   const distribution = sum.map((s) => s / k);
-  return { index, distribution, confidence: distribution[index], voteShare: argmaxCount[index] / k, rois: k };
+  const scores = logits ? logitScores(logits, classes, k, index) : { maxLogit: null, energy: null };
+  return { index, distribution, confidence: distribution[index], voteShare: argmaxCount[index] / k, ...scores, rois: k };
 }
 
-/** The open-set score of a vote for a method. */
-export function openSetScore(vote: Vote, method: 'max-vote-share' | 'max-softmax'): number {
-  return method === 'max-vote-share' ? vote.voteShare : vote.confidence;
+/** Mean winner logit and mean logsumexp (max-shifted, float64) over the first k rows. */
+function logitScores(logits: Float32Array, classes: number, k: number, winner: number): { maxLogit: number; energy: number } {
+  let winnerSum = 0;
+  let lseSum = 0;
+  for (let i = 0; i < k; i++) {
+    const row = i * classes;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[row + c]);
+    let s = 0;
+    for (let c = 0; c < classes; c++) s += Math.exp(logits[row + c] - max);
+    lseSum += max + Math.log(s);
+    winnerSum += logits[row + winner];
+  }
+  return { maxLogit: winnerSum / k, energy: lseSum / k };
+}
+
+/** The open-set score of a vote for a method (higher = more like a known class). */
+export function openSetScore(vote: Pick<Vote, 'voteShare' | 'confidence' | 'maxLogit' | 'energy'>, method: OpenSetMethod): number {
+  switch (method) {
+    case 'max-vote-share':
+      return vote.voteShare;
+    case 'max-softmax':
+      return vote.confidence;
+    case 'max-logit':
+    case 'energy': {
+      const score = method === 'max-logit' ? vote.maxLogit : vote.energy;
+      if (score === null) throw new SourceError(`open-set method "${method}" needs the raw logits, but this vote was made from probabilities only`, { code: 'INTERNAL' });
+      return score;
+    }
+  }
+}
+
+/** True for a name of an open-set method (CLI, API input). */
+export function isOpenSetMethod(name: string): name is OpenSetMethod {
+  return (OPEN_SET_METHODS as readonly string[]).includes(name);
 }

@@ -133,7 +133,7 @@ export function register(program: Command): void {
       try {
         const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target, alreadyDownscaled: opts.downscaled });
         if (opts.json) {
-          const { probabilities: _p, ...rest } = p;
+          const { probabilities: _p, logits: _l, ...rest } = p;
           printJson({ target, model: model.card.name, sampleSizeMm: model.card.sampleSizeMm ?? null, ...rest });
         } else process.stdout.write(`${target}: ${formatPrediction(p)}`);
         if (p.unknown) process.exitCode = EXIT.NO_MATCH;
@@ -180,20 +180,20 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'model folder')
     .requiredOption('--dataset <dir>', 'the model\'s dataset (its val split is used)')
     .requiredOption('--unknown <dir>', 'a dataset of classes the model was not trained on (every split is used)')
-    .option('--method <m>', 'max-vote-share or max-softmax', 'max-vote-share')
+    .option('--method <m>', `open-set score: ${source.OPEN_SET_METHODS.join(', ')} (max-logit and energy use the raw logits)`, source.DEFAULT_OPEN_SET_METHOD)
     .option('--max-loss <fraction>', 'largest accepted loss of known-class accuracy', parseNumber('--max-loss'), 0.02)
     .option('--k <n>', 'ROIs per part', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draws', wholeNumber('--seed'), 1)
     .option('--json', 'print JSON')
     .action(async (opts: { model: string; dataset: string; unknown: string; method: string; maxLoss: number; k: number; seed: number; json?: boolean }) => {
-      if (opts.method !== 'max-vote-share' && opts.method !== 'max-softmax') throw new PartprintError(`--method "${opts.method}": use max-vote-share or max-softmax`, { code: 'CONFIG' });
       const method = opts.method;
+      if (!source.isOpenSetMethod(method)) throw new PartprintError(`--method "${method}": use one of ${source.OPEN_SET_METHODS.join(', ')}`, { code: 'CONFIG' });
       const model = await source.loadSourceModel(opts.model);
       try {
         const evalOpts = { k: opts.k, seed: deriveSeed(opts.seed, 'calibrate'), roiCounts: [opts.k] };
         const known = await source.evaluateSource(model, opts.dataset, { ...evalOpts, split: 'val' });
         const unknown = await source.evaluateSource(model, opts.unknown, { ...evalOpts, split: 'all' });
-        const score = (r: source.ItemResult) => (method === 'max-vote-share' ? r.voteShare : r.confidence);
+        const score = (r: source.ItemResult) => source.openSetScore(r, method);
         const unknownItems = unknown.items.filter((r) => !model.card.classes.includes(r.trueClass));
         if (unknownItems.length === 0) throw new PartprintError(`${opts.unknown}: every class in it is one the model knows; unknown parts are needed`, { code: 'BAD_INPUT' });
         const cal = source.calibrateOpenSet(known.items.filter((r) => model.card.classes.includes(r.trueClass)).map((r) => ({ score: score(r), correct: r.correct })), unknownItems.map(score), { method, maxKnownAccuracyLoss: opts.maxLoss });
