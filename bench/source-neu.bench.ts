@@ -12,11 +12,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import {
+  OPEN_SET_METHODS,
   calibrateOpenSet,
   confusionSvg,
   evaluateSource,
   loadSourceModel,
   missingPythonModules,
+  openSetScore,
   runTrainer,
   writeDataset,
   writeEvaluation,
@@ -73,8 +75,8 @@ async function openSet(model: SourceModel, neuDs: string, test: EvaluationReport
   const unknown = await evaluateSource(model, dir, { ...opts, split: 'all' });
   const rows: Array<Array<string | number>> = [];
   const metrics: Record<string, unknown> = { unknownImages: unknown.items.length, knownValImages: val.items.length };
-  for (const method of ['max-vote-share', 'max-softmax'] as const) {
-    const score = (r: ItemResult) => (method === 'max-vote-share' ? r.voteShare : r.confidence);
+  for (const method of OPEN_SET_METHODS) {
+    const score = (r: ItemResult) => openSetScore(r, method);
     const cal = calibrateOpenSet(val.items.map((r) => ({ score: score(r), correct: r.correct })), unknown.items.map(score), { method, maxKnownAccuracyLoss: 0.02 });
     const testFlagged = test.items.filter((r) => score(r) < cal.threshold);
     const testCorrectKept = test.items.filter((r) => r.correct && score(r) >= cal.threshold).length / test.items.length;
@@ -82,7 +84,7 @@ async function openSet(model: SourceModel, neuDs: string, test: EvaluationReport
       const xs = unknown.items.filter((r) => r.trueClass === label);
       return xs.length ? `${xs.filter((r) => score(r) < cal.threshold).length}/${xs.length}` : '-';
     };
-    rows.push([method, cal.threshold.toFixed(4), `${(cal.unknownRecall * 100).toFixed(1)}%`, byKind('fingerprint'), byKind('photo'), `${(cal.knownAccuracyLoss * 100).toFixed(2)}`, `${((testFlagged.length / test.items.length) * 100).toFixed(2)}%`, `${(testCorrectKept * 100).toFixed(2)}%`]);
+    rows.push([method, cal.threshold.toFixed(4), `${(cal.unknownRecall * 100).toFixed(1)}%`, byKind('fingerprint'), byKind('photo'), `${(cal.knownAccuracyLoss * 100).toFixed(2)}`, `${((testFlagged.length / test.items.length) * 100).toFixed(2)}%`, `${(testCorrectKept * 100).toFixed(2)}%`, cal.auroc.toFixed(4)]);
     metrics[method] = { ...cal, testFlaggedShare: testFlagged.length / test.items.length, testAccuracyWithRejection: testCorrectKept };
   }
   rmSync(dir, { recursive: true, force: true });
@@ -133,7 +135,7 @@ export async function run(): Promise<BenchResult> {
         ...(open
           ? [{
               title: 'Open set: threshold from NEU val (known) vs unseen surfaces (unknown), at most 2 points of known accuracy lost',
-              columns: ['score', 'threshold', 'unknown caught', 'fingerprints', 'photos', 'val accuracy lost (points)', 'NEU test flagged', 'NEU test correct and kept'],
+              columns: ['score', 'threshold', 'unknown caught', 'fingerprints', 'photos', 'val accuracy lost (points)', 'NEU test flagged', 'NEU test correct and kept', 'AUROC val vs unknown'],
               rows: open.rows,
             }]
           : []),

@@ -92,7 +92,7 @@ async function openSet(modelDir: string): Promise<{ rows: Array<Array<string | n
       const score = (r: (typeof known.items)[number]) => openSetScore(r, method);
       for (const maxLoss of [0.01, 0.02, 0.05]) {
         const c = calibrateOpenSet(known.items.map((r) => ({ score: score(r), correct: r.correct })), unknown.items.map(score), { method, maxKnownAccuracyLoss: maxLoss });
-        rows.push([method, `${maxLoss * 100} points`, c.threshold.toFixed(4), pct(c.knownAccuracy), pct(c.knownAccuracyWithRejection), `${pct(c.unknownRecall)} (${Math.round(c.unknownRecall * c.unknownCount)}/${c.unknownCount})`]);
+        rows.push([method, `${maxLoss * 100} points`, c.threshold.toFixed(4), pct(c.knownAccuracy), pct(c.knownAccuracyWithRejection), `${pct(c.unknownRecall)} (${Math.round(c.unknownRecall * c.unknownCount)}/${c.unknownCount})`, c.auroc.toFixed(4)]);
         metrics[`${method}@${maxLoss}`] = c;
       }
     }
@@ -152,7 +152,7 @@ export async function run(): Promise<BenchResult> {
         { title: 'Accuracy vs voting ROIs', columns: ['ROIs', 'accuracy'], rows: report.accuracyByRois.map((a) => [a.rois, pct(a.accuracy)]) },
         { title: 'Lowest per-machine accuracy', columns: ['machine', 'accuracy', 'n'], rows: worst.map(([c, v]) => [c, `${(v.accuracy * 100).toFixed(1)}%`, v.n]) },
         ...(open
-          ? [{ title: `Open set: ${String(open.metrics.model)} (trained without ${(open.metrics.unseen as string[]).join(', ')}); threshold from ${String(open.metrics.knownParts)} known validation parts, caught among ${String(open.metrics.unknownParts)} parts of the unseen machine`, columns: ['score', 'allowed loss', 'threshold', 'known acc', 'known acc with rejection', 'unknown parts caught'], rows: open.rows }]
+          ? [{ title: `Open set: ${String(open.metrics.model)} (trained without ${(open.metrics.unseen as string[]).join(', ')}); threshold from ${String(open.metrics.knownParts)} known validation parts, caught among ${String(open.metrics.unknownParts)} parts of the unseen machine`, columns: ['score', 'allowed loss', 'threshold', 'known acc', 'known acc with rejection', 'unknown parts caught', 'AUROC known vs unknown'], rows: open.rows }]
           : []),
       ],
       notes: [

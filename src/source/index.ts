@@ -18,7 +18,7 @@ export { validateJson, type JsonSchema } from './schema.js';
 export { loadSourceModel, type LoadModelOptions, type SourceModel } from './model.js';
 export { OPEN_SET_METHODS, isOpenSetMethod, openSetScore, softmaxRows, voteRois, type OpenSetMethod, type Vote } from './vote.js';
 export { isUnknown, predictSource, type PredictOptions, type SourcePrediction } from './predict.js';
-export { DEFAULT_OPEN_SET_METHOD, calibrateOpenSet, type CalibrateOptions, type KnownScore, type OpenSetCalibration } from './open-set.js';
+export { DEFAULT_OPEN_SET_METHOD, calibrateOpenSet, openSetAuroc, type CalibrateOptions, type KnownScore, type OpenSetCalibration } from './open-set.js';
 export { parseCsv, formatCsv } from './csv.js';
 export { checkNoLeak, planSplit, type DatasetCandidate, type SplitCounts, type SplitName, type SplitOptions, type SplitPlan } from './split.js';
 export { candidatesFromManifest, readDataset, writeDataset, type DatasetFile, type DatasetItem, type WriteDatasetOptions } from './dataset.js';

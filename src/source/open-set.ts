@@ -33,6 +33,22 @@ export interface OpenSetCalibration extends OpenSetRule {
   knownAccuracyWithRejection: number;
   knownCount: number;
   unknownCount: number;
+  /** Threshold-free separation of known from unknown parts by this score (see openSetAuroc). */
+  auroc: number;
+}
+
+/**
+ * Area under the ROC curve of "known vs unknown" by a score: the probability that a random known
+ * part scores above a random unknown part (ties count half). 1 = perfect, 0.5 = chance.
+ *
+ * @example
+ *   openSetAuroc([0.9, 0.8], [0.1, 0.85]); // 0.75
+ */
+export function openSetAuroc(known: number[], unknown: number[]): number {
+  if (known.length === 0 || unknown.length === 0) throw new SourceError('openSetAuroc: needs known and unknown scores', { code: 'BAD_INPUT' });
+  let wins = 0;
+  for (const u of unknown) for (const k of known) wins += k > u ? 1 : k === u ? 0.5 : 0;
+  return wins / (known.length * unknown.length);
 }
 
 /**
@@ -67,5 +83,6 @@ export function calibrateOpenSet(known: KnownScore[], unknown: number[], options
     knownAccuracyWithRejection,
     knownCount: known.length,
     unknownCount: unknown.length,
+    auroc: openSetAuroc(known.map((k) => k.score), unknown),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateOpenSet } from './open-set.js';
+import { calibrateOpenSet, openSetAuroc } from './open-set.js';
 import { OPEN_SET_METHODS, isOpenSetMethod, openSetScore, softmaxRows, voteRois } from './vote.js';
 
 describe('softmaxRows', () => {
@@ -95,6 +95,15 @@ describe('calibrateOpenSet', () => {
     expect(c.knownAccuracy).toBeCloseTo(0.9, 12);
     expect(c.knownAccuracyWithRejection).toBeCloseTo(0.8, 12);
     expect(c.knownAccuracyLoss).toBeCloseTo(0.1, 12);
+    // known parts above each unknown: 8 + 0.5 (tie), 8, 7, 4 + 0.5 (tie) of 10 -> 28 / 40
+    expect(c.auroc).toBeCloseTo(0.7, 12);
+  });
+
+  it('measures the threshold-free separation (AUROC)', () => {
+    expect(openSetAuroc([0.9, 0.8], [0.1, 0.85])).toBe(0.75);
+    expect(openSetAuroc([1, 2], [1])).toBe(0.75); // the tie counts half
+    expect(openSetAuroc([3, 4], [1, 2])).toBe(1);
+    expect(openSetAuroc([1, 2], [3, 4])).toBe(0);
   });
 
   it('with no allowed loss keeps every correct known part', () => {
