@@ -108,6 +108,7 @@ export function registerSourceRoutes(app: FastifyInstance, services: ServerServi
       voteShare: { type: 'number' },
       maxLogit: { type: 'number', description: 'mean over the ROIs of the winning class\'s raw logit (open-set score "max-logit")' },
       energy: { type: 'number', description: 'mean over the ROIs of logsumexp of the logits (open-set score "energy"; higher = more like a known class)' },
+      logitCosine: { type: 'number', description: 'mean over the ROIs of the winner\'s logit / L2 norm of the logits (open-set score "logit-cosine")' },
       distribution: { type: 'object', additionalProperties: { type: 'number' }, description: 'class -> mean softmax over the ROIs' },
       rois: { type: 'integer' },
       seed: { type: 'integer' },

@@ -11,7 +11,7 @@ import type { OpenSetMethod } from './vote.js';
 import { validateJson, type JsonSchema } from './schema.js';
 
 export interface OpenSetRule {
-  /** The score (see vote.ts): vote share, mean softmax, mean winning logit or mean logsumexp. */
+  /** The score (see vote.ts): vote share, mean softmax, mean winning logit, mean logsumexp or mean logit cosine. */
   method: OpenSetMethod;
   /** Flag unknown when the score is below this (logit scores: any real number). */
   threshold: number;

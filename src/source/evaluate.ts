@@ -38,9 +38,10 @@ export interface ItemResult {
   correct: boolean;
   confidence: number;
   voteShare: number;
-  /** Mean winning logit and mean logsumexp over the k ROIs (the logit open-set scores). */
+  /** Mean winning logit, mean logsumexp and mean winner cosine over the k ROIs (the logit open-set scores). */
   maxLogit: number;
   energy: number;
+  logitCosine: number;
   /** Flagged unknown by the card's open-set rule. */
   flaggedUnknown: boolean;
   /** Predicted class index for each ROI count. */
@@ -134,6 +135,7 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
       voteShare: vote.voteShare,
       maxLogit: vote.maxLogit!,
       energy: vote.energy!,
+      logitCosine: vote.logitCosine!,
       flaggedUnknown: flagged,
       byRois,
     });
@@ -194,8 +196,8 @@ export async function writeEvaluation(report: EvaluationReport, outDir: string):
     [
       'predictions.csv',
       formatCsv(
-        ['id', 'serial', 'true', 'predicted', 'correct', 'confidence', 'vote_share', 'max_logit', 'energy', 'flagged_unknown'],
-        items.map((r) => [r.id, r.serial, r.trueClass, r.predicted, r.correct ? 1 : 0, r.confidence.toFixed(6), r.voteShare.toFixed(4), r.maxLogit.toFixed(4), r.energy.toFixed(4), r.flaggedUnknown ? 1 : 0]),
+        ['id', 'serial', 'true', 'predicted', 'correct', 'confidence', 'vote_share', 'max_logit', 'energy', 'logit_cosine', 'flagged_unknown'],
+        items.map((r) => [r.id, r.serial, r.trueClass, r.predicted, r.correct ? 1 : 0, r.confidence.toFixed(6), r.voteShare.toFixed(4), r.maxLogit.toFixed(4), r.energy.toFixed(4), r.logitCosine.toFixed(4), r.flaggedUnknown ? 1 : 0]),
       ),
     ],
     ['confusion.csv', formatCsv(['true \\ predicted', ...report.classes], report.confusion.map((row, i) => [report.classes[i], ...row]))],

@@ -33,6 +33,8 @@ export interface SourcePrediction {
   maxLogit: number;
   /** Mean over the ROIs of logsumexp of the logits ("energy" score; higher = more known-like). */
   energy: number;
+  /** Mean over the ROIs of winner logit / L2 norm of the ROI's logits ("logit-cosine" score). */
+  logitCosine: number;
   /** Summed softmax / K per class name. */
   distribution: Record<string, number>;
   rois: number;
@@ -80,6 +82,7 @@ function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Arra
     voteShare: vote.voteShare,
     maxLogit: vote.maxLogit!,
     energy: vote.energy!,
+    logitCosine: vote.logitCosine!,
     distribution: Object.fromEntries(classes.map((c, i) => [c, vote.distribution[i]])),
     rois: vote.rois,
     seed,

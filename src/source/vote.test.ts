@@ -46,8 +46,10 @@ describe('logit open-set scores', () => {
     expect(v.index).toBe(0);
     expect(v.maxLogit).toBeCloseTo((2 + 0) / 2, 12); // the winner's logit in each ROI, not each ROI's max
     expect(v.energy).toBeCloseTo((lse([2, 0]) + lse([0, 1])) / 2, 12);
+    expect(v.logitCosine).toBeCloseTo((2 / 2 + 0 / 1) / 2, 12); // winner logit / |logits| per ROI
     expect(openSetScore(v, 'max-logit')).toBe(v.maxLogit);
     expect(openSetScore(v, 'energy')).toBe(v.energy);
+    expect(openSetScore(v, 'logit-cosine')).toBe(v.logitCosine);
   });
 
   it('ranks a confident known-like part above a flat unknown-like one under every score', () => {
@@ -64,6 +66,23 @@ describe('logit open-set scores', () => {
     expect(strong.voteShare).toBe(weak.voteShare);
     expect(strong.maxLogit! - weak.maxLogit!).toBeCloseTo(10, 5);
     expect(strong.energy! - weak.energy!).toBeCloseTo(10, 5);
+    // ... and the cosine sees that the other classes are high too (20/sqrt(600) vs 10/10).
+    expect(strong.logitCosine).toBeCloseTo(20 / Math.sqrt(600), 6);
+    expect(weak.logitCosine).toBeCloseTo(1, 6);
+  });
+
+  it('logit-cosine ignores the logit scale but not large logits of other classes', () => {
+    const small = vote([[2, 0, -1], [2, 0, -1]]);
+    const large = vote([[20, 0, -10], [20, 0, -10]]);
+    expect(large.logitCosine).toBeCloseTo(small.logitCosine!, 6);
+    expect(large.maxLogit).toBeGreaterThan(small.maxLogit!);
+    // The same winner logit; large other logits (of either sign: the norm is sign-blind) lower it.
+    const crowded = vote([[8, 7, -8], [8, 7, -8]]);
+    const alone = vote([[8, 1, -1], [8, 1, -1]]);
+    const negative = vote([[8, -7, -8], [8, -7, -8]]);
+    expect(crowded.logitCosine).toBeCloseTo(8 / Math.sqrt(177), 6);
+    expect(alone.logitCosine).toBeCloseTo(8 / Math.sqrt(66), 6);
+    expect(negative.logitCosine).toBeCloseTo(crowded.logitCosine!, 6);
   });
 
   it('is stable for large logits and uses only the first k ROIs', () => {
@@ -76,6 +95,7 @@ describe('logit open-set scores', () => {
   it('needs the logits for the logit scores', () => {
     const v = voteRois(Float64Array.from([0.7, 0.3]), 2);
     expect(v.maxLogit).toBeNull();
+    expect(v.logitCosine).toBeNull();
     expect(() => openSetScore(v, 'energy')).toThrow(/needs the raw logits/);
     expect(() => voteRois(Float64Array.from([0.7, 0.3]), 2, 1, Float32Array.from([1]))).toThrow(/1 logits for 2 probabilities/);
     expect(isOpenSetMethod('energy')).toBe(true);

@@ -1,7 +1,8 @@
 /**
  * ROI voting: softmax per ROI, summed per class, argmax; plus the scores the open-set rule uses
  * (from the probabilities: vote share, mean softmax; from the raw logits: mean winning logit,
- * mean logsumexp). Pure functions on row-major `[k, C]` arrays.
+ * mean logsumexp, mean cosine of the logits with the winner's axis). Pure functions on row-major
+ * `[k, C]` arrays.
  */
 import { SourceError } from '../core/index.js';
 
@@ -42,11 +43,18 @@ export interface Vote {
    * Liu et al. 2020, so higher means more like the training classes); null without logits.
    */
   energy: number | null;
+  /**
+   * Mean over the ROIs of the winner's logit divided by the L2 norm of that ROI's logit vector
+   * ("logit-cosine" score: the cosine between the logits and the winner's axis, so it ignores the
+   * logit scale and drops when other classes' logits are large in magnitude, of either sign);
+   * null without logits.
+   */
+  logitCosine: number | null;
   rois: number;
 }
 
 /** The open-set scores a card can name; every one is "higher = more like a known class". */
-export const OPEN_SET_METHODS = ['max-vote-share', 'max-softmax', 'max-logit', 'energy'] as const;
+export const OPEN_SET_METHODS = ['max-vote-share', 'max-softmax', 'max-logit', 'energy', 'logit-cosine'] as const;
 export type OpenSetMethod = (typeof OPEN_SET_METHODS)[number];
 
 /**
@@ -73,36 +81,43 @@ export function voteRois(probs: Float64Array, classes: number, k = probs.length 
   let index = 0;
   for (let c = 1; c < classes; c++) if (sum[c] > sum[index]) index = c;
   const distribution = sum.map((s) => s / k);
-  const scores = logits ? logitScores(logits, classes, k, index) : { maxLogit: null, energy: null };
+  const scores = logits ? logitScores(logits, classes, k, index) : { maxLogit: null, energy: null, logitCosine: null };
   return { index, distribution, confidence: distribution[index], voteShare: argmaxCount[index] / k, ...scores, rois: k };
 }
 
-/** Mean winner logit and mean logsumexp (max-shifted, float64) over the first k rows. */
-function logitScores(logits: Float32Array, classes: number, k: number, winner: number): { maxLogit: number; energy: number } {
+/** Mean winner logit, mean logsumexp (max-shifted, float64) and mean winner cosine over the first k rows. */
+function logitScores(logits: Float32Array, classes: number, k: number, winner: number): { maxLogit: number; energy: number; logitCosine: number } {
   let winnerSum = 0;
   let lseSum = 0;
+  let cosineSum = 0;
   for (let i = 0; i < k; i++) {
     const row = i * classes;
     let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[row + c]);
+    let squares = 0;
+    for (let c = 0; c < classes; c++) {
+      max = Math.max(max, logits[row + c]);
+      squares += logits[row + c] ** 2;
+    }
     let s = 0;
     for (let c = 0; c < classes; c++) s += Math.exp(logits[row + c] - max);
     lseSum += max + Math.log(s);
     winnerSum += logits[row + winner];
+    cosineSum += squares > 0 ? logits[row + winner] / Math.sqrt(squares) : 0;
   }
-  return { maxLogit: winnerSum / k, energy: lseSum / k };
+  return { maxLogit: winnerSum / k, energy: lseSum / k, logitCosine: cosineSum / k };
 }
 
 /** The open-set score of a vote for a method (higher = more like a known class). */
-export function openSetScore(vote: Pick<Vote, 'voteShare' | 'confidence' | 'maxLogit' | 'energy'>, method: OpenSetMethod): number {
+export function openSetScore(vote: Pick<Vote, 'voteShare' | 'confidence' | 'maxLogit' | 'energy' | 'logitCosine'>, method: OpenSetMethod): number {
   switch (method) {
     case 'max-vote-share':
       return vote.voteShare;
     case 'max-softmax':
       return vote.confidence;
     case 'max-logit':
-    case 'energy': {
-      const score = method === 'max-logit' ? vote.maxLogit : vote.energy;
+    case 'energy':
+    case 'logit-cosine': {
+      const score = method === 'max-logit' ? vote.maxLogit : method === 'energy' ? vote.energy : vote.logitCosine;
       if (score === null) throw new SourceError(`open-set method "${method}" needs the raw logits, but this vote was made from probabilities only`, { code: 'INTERNAL' });
       return score;
     }

@@ -109,7 +109,10 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     const r = await cli('source', 'calibrate', '--model', modelDir, '--dataset', ds, '--unknown', unknownDs, '--max-loss', '0.5', '--json');
     expect(r.code).toBe(0);
     const card = validateModelCard(JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')));
-    expect(card.openSet?.method).toBe('max-vote-share');
+    expect(card.openSet?.method).toBe('logit-cosine'); // the default score
+    const compared = (JSON.parse(r.out) as { compared: Array<{ method: string; auroc: number }> }).compared;
+    expect(compared.map((c) => c.method)).toEqual(['max-vote-share', 'max-softmax', 'max-logit', 'energy', 'logit-cosine']);
+    for (const c of compared) expect(c.auroc).toBeGreaterThanOrEqual(0);
     expect(card.openSet?.knownAccuracyLoss).toBeLessThanOrEqual(0.5);
   });
 

@@ -193,13 +193,22 @@ export function register(program: Command): void {
         const evalOpts = { k: opts.k, seed: deriveSeed(opts.seed, 'calibrate'), roiCounts: [opts.k] };
         const known = await source.evaluateSource(model, opts.dataset, { ...evalOpts, split: 'val' });
         const unknown = await source.evaluateSource(model, opts.unknown, { ...evalOpts, split: 'all' });
-        const score = (r: source.ItemResult) => source.openSetScore(r, method);
         const unknownItems = unknown.items.filter((r) => !model.card.classes.includes(r.trueClass));
         if (unknownItems.length === 0) throw new PartprintError(`${opts.unknown}: every class in it is one the model knows; unknown parts are needed`, { code: 'BAD_INPUT' });
-        const cal = source.calibrateOpenSet(known.items.filter((r) => model.card.classes.includes(r.trueClass)).map((r) => ({ score: score(r), correct: r.correct })), unknownItems.map(score), { method, maxKnownAccuracyLoss: opts.maxLoss });
+        const knownItems = known.items.filter((r) => model.card.classes.includes(r.trueClass));
+        // Every score is in each item, so the other methods cost nothing: report them beside the chosen one.
+        const calibrations = source.OPEN_SET_METHODS.map((m) =>
+          source.calibrateOpenSet(knownItems.map((r) => ({ score: source.openSetScore(r, m), correct: r.correct })), unknownItems.map((r) => source.openSetScore(r, m)), { method: m, maxKnownAccuracyLoss: opts.maxLoss }),
+        );
+        const cal = calibrations.find((c) => c.method === method)!;
         await source.writeModelCard(opts.model, { ...model.card, openSet: cal });
-        if (opts.json) printJson(cal);
-        else process.stdout.write(`open set (${method}): threshold ${cal.threshold.toFixed(4)} catches ${(cal.unknownRecall * 100).toFixed(1)}% of ${cal.unknownCount} unknown images at a known-accuracy loss of ${(cal.knownAccuracyLoss * 100).toFixed(1)} points (val ${(cal.knownAccuracy * 100).toFixed(1)}% -> ${(cal.knownAccuracyWithRejection * 100).toFixed(1)}%); written to ${path.join(opts.model, 'model.json')}\n`);
+        const compared = calibrations.map((c) => ({ method: c.method, threshold: c.threshold, unknownRecall: c.unknownRecall, knownAccuracyLoss: c.knownAccuracyLoss, auroc: c.auroc }));
+        if (opts.json) printJson({ ...cal, compared });
+        else {
+          process.stdout.write(`open set (${method}): threshold ${cal.threshold.toFixed(4)} catches ${(cal.unknownRecall * 100).toFixed(1)}% of ${cal.unknownCount} unknown images at a known-accuracy loss of ${(cal.knownAccuracyLoss * 100).toFixed(1)} points (val ${(cal.knownAccuracy * 100).toFixed(1)}% -> ${(cal.knownAccuracyWithRejection * 100).toFixed(1)}%, AUROC ${cal.auroc.toFixed(3)}); written to ${path.join(opts.model, 'model.json')}\n`);
+          const others = compared.filter((c) => c.method !== method).map((c) => `${c.method} ${(c.unknownRecall * 100).toFixed(1)}% (AUROC ${c.auroc.toFixed(3)})`);
+          process.stdout.write(`same budget, other scores (--method): ${others.join(', ')}\n`);
+        }
       } finally {
         await model.close();
       }
