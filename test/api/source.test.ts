@@ -36,6 +36,10 @@ describe('source models and prediction', () => {
     const dist = dark.json().distribution;
     expect(dist.dark + dist.bright).toBeCloseTo(1, 5);
     expect(dist.dark).toBeGreaterThan(0.9);
+    // the open-set scores from the raw logits reach the client: tiny model logits [-4x, 4x], x = (40/255 - 0.5) / 0.25
+    expect(dark.json().maxLogit).toBeCloseTo(-4 * ((40 / 255 - 0.5) / 0.25), 4);
+    expect(dark.json().logitCosine).toBeCloseTo(Math.SQRT1_2, 5);
+    expect(dark.json().energy).toBeGreaterThan(dark.json().maxLogit);
     const bright = await predict(await flatPng(230), { rois: '4', seed: '3' });
     expect(bright.json()).toMatchObject({ label: 'bright', rois: 4, seed: 3 });
     expect(bright.json().boxes).toHaveLength(4);
