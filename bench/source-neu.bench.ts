@@ -144,6 +144,7 @@ export async function run(): Promise<BenchResult> {
         `Model ${card.name} from ${modelDir} (${card.architecture}, ROI ${card.roi.side} px at downscale ${card.roi.downscale} -> ${card.input.size}; trained on ${String(card.training.hardware ?? '?')}, ${String(card.training.epochsRun ?? card.training.epochs)} epochs), evaluated in TypeScript with onnxruntime-node on ${report.images} test images; goal >= 98%: ${report.accuracy >= 0.98 ? 'met' : 'not met'}.`,
         `Report files: bench/results/source-neu/ (metrics.json, confusion.csv/svg, accuracy-vs-rois.svg).`,
         'Open set: no NEU class was held out of training (the model knows all 6), so the unknown parts are real surfaces of other kinds (FVC2002 fingerprints, Oxford affine photos); a held-out-machine test needs a model trained without that machine.',
+        'Scores as in source-synth21 (max-logit = mean logit of the voted class, energy = mean logsumexp, logit-cosine = mean of the voted class\'s logit / L2 norm of the ROI\'s logits). logit-cosine, the calibrate default, was chosen on the synthetic open-set parts only; these NEU parts and unseen surfaces played no part in that choice. AUROC below 0.5 means the unknowns score higher than the known parts (their logits are larger).',
       ],
     };
   } finally {
