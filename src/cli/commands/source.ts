@@ -64,14 +64,15 @@ async function resolveModelDir(model: string | undefined, opts: RegistryCliOptio
   });
 }
 
-function formatPrediction(p: source.SourcePrediction): string {
+function formatPrediction(p: source.SourcePrediction, rule: source.OpenSetRule | undefined): string {
   const top = Object.entries(p.distribution)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([c, v]) => `${c} ${(v * 100).toFixed(1)}%`)
     .join(', ');
   const verdict = p.unknown ? `unknown ${p.attribute} (closest ${p.bestClass})` : `${p.attribute} ${p.label}`;
-  return `${verdict}: confidence ${(p.confidence * 100).toFixed(1)}%, vote share ${(p.voteShare * 100).toFixed(0)}% of ${p.rois} ROIs; top: ${top}\n`;
+  const openSet = rule ? `; open set ${rule.method} ${source.openSetScore(p, rule.method).toFixed(4)} (unknown below ${rule.threshold.toFixed(4)})` : '';
+  return `${verdict}: confidence ${(p.confidence * 100).toFixed(1)}%, vote share ${(p.voteShare * 100).toFixed(0)}% of ${p.rois} ROIs; top: ${top}${openSet}\n`;
 }
 
 export function register(program: Command): void {
@@ -135,7 +136,7 @@ export function register(program: Command): void {
         if (opts.json) {
           const { probabilities: _p, logits: _l, ...rest } = p;
           printJson({ target, model: model.card.name, sampleSizeMm: model.card.sampleSizeMm ?? null, ...rest });
-        } else process.stdout.write(`${target}: ${formatPrediction(p)}`);
+        } else process.stdout.write(`${target}: ${formatPrediction(p, model.card.openSet)}`);
         if (p.unknown) process.exitCode = EXIT.NO_MATCH;
       } finally {
         await model.close();
