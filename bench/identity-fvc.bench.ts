@@ -47,20 +47,21 @@ const CONFIGS: Config[] = [
 /** Neighbours of the fingerprint profile: one setting changed at a time. */
 const local = (sigma: number, minStd: number): PartialFingerprintOptions => ({ normalise: { localNormalise: { sigma, minStd } } });
 const SWEEP: Config[] = [
-  { name: 'sigma 3', fp: local(3, 8) },
   { name: 'sigma 4 (profile)', fp: local(4, 8) },
-  { name: 'sigma 5', fp: local(5, 8) },
-  { name: 'sigma 6', fp: local(6, 8) },
-  { name: 'sigma 8', fp: local(8, 8) },
-  { name: 'sigma 16', fp: local(16, 8) },
-  { name: 'sigma 4, minStd 4', fp: local(4, 4) },
-  { name: 'sigma 4, minStd 16', fp: local(4, 16) },
   { name: 'sigma 4, ratio 0.9', fp: local(4, 8), verify: { match: { ratio: 0.9 } } },
   { name: 'sigma 4, ratio 1.0 (no ratio test)', fp: local(4, 8), verify: { match: { ratio: 1.0 } } },
   { name: 'sigma 4, inlier tolerance 4 px', fp: local(4, 8), verify: { geometry: { thresholdPx: 4 } } },
   { name: 'sigma 4, inlier tolerance 10 px', fp: local(4, 8), verify: { geometry: { thresholdPx: 10 } } },
   { name: 'sigma 4, orientation check 15 deg', fp: local(4, 8), verify: { geometry: { angleToleranceDeg: 15 } } },
   { name: 'sigma 4, orientation check 30 deg', fp: local(4, 8), verify: { geometry: { angleToleranceDeg: 30 } } },
+  { name: 'sigma 2', fp: local(2, 8) },
+  { name: 'sigma 3', fp: local(3, 8) },
+  { name: 'sigma 3.5', fp: local(3.5, 8) },
+  { name: 'sigma 4.5', fp: local(4.5, 8) },
+  { name: 'sigma 5', fp: local(5, 8) },
+  { name: 'sigma 8', fp: local(8, 8) },
+  { name: 'sigma 4, minStd 4', fp: local(4, 4) },
+  { name: 'sigma 4, minStd 16', fp: local(4, 16) },
 ];
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
