@@ -214,3 +214,28 @@ export function partAttributes(p: PartSpec): Record<'process' | 'machine' | 'mat
     design: p.design,
   };
 }
+
+/** Parts per machine in each split of a source-identification data set. */
+export interface SplitCounts {
+  train: number;
+  val: number;
+  test: number;
+}
+
+/**
+ * The split of the k-th part of machine `machineIndex` in a source-identification data set: each
+ * machine's parts are shuffled with a seeded RNG, so every split spans all builds and tray positions.
+ * The trainer's generator (trainer/gpu/synth-dataset.ts) and the demo both use it, so the demo can
+ * show a bundled model only parts it never saw.
+ */
+export function datasetSplit(seed: number, machineIndex: number, k: number, counts: SplitCounts): 'train' | 'val' | 'test' {
+  const per = counts.train + counts.val + counts.test;
+  const order = Array.from({ length: per }, (_, i) => i);
+  const rng = createRng(deriveSeed(seed, 'split', machineIndex));
+  for (let i = per - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const rank = order.indexOf(k);
+  return rank < counts.train ? 'train' : rank < counts.train + counts.val ? 'val' : 'test';
+}

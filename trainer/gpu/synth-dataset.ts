@@ -10,36 +10,32 @@
  * spans all builds and tray positions. Each part has one capture; images are rendered at `size`
  * (native 5.3 um pixels), passed through the capture's own PNG/JPEG encoding, decoded, downscaled
  * by block means rounded half up and written as 8-bit grey PNG. With --shards N the work is split
- * over N child processes.
+ * over N child processes. `--splits test,val` renders (and lists) only those splits and `--only M21,...`
+ * only those machines, e.g. to rebuild a trained model's test parts on another machine.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { createRng, deriveSeed } from '../../src/core/index.js';
-import { NATIVE_PIXEL_UM, encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
+import { NATIVE_PIXEL_UM, datasetSplit, encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 
-interface Opts { out: string; machines: number; train: number; val: number; test: number; strength: number; size: number; downscale: number; seed: number; shards: number; shard: number }
+/** The git commit of src/synth that made the data, set by the esbuild bundle (--define:SYNTH_COMMIT). */
+declare const SYNTH_COMMIT: string | undefined;
+const synthCommit = typeof SYNTH_COMMIT === 'string' ? SYNTH_COMMIT : null;
+
+interface Opts { out: string; machines: number; train: number; val: number; test: number; strength: number; size: number; downscale: number; seed: number; shards: number; shard: number; splits: Set<string>; only: Set<string> | null }
 
 function parse(argv: string[]): Opts {
   const o: Record<string, string> = {};
   for (let i = 0; i < argv.length; i += 2) o[argv[i].replace(/^--/, '')] = argv[i + 1];
   const n = (k: string, d: number): number => (o[k] === undefined ? d : Number(o[k]));
   if (!o.out) throw new Error('--out is required');
-  return { out: path.resolve(o.out), machines: n('machines', 21), train: n('train', 100), val: n('val', 10), test: n('test', 50), strength: n('strength', 1), size: n('size', 1024), downscale: n('downscale', 2), seed: n('seed', 1), shards: n('shards', 1), shard: n('shard', -1) };
+  return { out: path.resolve(o.out), machines: n('machines', 21), train: n('train', 100), val: n('val', 10), test: n('test', 50), strength: n('strength', 1), size: n('size', 1024), downscale: n('downscale', 2), seed: n('seed', 1), shards: n('shards', 1), shard: n('shard', -1), splits: new Set((o.splits ?? 'train,val,test').split(',')), only: o.only ? new Set(o.only.split(',')) : null };
 }
 
 function splitOf(o: Opts, machine: number, k: number): 'train' | 'val' | 'test' {
-  const per = o.train + o.val + o.test;
-  const order = Array.from({ length: per }, (_, i) => i);
-  const rng = createRng(deriveSeed(o.seed, 'split', machine));
-  for (let i = per - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const rank = order.indexOf(k);
-  return rank < o.train ? 'train' : rank < o.train + o.val ? 'val' : 'test';
+  return datasetSplit(o.seed, machine, k, o);
 }
 
 function downscale(px: Uint8Array, w: number, h: number, d: number): { data: Uint8Array; w: number; h: number } {
@@ -55,11 +51,16 @@ function downscale(px: Uint8Array, w: number, h: number, d: number): { data: Uin
   return { data: out, w: W, h: H };
 }
 
+function wanted(o: Opts, machine: string, split: string): boolean {
+  return o.splits.has(split) && (o.only === null || o.only.has(machine));
+}
+
 async function renderShard(o: Opts, config: SynthConfig): Promise<void> {
   const machines = makeMachines(config);
   const total = config.machines * config.partsPerMachine;
   for (let index = o.shard; index < total; index += o.shards) {
     const part = makePart(config, machines, index);
+    if (!wanted(o, part.machine.name, splitOf(o, part.machine.index, index % config.partsPerMachine))) continue;
     const params = sampleCaptureParams(part, 0);
     const cap = renderCapture(part, params, { size: o.size, pixelUm: NATIVE_PIXEL_UM });
     const bytes = await encodeCapture(cap.pixels, cap.width, cap.height, params.format, params.jpegQuality, 1);
@@ -85,9 +86,10 @@ async function main(): Promise<void> {
   for (let index = 0; index < config.machines * config.partsPerMachine; index++) {
     const part = makePart(config, machines, index);
     const k = index % config.partsPerMachine;
+    if (!wanted(o, part.machine.name, splitOf(o, part.machine.index, k))) continue;
     items.push({ id: `${part.serial}-c1`, serial: part.serial, captureId: null, file: `images/${part.serial}.png`, label: part.machine.index, split: splitOf(o, part.machine.index, k), build: part.build, process: part.machine.process });
   }
-  const doc = { schemaVersion: 1, attribute: 'machine', classes: machines.map((m) => m.name), pixelSizeUm: NATIVE_PIXEL_UM, downscale: o.downscale, seed: o.seed, synth: { ...config, size: o.size }, items };
+  const doc = { schemaVersion: 1, attribute: 'machine', classes: machines.map((m) => m.name), pixelSizeUm: NATIVE_PIXEL_UM, downscale: o.downscale, seed: o.seed, synth: { ...config, size: o.size, commit: synthCommit }, items };
   writeFileSync(path.join(o.out, 'dataset.json'), JSON.stringify(doc));
   process.stdout.write(`wrote ${items.length} parts of ${machines.length} machines to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

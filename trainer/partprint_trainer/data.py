@@ -47,6 +47,8 @@ class DatasetInfo:
     downscale: int
     seed: int
     items: List[Item] = field(default_factory=list)
+    # What made the data when it is synthetic (dataset.json "synth": generator config and commit).
+    generator: Optional[dict] = None
 
     def split(self, name: str) -> List[Item]:
         return [it for it in self.items if it.split == name]
@@ -57,6 +59,8 @@ class DatasetInfo:
             items = self.split(s)
             per = Counter(self.classes[it.label] for it in items)
             out[s] = {"images": len(items), "parts": len({it.serial for it in items}), "perClass": dict(sorted(per.items()))}
+        if self.generator is not None:
+            out["generator"] = self.generator
         return out
 
 
@@ -92,7 +96,8 @@ def load_dataset(root: str) -> DatasetInfo:
     if not any(it.split == "train" for it in items):
         raise DatasetError(f"{path}: no training items")
     return DatasetInfo(root, str(d.get("attribute", "class")), [str(c) for c in classes], d.get("pixelSizeUm"),
-                       int(d.get("downscale", 1)), int(d.get("seed", 1)), items)
+                       int(d.get("downscale", 1)), int(d.get("seed", 1)), items,
+                       d.get("synth") if isinstance(d.get("synth"), dict) else None)
 
 
 class ImageBank:

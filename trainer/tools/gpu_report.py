@@ -49,6 +49,77 @@ def summarise(card, metrics):
             "onnxMaxAbsLogitDiff": metrics.get("onnxMaxAbsLogitDiff")}
 
 
+H200_RUNS = "call5-h200-1024"
+# (strength, run folder, what it is for)
+H200_MODELS = (("1.2", "s1.2-v2s", "reference schedule, timed alone on the GPU"),
+               ("1.2", "s1.2-mnv3s-full", "CPU latency model; trained beside the open-set run"),
+               ("1.2", "s1.2-mnv3s-open", "open set: M21 left out (20 classes); trained beside the full run"),
+               ("0.85", "s0.85-mnv3s", "trained beside the 0.7 run"),
+               ("0.7", "s0.7-mnv3s", "trained beside the 0.85 run"))
+
+
+def errors_by_process(cm):
+    n = len(cm)
+    within = sum(cm[i][j] for i in range(n) for j in range(n) if i != j and i % 4 == j % 4)
+    across = sum(cm[i][j] for i in range(n) for j in range(n) if i % 4 != j % 4)
+    return within, across
+
+
+def session_h200_1024():
+    """The second GPU session: 1024 px parts (5.43 mm), ROI 224 px; V2-S on the reference schedule, timed."""
+    rows = []
+    for strength, d, why in H200_MODELS:
+        card, m = load(f"{H200_RUNS}/{d}/model.json"), load(f"{H200_RUNS}/{d}/metrics.json")
+        s = summarise(card, m)
+        s.update(strength=float(strength), run=d, note=why, generator=card["data"].get("generator"))
+        s["errorsWithinProcess"], s["errorsAcrossProcesses"] = errors_by_process(s["confusionMatrix"])
+        s["worstClass"] = min(s["perClassAccuracy"].items(), key=lambda kv: kv[1])
+        rows.append(s)
+        svg_confusion(m["test"]["confusionMatrix"], card["classes"], f"Synthetic {len(card['classes'])} machines, strength {strength}, {card['architecture']}, 1024 px: {m['test']['accuracy']:.4f}",
+                      f"{OUT}/trainer-synth1024-{d}-confusion.svg")
+    # Wall time of the reference-schedule run: from the timeline that run5.sh wrote on the device.
+    stamps = {}
+    with open(os.path.join(RUNS, H200_RUNS, "timeline.txt")) as f:
+        for line in f:
+            if line.startswith("[") and " s] " in line:
+                t, what = line[1:].split(" s] ", 1)
+                stamps.setdefault(what.strip().split(" rc=")[0], int(t))
+    with open(os.path.join(RUNS, H200_RUNS, "s1.2-v2s", "log.jsonl")) as f:
+        log = [json.loads(x) for x in f]
+    steps = [r["imagesPerSecond"] for r in log if r.get("imagesPerSecond")]
+    wall = {"generateSeconds": stamps["generated"] - stamps["generate"],
+            "v2sWallSeconds": stamps["v2s done"] - stamps["train v2s"],
+            "v2sTrainLoopSeconds": sum(r["seconds"] for r in log),
+            "medianEpochImagesPerSecond": sorted(steps)[len(steps) // 2],
+            "epochs": len(log)}
+    return {"device": "NVIDIA H200 (device tool, nvidia-h200), 16 CPU cores, torch 2.11.0+cu130", "models": rows, "wall": wall}
+
+
+def section_h200_1024(r):
+    w = r["wall"]
+    L = ["## Second GPU session: synthetic parts at 1024 px (5.43 mm), ROI 224 px (1.19 mm)", "",
+         f"Device: {r['device']}. 21 machines x 160 parts (100 train / 10 val / 50 test each), generated on the device by "
+         "`trainer/gpu/synth-dataset.ts` (synth commit recorded in each card as `data.generator.commit`). Scripts: "
+         f"`trainer-runs/{H200_RUNS}/run5.sh`, `call6.sh`.", "",
+         "### Reference schedule, timed (EfficientNetV2-S, input 448, LAMB lr 1e-3 decay 0.99, wd 0.005, batch 16, 200 epochs, flips)", "",
+         "| measure | value |", "| --- | --- |",
+         f"| training images per epoch | 2100 (131 steps of 16) |",
+         f"| epochs | {w['epochs']} |",
+         f"| training loop (steps only, sum of epochs) | {w['v2sTrainLoopSeconds']:.0f} s ({w['v2sTrainLoopSeconds'] / 60:.1f} min) |",
+         f"| median images/s per epoch | {w['medianEpochImagesPerSecond']} |",
+         f"| whole run, wall clock (load 3360 images, normalisation stats, 200 epochs, validation every 5 epochs, test with 32 ROIs, ONNX export and check) | **{w['v2sWallSeconds']} s ({w['v2sWallSeconds'] / 60:.1f} min)** |",
+         f"| data generation before it (3360 parts, 16 processes) | {w['generateSeconds']} s |", "",
+         "### Accuracy on the test split (1050 parts; 1000 for the open-set model), evaluated by the trainer", "",
+         "| strength | model | classes | train s | test acc (16 ROIs) | single ROI | acc by ROIs 1/2/4/8/16/32 | errors within / across process | worst class | note |",
+         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for s in r["models"]:
+        L.append(f"| {s['strength']} | {s['architecture']} | {len(s['perClassAccuracy'])} | {s['trainSeconds']} | **{s['testAccuracy16']:.4f}** | {s['singleRoiAccuracy']:.4f} | "
+                 + "/".join(f"{v:.3f}" for v in s["accuracyByRois"].values())
+                 + f" | {s['errorsWithinProcess']} / {s['errorsAcrossProcesses']} | {s['worstClass'][0]} {s['worstClass'][1]:.2f} | {s['note']} |")
+    L += ["", "Confusion matrices: `trainer-synth1024-*-confusion.svg`. The TypeScript evaluation of the bundled model is in `source-synth21.md`.", ""]
+    return L
+
+
 def main():
     res = {"name": "trainer-gpu", "device": "NVIDIA H100 80GB HBM3 (device tool, nvidia-h100-x1), 16 CPU cores, torch 2.11.0+cu130",
            "neuDet": [], "synthetic": [], "throughput": {}}
@@ -79,6 +150,7 @@ def main():
     thr1 = [json.loads(x) for x in open(os.path.join(RUNS, "call1-neu-det/output-tail.txt")) if x.startswith("{")]
     thr2 = load("call2-throughput/throughput.json")
     res["throughput"] = {"call1Eager": thr1, "call2": thr2["steps"], "loader": thr2["loader"]}
+    res["h200_1024"] = session_h200_1024()
     with open(f"{OUT}/trainer-gpu.json", "w") as f:
         json.dump(res, f, indent=2)
 
@@ -104,6 +176,7 @@ def main():
     for s in s04:
         L.append(f"| 0.4 (cut) | {s['model']} | {s['epochsRun']} | - | not evaluated (killed before test) | val {s['bestValSingleRoi']:.3f} | val 4-ROI {s['bestValAcc4Rois']:.3f} | - |")
     L += ["", "Test sets: 1050 parts. Strength 0.7: both models trained at the same time on the one GPU (V2-S stopped by its 443 s wall-clock cap after 153 of 200 epochs); 0.85 and 1.0: both trained at the same time, each the full 200 epochs. 0.4 runs were stopped by their time limit before the test evaluation; their best validation numbers are shown.", ""]
+    L += section_h200_1024(res["h200_1024"])
     with open(f"{OUT}/trainer-gpu.md", "w") as f:
         f.write("\n".join(L) + "\n")
 

@@ -1,22 +1,26 @@
 /**
  * `partprint demo`: the main job end to end on synthetic parts, as a readable sequence of steps.
  * Parts: 21 machines of 4 processes (DLS, MJF, SLA, FDM), 512 px at 5.3 um/px.
- * Source prediction is not a step here: the bundled synthetic model was trained on an earlier
- * version of the generator (see ARCHITECTURE.md, "Source identification").
+ * The last step predicts the machine of parts that the bundled source model (models/, trained on
+ * the GPU) never saw: its own test parts, rebuilt from the generator settings its card records.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { IdentityService, renderEvidencePng } from '../../identity/index.js';
 import { importPartsCsv, type Registry } from '../../registry/index.js';
-import { parseCsv } from '../../source/index.js';
-import { generateParts, generateRecaptures, type ProcessName } from '../../synth/index.js';
+import { readGreyImage } from '../../imaging/index.js';
+import { confusionSvg, listModels, loadSourceModel, parseCsv, predictSource, registerModel, activateModel, type SourceModel } from '../../source/index.js';
+import { datasetSplit, encodeCapture, generateParts, generateRecaptures, makeMachines, makePart, renderCapture, sampleCaptureParams, type ProcessName, type SynthConfig } from '../../synth/index.js';
 import { appendEvent, exportEpcis } from '../../trace/index.js';
 import { createProgressBar } from '../progress-bar.js';
 import { addRegistryOptions, type RegistryCliOptions, withRegistry } from '../registry-options.js';
 
 interface DemoOptions extends RegistryCliOptions {
   seed: number;
+  sourceParts: number;
   partsPerMachine: number;
   lookalikes: number;
 }
@@ -124,12 +128,74 @@ async function recordHistory(reg: Registry, epcisFile: string): Promise<void> {
   say(`6. recorded history (commissioned, inspected, installed at 25 N·m) and exported ${n} events as GS1 EPCIS 2.0: ${epcisFile}`);
 }
 
+/** The bundled source model the demo uses (models/ at the package root). */
+const DEMO_SOURCE_MODEL = fileURLToPath(new URL('../../../models/synth21-s0.85-mnv3s', import.meta.url));
+
+interface GeneratorRecord extends SynthConfig {
+  size: number;
+  test?: number;
+}
+
+/** The generator settings a synthetic model's card records (trainer/gpu/synth-dataset.ts writes them). */
+function generatorOf(model: SourceModel): GeneratorRecord {
+  const g = model.card.data?.generator as GeneratorRecord | undefined;
+  if (!g || typeof g.seed !== 'number' || typeof g.strength !== 'number' || typeof g.size !== 'number') throw new Error(`${model.card.name}: the card does not record how its synthetic data was made (data.generator)`);
+  return g;
+}
+
+/** Step 7: the machine that made each of `perMachine` unseen test parts per machine, by the bundled model. */
+async function predictSources(reg: Registry, dir: string, perMachine: number): Promise<void> {
+  if (!existsSync(path.join(DEMO_SOURCE_MODEL, 'model.onnx'))) {
+    say(`7. source identification skipped: no bundled model at ${DEMO_SOURCE_MODEL}`);
+    return;
+  }
+  const model = await loadSourceModel(DEMO_SOURCE_MODEL);
+  try {
+    const g = generatorOf(model);
+    const config: SynthConfig = { seed: g.seed, strength: g.strength, processes: g.processes, machines: g.machines, partsPerMachine: g.partsPerMachine };
+    const counts = { train: 100, val: 10, test: g.partsPerMachine - 110 };
+    const machines = makeMachines(config);
+    await mkdir(dir, { recursive: true });
+    const classes = model.card.classes;
+    const confusion = classes.map(() => classes.map(() => 0));
+    const lines = ['serial,machine,predicted,confidence'];
+    const bar = createProgressBar();
+    let right = 0, total = 0;
+    for (const m of machines) {
+      const ks = Array.from({ length: g.partsPerMachine }, (_, k) => k).filter((k) => datasetSplit(g.seed, m.index, k, counts) === 'test').slice(0, perMachine);
+      for (const k of ks) {
+        const part = makePart(config, machines, m.index * g.partsPerMachine + k);
+        bar({ phase: 'source', done: total, total: machines.length * perMachine, detail: part.serial });
+        const params = sampleCaptureParams(part, 0);
+        const cap = renderCapture(part, params, { size: g.size, pixelUm: 5.3 });
+        const file = path.join(dir, `${part.serial}.${params.format === 'jpeg' ? 'jpg' : 'png'}`);
+        await writeFile(file, await encodeCapture(cap.pixels, cap.width, cap.height, params.format, params.jpegQuality));
+        const p = await predictSource(model, await readGreyImage(file), { k: 16, seed: 1, name: file });
+        total++;
+        if (p.bestClass === m.name) right++;
+        confusion[classes.indexOf(m.name)][classes.indexOf(p.bestClass)]++;
+        lines.push(`${part.serial},${m.name},${p.bestClass},${p.confidence.toFixed(4)}`);
+      }
+    }
+    bar.stop();
+    await writeFile(path.join(dir, 'predictions.csv'), `${lines.join('\n')}\n`);
+    await writeFile(path.join(dir, 'confusion.svg'), confusionSvg(classes, confusion, `${model.card.name}: ${right}/${total} unseen parts`));
+    if (!(await listModels(reg)).some((r) => r.name === model.card.name)) await registerModel(reg, DEMO_SOURCE_MODEL);
+    await activateModel(reg, model.card.name);
+    say(`7. predicted the machine of ${total} parts the model never saw (${classes.length} machines, 16 ROIs of ${model.card.sampleSizeMm?.toFixed(2) ?? '?'} mm each): ${pct(right, total)} right; ${path.join(dir, 'confusion.svg')}`);
+    say(`   model ${model.card.name} is the registry's active model for "${model.card.attribute}": npx partprint source predict IMAGE`);
+  } finally {
+    await model.close();
+  }
+}
+
 export function register(program: Command): void {
   addRegistryOptions(program.command('demo'))
     .description('Build a registry end to end from synthetic parts: import, fingerprint, identify, history')
     .option('--seed <n>', 'seed of the synthetic parts', (v: string) => Number.parseInt(v, 10), 1)
     .option('--parts-per-machine <n>', 'parts per machine (21 machines)', (v: string) => Number.parseInt(v, 10), 2)
     .option('--lookalikes <n>', 'unregistered look-alike parts to check', (v: string) => Number.parseInt(v, 10), 21)
+    .option('--source-parts <n>', 'unseen test parts per machine for the source-identification step (0 skips it)', (v: string) => Number.parseInt(v, 10), 1)
     .action(async (opts: DemoOptions) => {
       const dataDir = path.resolve(opts.data ?? process.env.PARTPRINT_DATA ?? 'partprint-data');
       const demoDir = path.join(dataDir, 'demo');
@@ -144,6 +210,7 @@ export function register(program: Command): void {
         const rows = await makeRecaptures(partsDir, recapDir, opts.lookalikes);
         await identifyAll(identity, recapDir, rows, path.join(demoDir, 'evidence.png'));
         await recordHistory(reg, path.join(demoDir, 'history.epcis.jsonld'));
+        if (opts.sourceParts > 0) await predictSources(reg, path.join(demoDir, 'source'), opts.sourceParts);
         say(`Done. Browse it: npx partprint serve --data ${path.relative(process.cwd(), dataDir) || '.'}  (prints an admin key on first start)`);
       });
     });
