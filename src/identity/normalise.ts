@@ -3,7 +3,10 @@
  * that carries the surface, optionally with local contrast normalisation (CLAHE).
  */
 import { DisposeScope, IdentityError } from '../core/index.js';
-import { loadOpenCv, to8Bit, type GreyImage } from '../imaging/index.js';
+import { loadOpenCv, to8Bit, type GreyImage, type OpenCv } from '../imaging/index.js';
+
+/** An OpenCV Mat (the WebAssembly build is untyped). */
+type CvMat = ReturnType<OpenCv['matFromArray']>;
 
 export type Region =
   | { kind: 'whole' }
@@ -15,6 +18,12 @@ export interface NormaliseOptions {
   region: Region;
   /** Local contrast normalisation; null = off. */
   clahe: { clipLimit: number; tileGrid: number } | null;
+  /**
+   * Local brightness normalisation: (I - local mean) / max(local std, minStd), Gaussian windows of
+   * `sigma` normalised pixels, mapped back to 8 bits (+-2.5 std). Evens out pressure and ink
+   * differences between captures (dark, smeared vs faint, dry fingerprints); null = off.
+   */
+  localNormalise: { sigma: number; minStd: number } | null;
   /** The capture's micrometres per pixel, when known. */
   pixelSizeUm: number | null;
   /** Resample to this many micrometres per pixel when `pixelSizeUm` is known; null = keep. */
@@ -26,6 +35,7 @@ export interface NormaliseOptions {
 export const DEFAULT_NORMALISE_OPTIONS: NormaliseOptions = {
   region: { kind: 'whole' },
   clahe: null,
+  localNormalise: null,
   pixelSizeUm: null,
   canonicalPixelSizeUm: null,
   maxSide: 1024,
@@ -104,6 +114,7 @@ export async function normaliseCapture(img: GreyImage, options: Partial<Normalis
     clahe.apply(mat, out);
     mat = out;
   }
+  if (o.localNormalise) mat = localNormalise(cv, scope, mat, o.localNormalise);
   const outData = new Uint8Array(mat.data);
   return {
     image: { width: mat.cols, height: mat.rows, data: outData, bitDepth: 8 },
@@ -111,4 +122,29 @@ export async function normaliseCapture(img: GreyImage, options: Partial<Normalis
     offset,
     mask: maskMat ? new Uint8Array(maskMat.data) : null,
   };
+}
+
+/** (I - mean) / max(std, minStd) over Gaussian windows, as 8 bits (0 std -> 128, +-2.5 std -> 0 / 255). */
+function localNormalise(cv: OpenCv, scope: DisposeScope, src: CvMat, o: { sigma: number; minStd: number }): CvMat {
+  const f = scope.track(new cv.Mat());
+  src.convertTo(f, cv.CV_32F);
+  const size = new cv.Size(0, 0);
+  const mean = scope.track(new cv.Mat());
+  cv.GaussianBlur(f, mean, size, o.sigma, o.sigma, cv.BORDER_REFLECT);
+  const diff = scope.track(new cv.Mat());
+  cv.subtract(f, mean, diff);
+  const sq = scope.track(new cv.Mat());
+  cv.multiply(diff, diff, sq);
+  const variance = scope.track(new cv.Mat());
+  cv.GaussianBlur(sq, variance, size, o.sigma, o.sigma, cv.BORDER_REFLECT);
+  const d = diff.data32F as Float32Array;
+  const v = variance.data32F as Float32Array;
+  const out = scope.track(new cv.Mat(src.rows, src.cols, cv.CV_8UC1));
+  const od = out.data as Uint8Array;
+  const floor = o.minStd * o.minStd;
+  for (let i = 0; i < d.length; i++) {
+    const z = d[i] / Math.sqrt(Math.max(v[i], floor));
+    od[i] = Math.max(0, Math.min(255, Math.round(128 + z * 51)));
+  }
+  return out;
 }

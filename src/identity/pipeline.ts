@@ -45,7 +45,8 @@ export function fingerprintVersion(options: PartialFingerprintOptions = {}): str
   const o = resolveFingerprintOptions(options);
   const n = o.normalise;
   const clahe = n.clahe ? `clahe${n.clahe.clipLimit}x${n.clahe.tileGrid}` : 'raw';
-  return `${extractorVersion(o.extract)};${clahe};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}`;
+  const local = n.localNormalise ? `;ln${n.localNormalise.sigma}s${n.localNormalise.minStd}` : '';
+  return `${extractorVersion(o.extract)};${clahe}${local};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}`;
 }
 
 export interface FingerprintResult {

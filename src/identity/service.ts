@@ -11,24 +11,19 @@ import { calibrateScores, type Calibration } from './calibrate.js';
 import { fingerprintImage, fingerprintVersion, verifyPair, type FingerprintResult, type PartialFingerprintOptions, type VerifyResult } from './pipeline.js';
 import { normaliseCapture } from './normalise.js';
 import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
-import { loadIdentitySettings, saveIdentitySettings, type IdentitySettings } from './settings.js';
+import type { MatchOptions } from './match.js';
+import { IDENTITY_PROFILES, resolveProfile, type IdentityProfile } from './profiles.js';
+import { loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
 import { ShortlistIndex } from './shortlist.js';
 import type { FeatureSet, QualityReport } from './types.js';
 
 export const FINGERPRINT_KIND = 'fingerprint';
 
-/**
- * Fingerprint settings used for registry captures, chosen on the synthetic parts (scratch sweeps,
- * see ARCHITECTURE.md): CLAHE because the surfaces are low-contrast; the image reduced to 256 px on
- * its longer side, which kept more genuine inliers under light changes than 320/384/1024 px and is
- * 5-10x faster.
- */
-export const REGISTRY_FINGERPRINT_OPTIONS: PartialFingerprintOptions = {
-  normalise: { clahe: { clipLimit: 2, tileGrid: 8 }, maxSide: 256 },
-};
+/** Fingerprint settings of the default registry profile `parts` (see profiles.ts for why). */
+export const REGISTRY_FINGERPRINT_OPTIONS: PartialFingerprintOptions = IDENTITY_PROFILES.parts.fingerprint;
 
-/** Matching used by the registry service: ratio 0.9, the value the synthetic-parts benchmark was measured with. */
-export const REGISTRY_MATCH_OPTIONS = { ratio: 0.9 };
+/** Matching of the default registry profile `parts`: ratio 0.9, the value the synthetic-parts benchmark was measured with. */
+export const REGISTRY_MATCH_OPTIONS: Partial<MatchOptions> = IDENTITY_PROFILES.parts.match;
 
 export type RegisterOutcome =
   | { status: 'registered'; capture: Capture; keypoints: number; quality: QualityReport }
@@ -55,6 +50,9 @@ export type IdentifyOutcome =
   | { status: 'rejected'; quality: QualityReport };
 
 export interface IdentityServiceOptions {
+  /** Profile name; default: the one in DATA/identity/settings.json, else `parts`. */
+  profile?: string;
+  /** Overrides the profile's fingerprint options. */
   fingerprint?: PartialFingerprintOptions;
   onProgress?: ProgressListener;
 }
@@ -67,13 +65,15 @@ async function toGrey(image: string | Uint8Array | GreyImage, name?: string): Pr
 export class IdentityService {
   readonly dir: string;
   readonly version: string;
+  readonly profile: IdentityProfile;
   private readonly fpOptions: PartialFingerprintOptions;
   private shortlist: ShortlistIndex | null = null;
   private readonly onProgress: ProgressListener;
 
   constructor(readonly registry: Registry, options: IdentityServiceOptions = {}) {
     this.dir = path.join(registry.dataDir, 'identity');
-    this.fpOptions = options.fingerprint ?? REGISTRY_FINGERPRINT_OPTIONS;
+    this.profile = resolveProfile(options.profile ?? readProfileNameSync(this.dir));
+    this.fpOptions = options.fingerprint ?? this.profile.fingerprint;
     this.version = fingerprintVersion(this.fpOptions);
     this.onProgress = options.onProgress ?? noProgress;
   }
@@ -248,7 +248,7 @@ export class IdentityService {
     const s = await this.settings();
     let best: { id: number; features: FeatureSet; r: VerifyResult } | null = null;
     for (const [id, g] of gallery) {
-      const r = await verifyPair(probe.features, g.features, { threshold: s.threshold, scoreKind: s.scoreKind, minInliers: s.minInliers, match: REGISTRY_MATCH_OPTIONS });
+      const r = await verifyPair(probe.features, g.features, { threshold: s.threshold, scoreKind: s.scoreKind, minInliers: s.minInliers, match: this.profile.match });
       if (!best || r.score.value > best.r.score.value) best = { id, features: g.features, r };
     }
     const b = best!;
@@ -272,7 +272,7 @@ export class IdentityService {
     for (const h of hits) {
       const g = gallery.get(h.captureId);
       if (!g) continue;
-      const r = await verifyPair(probe.features, g.features, { threshold: s.threshold, scoreKind: s.scoreKind, minInliers: s.minInliers, match: REGISTRY_MATCH_OPTIONS });
+      const r = await verifyPair(probe.features, g.features, { threshold: s.threshold, scoreKind: s.scoreKind, minInliers: s.minInliers, match: this.profile.match });
       scored.push({ c: this.candidate(g.serial, h.captureId, r, h.similarity), r, g: { captureId: h.captureId, features: g.features } });
     }
     scored.sort((x, y) => y.c.score - x.c.score);
@@ -303,7 +303,7 @@ export class IdentityService {
     const gallery = await this.galleryFor(ids);
     const items = ids.filter((id) => gallery.has(id)).map((id) => ({ id, ...gallery.get(id)! }));
     const s = await this.settings();
-    const result = await scoreLabelled(items.map((i) => ({ label: i.serial, features: i.features })), { scoreKind: s.scoreKind, maxImpostors: options.maxImpostors ?? 20_000, onProgress: this.onProgress });
+    const result = await scoreLabelled(items.map((i) => ({ label: i.serial, features: i.features })), { scoreKind: s.scoreKind, match: this.profile.match, maxImpostors: options.maxImpostors ?? 20_000, onProgress: this.onProgress });
     const calibration = calibrateScores(result.genuine, result.impostor, targetFmr);
     if (options.apply !== false) await this.applyCalibration(calibration, 'registry');
     return { calibration, ...result };
@@ -335,7 +335,7 @@ export class IdentityService {
  */
 export async function scoreLabelled(
   items: Array<{ label: string; features: FeatureSet }>,
-  options: { scoreKind?: IdentitySettings['scoreKind']; maxImpostors?: number; onProgress?: ProgressListener } = {},
+  options: { scoreKind?: IdentitySettings['scoreKind']; match?: Partial<MatchOptions>; maxImpostors?: number; onProgress?: ProgressListener } = {},
 ): Promise<{ genuine: number[]; impostor: number[] }> {
   const pairs: Array<[number, number, boolean]> = [];
   for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) pairs.push([i, j, items[i].label === items[j].label]);
@@ -351,7 +351,7 @@ export async function scoreLabelled(
   const progress = options.onProgress ?? noProgress;
   for (const [k, [i, j, same]] of todo.entries()) {
     if (k % 50 === 0) progress({ phase: 'score pairs', done: k, total: todo.length });
-    const r = await verifyPair(items[i].features, items[j].features, { scoreKind: options.scoreKind ?? 'inlier-ratio', match: REGISTRY_MATCH_OPTIONS });
+    const r = await verifyPair(items[i].features, items[j].features, { scoreKind: options.scoreKind ?? 'inlier-ratio', match: options.match ?? REGISTRY_MATCH_OPTIONS });
     (same ? genuine : impostor).push(r.score.value);
   }
   progress({ phase: 'score pairs', done: todo.length, total: todo.length });

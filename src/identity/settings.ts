@@ -1,11 +1,14 @@
 /** Per-registry identity settings (threshold from calibration), kept in DATA/identity/settings.json. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IdentityError } from '../core/index.js';
+import { PROFILE_NAMES, resolveProfile, type ProfileName } from './profiles.js';
 import type { ScoreKind } from './types.js';
 
 export interface IdentitySettings {
+  /** Fingerprint and matching profile (profiles.ts); changing it re-extracts every fingerprint. */
+  profile: ProfileName;
   /** Same item when the score is at or above this. */
   threshold: number;
   scoreKind: ScoreKind;
@@ -33,6 +36,7 @@ export interface IdentitySettings {
 
 /** Uncalibrated defaults, chosen from the benchmarks (bench/identity-*.md). */
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
+  profile: 'parts',
   threshold: 0.008,
   scoreKind: 'inlier-ratio',
   minInliers: 6,
@@ -44,11 +48,15 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
 export async function loadIdentitySettings(dir: string): Promise<IdentitySettings> {
   const file = path.join(dir, 'settings.json');
   if (!existsSync(file)) return { ...DEFAULT_IDENTITY_SETTINGS };
+  let stored: Partial<IdentitySettings>;
   try {
-    return { ...DEFAULT_IDENTITY_SETTINGS, ...(JSON.parse(await readFile(file, 'utf8')) as Partial<IdentitySettings>) };
+    stored = JSON.parse(await readFile(file, 'utf8')) as Partial<IdentitySettings>;
   } catch (err) {
     throw new IdentityError(`${file}: not valid JSON (${(err as Error).message}); fix or delete it`, { code: 'CORRUPT', cause: err });
   }
+  // A settings file that names a profile but no threshold gets that profile's uncalibrated one.
+  const profile = readProfileNameSync(dir);
+  return { ...DEFAULT_IDENTITY_SETTINGS, threshold: resolveProfile(profile).threshold, ...stored, profile };
 }
 
 export async function saveIdentitySettings(dir: string, settings: IdentitySettings): Promise<void> {
@@ -56,4 +64,24 @@ export async function saveIdentitySettings(dir: string, settings: IdentitySettin
   const file = path.join(dir, 'settings.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(settings, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
+}
+
+/**
+ * The profile named in DATA/identity/settings.json ('parts' when there is none), read synchronously
+ * because the identity service fixes its fingerprint version when it is made.
+ */
+export function readProfileNameSync(dir: string): ProfileName {
+  const file = path.join(dir, 'settings.json');
+  if (!existsSync(file)) return DEFAULT_IDENTITY_SETTINGS.profile;
+  let profile: unknown;
+  try {
+    profile = (JSON.parse(readFileSync(file, 'utf8')) as Partial<IdentitySettings>).profile;
+  } catch (err) {
+    throw new IdentityError(`${file}: not valid JSON (${(err as Error).message}); fix or delete it`, { code: 'CORRUPT', cause: err });
+  }
+  if (profile === undefined) return DEFAULT_IDENTITY_SETTINGS.profile;
+  if (typeof profile !== 'string' || !(PROFILE_NAMES as string[]).includes(profile)) {
+    throw new IdentityError(`${file}: "profile" is ${JSON.stringify(profile)}; known profiles: ${PROFILE_NAMES.join(', ')}`, { code: 'CONFIG' });
+  }
+  return profile as ProfileName;
 }

@@ -87,7 +87,25 @@ describe('identity commands', () => {
     }
     const evr = await cli('identity', 'eval', path.join(dir, 'lab'), '--json');
     expect(evr.code, evr.err).toBe(0);
-    expect(JSON.parse(evr.out)).toMatchObject({ genuine: 3, impostor: 12, rank1: { correct: 3, probes: 3 } });
+    expect(JSON.parse(evr.out)).toMatchObject({ genuine: 3, impostor: 12, rank1: { correct: 3, probes: 3 }, profile: 'parts' });
+    const evf = await cli('identity', 'eval', path.join(dir, 'lab'), '--profile', 'fingerprint', '--json');
+    expect(evf.code, evf.err).toBe(0);
+    expect(JSON.parse(evf.out)).toMatchObject({ genuine: 3, impostor: 12, rank1: { correct: 3, probes: 3 }, profile: 'fingerprint' });
+    const badProfile = await cli('identity', 'eval', path.join(dir, 'lab'), '--profile', 'fingerprints');
+    expect(badProfile.code).not.toBe(0);
+    expect(badProfile.err).toMatch(/unknown identity profile "fingerprints" \(known: parts, fingerprint\)/);
+
+    // Switching the registry's profile re-extracts the fingerprints and resets the threshold.
+    const prof = await cli('identity', 'profile', 'fingerprint', '--json', ...data);
+    expect(prof.code, prof.err).toBe(0);
+    const profj = JSON.parse(prof.out);
+    expect(profj).toMatchObject({ profile: 'fingerprint', changed: true });
+    expect(profj.version).toContain('ln4s8');
+    const settings2 = JSON.parse(readFileSync(path.join(dataDir, 'identity', 'settings.json'), 'utf8'));
+    expect(settings2).toMatchObject({ profile: 'fingerprint', calibration: null });
+    expect((await cli('verify', 'A-1', probe1, ...data)).out).toMatch(/^SAME PART: A-1/);
+    expect(JSON.parse((await cli('identify', probe2, '--json', ...data)).out)).toMatchObject({ status: 'identified', serial: 'A-2' });
+    expect(JSON.parse((await cli('identity', 'profile', '--json', ...data)).out)).toMatchObject({ profile: 'fingerprint', changed: false });
   });
 
   it('re-extracts fingerprints whose extractor version changed', async () => {

@@ -12,12 +12,16 @@ import {
   fingerprintImage,
   IdentityService,
   readLabelledFolder,
-  REGISTRY_FINGERPRINT_OPTIONS,
+  IDENTITY_PROFILES,
+  PROFILE_NAMES,
   renderDetSvg,
+  resolveProfile,
+  saveIdentitySettings,
   renderEvidencePng,
   renderHistogramSvg,
   type Calibration,
   type Candidate,
+  type IdentityProfile,
   type QualityReport,
 } from '../../identity/index.js';
 import { parseNumber, printJson } from '../cli-args.js';
@@ -144,7 +148,7 @@ export function register(program: Command): void {
         const svc = new IdentityService(reg, { onProgress: bar });
         let c: Calibration, genuine: number[], impostor: number[];
         if (opts.from) {
-          const ev = await evaluateFolder(opts.from, opts.targetFmr, bar);
+          const ev = await evaluateFolder(opts.from, opts.targetFmr, bar, svc.profile);
           ({ calibration: c, genuine, impostor } = ev);
           if (!opts.dryRun) await svc.applyCalibration(c, `folder ${path.resolve(opts.from)}`);
         } else {
@@ -167,20 +171,51 @@ export function register(program: Command): void {
     .description('Evaluate on a labelled folder: EER, FNMR at FMR 1e-2/1e-3/1e-4, rank-1, open-set FPIR/FNIR')
     .argument('<dir>', 'one subfolder per item, or files <label>_<n>.<ext>')
     .option('--target-fmr <rate>', 'FMR for the open-set threshold', parseNumber('--target-fmr'), 1e-2)
+    .option('--profile <name>', `fingerprint and matching profile (${PROFILE_NAMES.join(', ')})`, 'parts')
     .option('--out <dir>', 'write det.svg and scores.svg here')
     .option('--json', 'print JSON')
-    .action(async (dir: string, opts: { targetFmr: number; out?: string; json?: boolean }) => {
+    .action(async (dir: string, opts: { targetFmr: number; profile: string; out?: string; json?: boolean }) => {
+      const profile = resolveProfile(opts.profile);
       const bar = createProgressBar();
-      const ev = await evaluateFolder(dir, opts.targetFmr, bar).finally(() => bar.stop());
+      const ev = await evaluateFolder(dir, opts.targetFmr, bar, profile).finally(() => bar.stop());
       const plots = opts.out ? await writePlots(opts.out, ev.calibration, ev.genuine, ev.impostor, dir) : [];
-      if (opts.json) printJson({ ...summary(ev.calibration), rank1: ev.rank1, openSet: ev.openSet, rejected: ev.rejected, scoreKind: ev.scoreKind, plots });
+      if (opts.json) printJson({ ...summary(ev.calibration), rank1: ev.rank1, openSet: ev.openSet, rejected: ev.rejected, scoreKind: ev.scoreKind, profile: profile.name, plots });
       else {
+        process.stdout.write(`profile ${profile.name}, score ${ev.scoreKind}\n`);
         printCalibration(ev.calibration);
         process.stdout.write(`rank-1 ${(ev.rank1.rate * 100).toFixed(2)}% (${ev.rank1.correct}/${ev.rank1.probes}, gallery ${ev.rank1.gallerySize})\n`);
         process.stdout.write(`open set (gallery ${ev.openSet.gallerySize}, held out ${ev.openSet.heldOutLabels.join(', ')}): FPIR ${(ev.openSet.fpir * 100).toFixed(2)}%, FNIR ${(ev.openSet.fnir * 100).toFixed(2)}%\n`);
         for (const r of ev.rejected) process.stdout.write(`rejected ${r.file}: ${r.message}\n`);
         for (const p of plots) process.stdout.write(`wrote ${p}\n`);
       }
+    });
+
+  addRegistryOptions(identity.command('profile'))
+    .description("Show the fingerprint profiles and the registry's, or set the registry's (re-extracts fingerprints, resets the threshold)")
+    .argument('[name]', `profile to use (${PROFILE_NAMES.join(', ')})`)
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, opts: RegistryCliOptions & { json?: boolean }) => {
+      const bar = createProgressBar();
+      await withRegistry(opts, async (reg) => {
+        let svc = new IdentityService(reg, { onProgress: bar });
+        let changed = false;
+        if (name !== undefined && resolveProfile(name).name !== svc.profile.name) {
+          const p = resolveProfile(name);
+          const s = await svc.settings();
+          // The old threshold was calibrated for other scores: start from the profile's, uncalibrated.
+          await saveIdentitySettings(svc.dir, { ...s, profile: p.name, threshold: p.threshold, calibration: null });
+          svc = new IdentityService(reg, { onProgress: bar });
+          await svc.rebuildShortlist();
+          changed = true;
+        }
+        bar.stop();
+        const current = svc.profile.name;
+        if (opts.json) printJson({ profile: current, changed, version: svc.version, profiles: Object.values(IDENTITY_PROFILES).map((p) => ({ name: p.name, description: p.description, current: p.name === current })) });
+        else {
+          for (const p of Object.values(IDENTITY_PROFILES)) process.stdout.write(`${p.name === current ? '*' : ' '} ${p.name.padEnd(12)} ${p.description}\n`);
+          if (changed) process.stdout.write(`profile set to ${current}; fingerprints re-extracted (${svc.version}); threshold reset to ${svc.profile.threshold}: run identity calibrate\n`);
+        }
+      }).finally(() => bar.stop());
     });
 
   addRegistryOptions(identity.command('reindex'))
@@ -196,16 +231,16 @@ export function register(program: Command): void {
     });
 }
 
-async function evaluateFolder(dir: string, targetFmr: number, bar: ReturnType<typeof createProgressBar>) {
+async function evaluateFolder(dir: string, targetFmr: number, bar: ReturnType<typeof createProgressBar>, profile: IdentityProfile) {
   const files = await readLabelledFolder(dir);
   const items = [];
   const rejectedFiles: Array<{ file: string; message: string }> = [];
   for (const [i, f] of files.entries()) {
     bar({ phase: 'fingerprint', done: i, total: files.length, detail: path.basename(f.file) });
-    const fp = await fingerprintImage(await readGreyImage(f.file), REGISTRY_FINGERPRINT_OPTIONS);
+    const fp = await fingerprintImage(await readGreyImage(f.file), profile.fingerprint);
     if (!fp.quality.ok || !fp.features) rejectedFiles.push({ file: f.file, message: fp.quality.message });
     else items.push({ label: f.label, features: fp.features });
   }
-  const ev = await evaluateLabelled(items, { targetFmr, onProgress: bar });
+  const ev = await evaluateLabelled(items, { targetFmr, onProgress: bar, verify: { match: profile.match } });
   return { ...ev, rejected: rejectedFiles };
 }
