@@ -10,14 +10,15 @@
  * registered parts (skipping its first 1000 indices, which are the registered parts themselves),
  * 20% each from M02, M03 and M04 (other processes).
  *
- * Run standalone: tsx bench/identity-distractors.ts COUNT [CACHE_DIR] [--workers 2]
+ * Run standalone: tsx bench/identity-distractors.ts COUNT [CACHE_DIR] [--workers 2] [--reverse] (one child process per chunk;
+ * a second run with --reverse works from the other end)
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { decodeFeatureSet, encodeFeatureSet, fingerprintImage, REGISTRY_FINGERPRINT_OPTIONS, type FeatureSet } from '../src/identity/index.js';
 import { makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../src/synth/index.js';
 import { DEFAULT_CONFIG } from '../src/synth/index.js';
@@ -81,7 +82,9 @@ export async function makeChunk(dir: string, c: number): Promise<void> {
   const file = chunkFile(dir, c);
   if (existsSync(file)) return;
   const items: Array<Uint8Array | null> = [];
+  const t0 = Date.now();
   for (let i = c * CHUNK; i < (c + 1) * CHUNK; i++) {
+    if (i % 250 === 0 && process.env.DISTRACTOR_VERBOSE) process.stderr.write(`chunk ${c}: ${i - c * CHUNK} in ${Date.now() - t0} ms\n`);
     const f = await renderDistractor(i);
     items.push(f ? encodeFeatureSet(f) : null);
   }
@@ -106,20 +109,22 @@ export async function loadDistractors(count: number, dir = defaultDistractorDir(
 }
 
 /** Generates every missing chunk for `count` distractors with `workers` threads. */
-export async function generateDistractors(count: number, dir = defaultDistractorDir(), workers = 2, log: (m: string) => void = () => {}): Promise<void> {
+export async function generateDistractors(count: number, dir = defaultDistractorDir(), workers = 2, log: (m: string) => void = () => {}, reverse = false): Promise<void> {
   const chunks = Math.ceil(count / CHUNK);
   let next = 0;
   const self = fileURLToPath(import.meta.url);
   const runOne = async (): Promise<void> => {
     for (;;) {
-      const c = next++;
-      if (c >= chunks) return;
+      const n = next++;
+      if (n >= chunks) return;
+      const c = reverse ? chunks - 1 - n : n;
       if (existsSync(chunkFile(dir, c))) continue;
       const t = Date.now();
+      // A child process per chunk (worker threads ran OpenCV's WebAssembly far slower here).
       await new Promise<void>((resolve, reject) => {
-        const w = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(self)}); }).then((m) => m.makeChunk(${JSON.stringify(dir)}, ${c})).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`, { eval: true });
-        w.on('error', reject);
-        w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chunk ${c} worker exited ${code}`))));
+        const child = spawn(process.execPath, [...process.execArgv, self, '--chunk', String(c), dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chunk ${c} process exited ${code}`))));
       });
       log(`chunk ${c + 1}/${chunks} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     }
@@ -127,10 +132,12 @@ export async function generateDistractors(count: number, dir = defaultDistractor
   await Promise.all(Array.from({ length: workers }, runOne));
 }
 
-if (isMainThread && process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--chunk') {
+  await makeChunk(process.argv[4], Number(process.argv[3]));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const count = Number(process.argv[2] ?? 1000);
   const dir = process.argv[3] && !process.argv[3].startsWith('--') ? process.argv[3] : defaultDistractorDir();
   const wi = process.argv.indexOf('--workers');
   const workers = wi > 0 ? Number(process.argv[wi + 1]) : 2;
-  await generateDistractors(count, dir, workers, (m) => process.stderr.write(`[distractors ${new Date().toISOString().slice(11, 19)}] ${m}\n`));
+  await generateDistractors(count, dir, workers, (m) => process.stderr.write(`[distractors ${new Date().toISOString().slice(11, 19)}] ${m}\n`), process.argv.includes('--reverse'));
 }

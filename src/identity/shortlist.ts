@@ -5,13 +5,13 @@
  * Persisted in one folder, beside the database:
  * - shortlist.bin: the main segment (keypoints and tables), rewritten only when the append segment
  *   is merged (every `mergeEvery` additions, or on a rebuild);
- * - shortlist-delta.bin: the fingerprints of captures added since (encoded FeatureSets), rewritten
+ * - shortlist-delta.bin: the fingerprints of captures added since (encoded FeatureSets), appended
  *   on every addition and replayed on load;
  * - shortlist.json: what the two hold (checked on load; a mismatch means "rebuild").
  * Every file is written to a temporary name and renamed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_LSH_OPTIONS, KeypointStore, LshTables, type LshOptions, type LshTable } from './lsh.js';
 import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
@@ -59,6 +59,9 @@ export class ShortlistIndex {
   /** Captures added since the main segment was last written. */
   private delta: Array<{ captureId: number; features: FeatureSet }> = [];
   private mainDirty: boolean;
+  /** Delta records already in the delta file of `savedDir`. */
+  private deltaSaved = 0;
+  private savedDir: string | null = null;
 
   private constructor(
     private readonly lsh: LshTables,
@@ -151,21 +154,31 @@ export class ShortlistIndex {
   }
 
   /**
-   * Writes the index: the main segment only when it changed since the last save, the delta and the
-   * meta always; each file to a temporary name, then renamed (the meta last).
+   * Writes the index: the main segment only when it changed since the last save; the delta by
+   * appending the additions since the last save (rewritten whole after a merge or into another
+   * folder); the meta last. Main, full delta and meta go to a temporary name and are renamed; an
+   * append that the meta does not list yet is ignored on load.
    */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     const tmp = `.tmp-${process.pid}`;
+    const deltaFile = path.join(dir, 'shortlist-delta.bin');
+    const rewriteDelta = this.mainDirty || this.savedDir !== dir || !existsSync(deltaFile);
     if (this.mainDirty) {
       await writeMain(path.join(dir, `shortlist.bin${tmp}`), this.lsh);
       await rename(path.join(dir, `shortlist.bin${tmp}`), path.join(dir, 'shortlist.bin'));
       this.mainDirty = false;
     }
+    if (rewriteDelta) {
+      await writeFile(deltaFile + tmp, Buffer.concat(this.delta.map(packDeltaRecord)));
+      await rename(deltaFile + tmp, deltaFile);
+    } else if (this.deltaSaved < this.delta.length) {
+      await appendFile(deltaFile, Buffer.concat(this.delta.slice(this.deltaSaved).map(packDeltaRecord)));
+    }
+    this.deltaSaved = this.delta.length;
+    this.savedDir = dir;
     this.meta.mainSlots = this.slots.slice(0, this.slots.length - this.delta.length);
     this.meta.mainKeypoints = this.lsh.mainKeypoints;
-    await writeFile(path.join(dir, `shortlist-delta.bin${tmp}`), packDelta(this.delta));
-    await rename(path.join(dir, `shortlist-delta.bin${tmp}`), path.join(dir, 'shortlist-delta.bin'));
     this.meta.deltaCaptureIds = this.delta.map((d) => d.captureId);
     await writeFile(path.join(dir, `shortlist.json${tmp}`), `${JSON.stringify(this.meta)}\n`);
     await rename(path.join(dir, `shortlist.json${tmp}`), path.join(dir, 'shortlist.json'));
@@ -183,7 +196,7 @@ export class ShortlistIndex {
       const options = { ...DEFAULT_SHORTLIST_OPTIONS, ...meta.options };
       const lsh = await readMain(mainFile, options);
       if (!lsh || lsh.kps.length !== meta.mainKeypoints) return null;
-      const delta = unpackDelta(new Uint8Array(await readFile(deltaFile)));
+      const delta = unpackDelta(new Uint8Array(await readFile(deltaFile)), meta.deltaCaptureIds.length);
       if (delta.length !== meta.deltaCaptureIds.length || delta.some((d, i) => d.captureId !== meta.deltaCaptureIds[i])) return null;
       const index = new ShortlistIndex(lsh, { ...meta, options }, [...meta.mainSlots], false);
       const saveEvery = options.mergeEvery;
@@ -191,6 +204,8 @@ export class ShortlistIndex {
       index.meta.options = { ...options, mergeEvery: Number.MAX_SAFE_INTEGER };
       for (const d of delta) index.add(d.captureId, d.features);
       index.meta.options = { ...options, mergeEvery: saveEvery };
+      index.deltaSaved = delta.length;
+      index.savedDir = dir;
       return index.size === meta.count ? index : null;
     } catch {
       return null;
@@ -198,28 +213,24 @@ export class ShortlistIndex {
   }
 }
 
-function packDelta(items: Array<{ captureId: number; features: FeatureSet }>): Uint8Array {
-  const enc = items.map((d) => encodeFeatureSet(d.features));
-  const out = new Uint8Array(4 + enc.reduce((a, e) => a + 8 + e.length, 0));
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, items.length, true);
-  let o = 4;
-  for (const [i, e] of enc.entries()) {
-    dv.setUint32(o, items[i].captureId, true);
-    dv.setUint32(o + 4, e.length, true);
-    out.set(e, o + 8);
-    o += 8 + e.length;
-  }
+/** One delta record: capture id u32, length u32, encoded FeatureSet. */
+function packDeltaRecord(d: { captureId: number; features: FeatureSet }): Buffer {
+  const e = encodeFeatureSet(d.features);
+  const out = Buffer.alloc(8 + e.length);
+  out.writeUInt32LE(d.captureId, 0);
+  out.writeUInt32LE(e.length, 4);
+  out.set(e, 8);
   return out;
 }
 
-function unpackDelta(buf: Uint8Array): Array<{ captureId: number; features: FeatureSet }> {
+/** The first `count` records of a delta file (fewer when it is shorter). */
+function unpackDelta(buf: Uint8Array, count: number): Array<{ captureId: number; features: FeatureSet }> {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = dv.getUint32(0, true);
   const out: Array<{ captureId: number; features: FeatureSet }> = [];
-  let o = 4;
-  for (let i = 0; i < n; i++) {
+  let o = 0;
+  while (out.length < count && o + 8 <= buf.length) {
     const len = dv.getUint32(o + 4, true);
+    if (o + 8 + len > buf.length) break;
     out.push({ captureId: dv.getUint32(o, true), features: decodeFeatureSet(buf.subarray(o + 8, o + 8 + len), 'shortlist delta') });
     o += 8 + len;
   }

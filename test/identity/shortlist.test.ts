@@ -86,7 +86,9 @@ describe('ShortlistIndex (LSH over descriptors, pose-consistent votes by capture
     const idx = ShortlistIndex.build(entries().slice(0, 4), 'test');
     await idx.save(dir);
     expect(existsSync(path.join(dir, 'shortlist.bin'))).toBe(true);
-    writeFileSync(path.join(dir, 'shortlist-delta.bin'), new Uint8Array([1, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 1, 2, 3]));
+    idx.add(200, gallery[5]);
+    await idx.save(dir);
+    writeFileSync(path.join(dir, 'shortlist-delta.bin'), new Uint8Array([200, 0, 0, 0, 3, 0, 0, 0, 1, 2, 3]));
     expect(await ShortlistIndex.load(dir)).toBeNull();
     await idx.save(dir);
     writeFileSync(path.join(dir, 'shortlist.bin'), new Uint8Array(64));
