@@ -9,7 +9,8 @@
  *
  * Env: IDENTITY_SYNTH_PARTS (default 1000), IDENTITY_SYNTH_SIZE (image side, default 512),
  * IDENTITY_SYNTH_SCALES (default "1000,10000,100000"), IDENTITY_SYNTH_RECALL_PROBES (genuine probes
- * for recall per scale, default 1000), IDENTITY_SYNTH_USEARCH_UPTO (largest gallery for the usearch
+ * for recall per scale, default 300), IDENTITY_SYNTH_SERVICE_SHORTLIST=0 (identify exhaustively up to
+ * the default exhaustiveUpTo instead of through the shortlist), IDENTITY_SYNTH_USEARCH_UPTO (largest gallery for the usearch
  * rows, default 10000), IDENTITY_SYNTH_SKIP_SERVICE=1 (scaling only), IDENTITY_SYNTH_SKIP_CHECK=1 (no
  * distractor check).
  */
@@ -17,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { calibrateScores, IdentityService, REGISTRY_MATCH_OPTIONS, renderDetSvg, renderHistogramSvg, ShortlistIndex, UsearchShortlist, verifyPair, type FeatureSet } from '../src/identity/index.js';
+import { calibrateScores, IdentityService, saveIdentitySettings, REGISTRY_MATCH_OPTIONS, renderDetSvg, renderHistogramSvg, ShortlistIndex, UsearchShortlist, verifyPair, type FeatureSet } from '../src/identity/index.js';
 import { openRegistry } from '../src/registry/index.js';
 import { generateParts, generateRecaptures, parseCsv } from '../src/synth/index.js';
 import { checkDistractors } from './identity-distractor-check.js';
@@ -27,11 +28,13 @@ import type { BenchResult, BenchTable } from './run.js';
 const N = Number(process.env.IDENTITY_SYNTH_PARTS ?? 1000);
 const SIZE = Number(process.env.IDENTITY_SYNTH_SIZE ?? 512);
 const SCALES = (process.env.IDENTITY_SYNTH_SCALES ?? '1000,10000,100000').split(',').map(Number);
-const RECALL_PROBES = Number(process.env.IDENTITY_SYNTH_RECALL_PROBES ?? 1000);
+const RECALL_PROBES = Number(process.env.IDENTITY_SYNTH_RECALL_PROBES ?? 300);
 const USEARCH_UPTO = Number(process.env.IDENTITY_SYNTH_USEARCH_UPTO ?? 10000);
 const SKIP_SERVICE = process.env.IDENTITY_SYNTH_SKIP_SERVICE === '1';
 const KS = [1, 10, 50, 100, 200, 500];
-const LATENCY_PROBES = 100;
+const LATENCY_PROBES = 50;
+/** Identify through the service with the shortlist (K = shortlistSize) instead of the exhaustive comparison the default settings use up to exhaustiveUpTo. */
+const SERVICE_SHORTLIST = process.env.IDENTITY_SYNTH_SERVICE_SHORTLIST !== '0';
 
 function quantile(v: number[], q: number): number {
   if (v.length === 0) return NaN;
@@ -63,6 +66,7 @@ export async function run(): Promise<BenchResult> {
   const regDir = await mkdtemp(path.join(os.tmpdir(), 'partprint-bench-reg-'));
   const reg = await openRegistry({ dataDir: regDir });
   const svc = new IdentityService(reg);
+  if (SERVICE_SHORTLIST) await saveIdentitySettings(svc.dir, { ...(await svc.settings()), exhaustiveUpTo: 0 });
   const settings = await svc.settings();
   const tables: BenchTable[] = [];
   const metrics: Record<string, unknown> = { parts: N, imageSize: SIZE, generateSeconds: genSeconds, threshold: settings.threshold, exhaustiveUpTo: settings.exhaustiveUpTo, shortlistSize: settings.shortlistSize };
@@ -268,7 +272,7 @@ export async function run(): Promise<BenchResult> {
 
   // ---- Are 256 px distractors like 512 px captures reduced to 256 px? ----
   if (process.env.IDENTITY_SYNTH_SKIP_CHECK === '1') return { name: 'identity-synth', metrics, tables, notes };
-  const check = await checkDistractors(gallery.map((g) => g.features), probeSet.slice(0, 300).map((p) => p.dense), probeSet.slice(0, 50).map((p) => p.std), 200);
+  const check = await checkDistractors(gallery.map((g) => g.features), probeSet.slice(0, 200).map((p) => p.dense), probeSet.slice(0, 20).map((p) => p.std), 100);
   tables.push(check.table);
   metrics.distractorCheck = check.metrics;
   notes.push(...check.notes);

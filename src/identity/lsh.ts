@@ -29,12 +29,22 @@ export interface LshOptions {
   shiftTolPx: number;
   /** Also look up every key one bit away (bits + 1 lookups per table). */
   multiProbe: boolean;
+  /**
+   * A key whose bucket holds more than this many times the mean number of entries per key is
+   * skipped: such common descriptors collide with everything and carry little identity.
+   */
+  maxBucketFactor: number;
   /** Descriptor bits that carry information (AKAZE MLDB: 486 of 488). */
   usableBits: number;
   seed: number;
 }
 
-export const DEFAULT_LSH_OPTIONS: LshOptions = { tables: 12, bits: 20, perCapture: 1000, angleTolDeg: 15, shiftTolPx: 24, multiProbe: true, usableBits: 486, seed: 4 };
+/**
+ * Chosen on 200 registered synthetic parts + 2,000 real distractors (recall@50 of recaptures
+ * 90.7% at 20 bits / 15 deg / 24 px, 92.7% at 20 / 10 / 12, 94.0% at 22 / 10 / 12, 95.3% at
+ * 22 / 15 / 12; 22 bits also halves the search time).
+ */
+export const DEFAULT_LSH_OPTIONS: LshOptions = { tables: 12, bits: 22, perCapture: 1000, angleTolDeg: 15, shiftTolPx: 12, multiProbe: true, maxBucketFactor: 16, usableBits: 486, seed: 4 };
 
 /** Indices of the `n` strongest (by response) keypoints of `f`, strongest first. */
 export function strongest(f: FeatureSet, n: number): Int32Array {
@@ -166,16 +176,22 @@ function dirBitsFor(bits: number, n: number): number {
 export function sortedTable(bits: number, keys: Uint32Array, vals: Uint32Array): LshTable {
   const n = keys.length;
   const size = 1 << bits;
-  const full = new Uint32Array(size + 1);
-  for (let e = 0; e < n; e++) full[keys[e] + 1]++;
-  for (let k = 0; k < size; k++) full[k + 1] += full[k];
-  const fill = full.slice(0, size);
-  const order = new Uint32Array(n);
-  for (let e = 0; e < n; e++) order[fill[keys[e]]++] = e;
+  let order: Uint32Array;
+  if (n * 16 < size) {
+    // Few entries: a comparison sort beats counting over 2^bits keys.
+    order = Uint32Array.from({ length: n }, (_, e) => e).sort((a, b) => keys[a] - keys[b] || a - b);
+  } else {
+    const full = new Uint32Array(size + 1);
+    for (let e = 0; e < n; e++) full[keys[e] + 1]++;
+    for (let k = 0; k < size; k++) full[k + 1] += full[k];
+    order = new Uint32Array(n);
+    for (let e = 0; e < n; e++) order[full[keys[e]]++] = e;
+  }
   const dirBits = dirBitsFor(bits, n);
   const lowBits = bits - dirBits;
   const offsets = new Uint32Array((1 << dirBits) + 1);
-  for (let d = 0; d <= 1 << dirBits; d++) offsets[d] = full[d << lowBits];
+  for (let e = 0; e < n; e++) offsets[(keys[e] >>> lowBits) + 1]++;
+  for (let d = 0; d < 1 << dirBits; d++) offsets[d + 1] += offsets[d];
   const lows = new Uint16Array(lowBits > 0 ? n : 0);
   const values = new Uint32Array(n);
   const mask = (1 << lowBits) - 1;
@@ -222,6 +238,7 @@ export class LshTables {
   private hitSlot = new Uint32Array(1 << 16);
   private hitProbe = new Uint32Array(1 << 16);
   private hitKp = new Uint32Array(1 << 16);
+  private cells = new Uint16Array(0);
 
   constructor(readonly options: LshOptions, readonly kps: KeypointStore = new KeypointStore(), tables?: LshTable[]) {
     if (!(options.bits >= 4 && options.bits <= 22)) throw new Error(`LSH key bits must be 4..22, got ${options.bits}`);
@@ -334,6 +351,7 @@ export class LshTables {
     const np = probe.sizes.length;
     const bits = this.options.bits;
     const flips = this.options.multiProbe ? bits : 0;
+    const maxBucket = Math.max(4, Math.ceil((this.options.maxBucketFactor * (this.mainKeypoints + this.extraEntries)) / 2 ** bits));
     for (let i = 0; i < np; i++) {
       for (let t = 0; t < this.tables.length; t++) {
         const table = this.tables[t];
@@ -341,6 +359,7 @@ export class LshTables {
         for (let f = -1; f < flips; f++) {
           const key = f < 0 ? key0 : (key0 ^ (1 << f)) >>> 0;
           const [start, end] = rangeOf(table, bits, key);
+          if (end - start > maxBucket) continue;
           for (let j = start; j < end; j++) {
             const g = table.values[j];
             const s = kpSlot[g];
@@ -372,34 +391,41 @@ export class LshTables {
     for (let s = 0; s < slots; s++) if (count[s + 1] > count[s] && !dead.has(s)) bySize.push(s);
     bySize.sort((a, b) => count[b + 1] - count[b] - (count[a + 1] - count[a]) || a - b);
     const cx = probe.imageSize.width / 2, cy = probe.imageSize.height / 2;
-    const aTol = Math.round((this.options.angleTolDeg * 256) / 360);
-    const tTol = this.options.shiftTolPx * COORD;
+    // Pose cells: angle bins of angleTolDeg, translation bins of shiftTolPx; each collision votes
+    // for the two nearest bins in each of the three dimensions (8 cells), so collisions whose poses
+    // differ by less than a bin width in every dimension share a cell.
+    const nA = Math.max(1, Math.round(360 / this.options.angleTolDeg));
+    const aW = 256 / nA;
+    const tW = this.options.shiftTolPx * COORD;
+    const nT = 2 * Math.ceil((600 * COORD) / tW);
+    if (this.cells.length < nA * nT * nT) this.cells = new Uint16Array(nA * nT * nT);
+    const cells = this.cells;
+    const touched: number[] = [];
     const best: Array<{ slot: number; votes: number }> = [];
     let floor = 0;
-    const rot = new Uint8Array(256), tx = new Float32Array(256), ty = new Float32Array(256);
-    let buf = { rot, tx, ty };
     for (const s of bySize) {
       const m = count[s + 1] - count[s];
       if (best.length >= k && m <= floor) break;
-      if (buf.rot.length < m) buf = { rot: new Uint8Array(m), tx: new Float32Array(m), ty: new Float32Array(m) };
+      let votes = 0;
       for (let j = 0; j < m; j++) {
         const h = order[count[s] + j];
         const i = this.hitProbe[h], g = this.hitKp[h];
         const a = (this.kps.angle[g] - angleByte(probe.angles[i]) + 256) & 255;
         const qx = (probe.keypoints[2 * i] - cx) * COORD, qy = (probe.keypoints[2 * i + 1] - cy) * COORD;
-        buf.rot[j] = a;
-        buf.tx[j] = this.kps.x[g] - (COS[a] * qx - SIN[a] * qy);
-        buf.ty[j] = this.kps.y[g] - (SIN[a] * qx + COS[a] * qy);
-      }
-      let votes = 0;
-      for (let j = 0; j < m && votes < m; j++) {
-        let c = 0;
-        for (let l = 0; l < m; l++) {
-          const da = (buf.rot[l] - buf.rot[j] + 256) & 255;
-          if ((da <= aTol || da >= 256 - aTol) && Math.abs(buf.tx[l] - buf.tx[j]) <= tTol && Math.abs(buf.ty[l] - buf.ty[j]) <= tTol) c++;
+        const fa = a / aW, fx = (this.kps.x[g] - (COS[a] * qx - SIN[a] * qy)) / tW + nT / 2, fy = (this.kps.y[g] - (SIN[a] * qx + COS[a] * qy)) / tW + nT / 2;
+        const a0 = Math.floor(fa), x0 = Math.floor(fx), y0 = Math.floor(fy);
+        const a1 = fa - a0 >= 0.5 ? a0 + 1 : a0 - 1, x1 = fx - x0 >= 0.5 ? x0 + 1 : x0 - 1, y1 = fy - y0 >= 0.5 ? y0 + 1 : y0 - 1;
+        if (x0 < 1 || x0 >= nT - 1 || y0 < 1 || y0 >= nT - 1) continue;
+        const b0 = ((a0 % nA) + nA) % nA, b1 = ((a1 % nA) + nA) % nA;
+        for (let q = 0; q < 8; q++) {
+          const c = ((q & 4 ? b1 : b0) * nT + (q & 2 ? x1 : x0)) * nT + (q & 1 ? y1 : y0);
+          if (cells[c] === 0) touched.push(c);
+          const v = ++cells[c];
+          if (v > votes) votes = v;
         }
-        if (c > votes) votes = c;
       }
+      for (const c of touched) cells[c] = 0;
+      touched.length = 0;
       if (best.length < k || votes > floor) {
         best.push({ slot: s, votes });
         best.sort((a, b) => b.votes - a.votes || a.slot - b.slot);

@@ -15,8 +15,8 @@ export interface IdentitySettings {
   shortlistSize: number;
   /**
    * Galleries up to this many captures are verified exhaustively (every capture, ordered by the
-   * shortlist), because the shortlist still misses true parts (descriptor votes: 89% in the top 50 at
-   * 1k, 82% at 10k; bench/results/identity-synth.md) and one comparison costs about 1 ms.
+   * shortlist), because the LSH shortlist still misses a few true parts (see the recall columns of
+   * bench/results/identity-synth.md) while one comparison costs about 1 ms.
    */
   exhaustiveUpTo: number;
   /** Where the threshold came from. */
@@ -36,7 +36,7 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   threshold: 0.008,
   scoreKind: 'inlier-ratio',
   minInliers: 6,
-  shortlistSize: 50,
+  shortlistSize: 100,
   exhaustiveUpTo: 1000,
   calibration: null,
 };
