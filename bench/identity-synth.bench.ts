@@ -48,6 +48,15 @@ const ms = (v: number) => v.toFixed(1);
 const pctS = (a: number, b: number) => `${((a / Math.max(1, b)) * 100).toFixed(2)}% (${a}/${b})`;
 const log = (m: string) => process.stderr.write(`[identity-synth ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
+/**
+ * `n` items spread evenly over `all` (recaptures are listed part by part, 3 each), shifted by
+ * j mod 3 so that the picks also cycle through the capture indices.
+ */
+function spread<T>(all: T[], n: number): T[] {
+  if (n >= all.length) return all;
+  return Array.from({ length: n }, (_, j) => all[Math.min(all.length - 1, Math.floor((j * all.length) / n) + (j % 3))]);
+}
+
 interface Probe {
   serial: string;
   file: string;
@@ -96,7 +105,7 @@ export async function run(): Promise<BenchResult> {
     const genuineScores: number[] = [], impostorScores: number[] = [];
     const genuineAll = probes.filter((p) => p.registered === 'true');
     const step = Math.max(1, Math.ceil(genuineAll.length / GENUINE_LIMIT));
-    const keep = new Set(genuineAll.filter((_, i) => i % step === 0));
+    const keep = new Set(spread(genuineAll, Math.ceil(genuineAll.length / step)));
     const serviceProbes = probes.filter((p) => p.registered !== 'true' || keep.has(p));
     for (const [n, p] of serviceProbes.entries()) {
       if (n % 250 === 0) log(`identify ${n}/${serviceProbes.length}`);
@@ -153,7 +162,7 @@ export async function run(): Promise<BenchResult> {
     const path1n = N <= settings.exhaustiveUpTo ? `all ${N} captures compared` : `shortlist of ${settings.shortlistSize} verified`;
     tables.push(
       {
-        title: `Synthetic parts of one machine: ${N} registered, ${genuine} of their ${genuineAll.length} recaptures (every ${step === 1 ? '' : `${step}th`}) and ${lookalikes} unregistered look-alikes (${SIZE} px images), identify through the service (${path1n})`,
+        title: `Synthetic parts of one machine: ${N} registered, ${genuine} of their ${genuineAll.length} recaptures (spread over parts and capture indices) and ${lookalikes} unregistered look-alikes (${SIZE} px images), identify through the service (${path1n})`,
         columns: ['measure', 'value'],
         rows: [
           ['rank-1 (true part ranked first)', pctS(rank1, genuine)],
@@ -196,7 +205,7 @@ export async function run(): Promise<BenchResult> {
   const distractors = need > 0 ? await loadDistractors(need) : [];
   const rejectedDistractors = distractors.filter((d) => d === null).length;
   log(`${distractors.length} distractors loaded (${rejectedDistractors} failed the quality gate)`);
-  const recallSet = genuineProbes.filter((_, i) => i % Math.max(1, Math.floor(genuineProbes.length / RECALL_PROBES)) === 0).slice(0, RECALL_PROBES);
+  const recallSet = spread(genuineProbes, RECALL_PROBES);
   const probeSet: Array<{ slot: number; std: FeatureSet; dense: FeatureSet }> = [];
   for (const p of recallSet) {
     const std = (await svc.fingerprint(p.file, { pixelSizeUm: p.pixelSizeUm })).features!;
@@ -279,10 +288,10 @@ export async function run(): Promise<BenchResult> {
   );
 
   // ---- Are 256 px distractors like 512 px captures reduced to 256 px? ----
-  if (process.env.IDENTITY_SYNTH_SKIP_CHECK === '1') return { name: 'identity-synth', metrics, tables, notes };
+  if (process.env.IDENTITY_SYNTH_SKIP_CHECK === '1') return { name: process.env.IDENTITY_SYNTH_RESULT_NAME ?? 'identity-synth', metrics, tables, notes };
   const check = await checkDistractors(gallery.map((g) => g.features), probeSet.slice(0, 200).map((p) => p.dense), probeSet.slice(0, 20).map((p) => p.std), 100);
   tables.push(check.table);
   metrics.distractorCheck = check.metrics;
   notes.push(...check.notes);
-  return { name: 'identity-synth', metrics, tables, notes };
+  return { name: process.env.IDENTITY_SYNTH_RESULT_NAME ?? 'identity-synth', metrics, tables, notes };
 }
