@@ -30,8 +30,8 @@ export { DEFAULT_EVIDENCE_OPTIONS, renderEvidencePng, type EvidenceOptions } fro
 export { IdentityService, FINGERPRINT_KIND, REGISTRY_FINGERPRINT_OPTIONS, scoreLabelled, type Candidate, type IdentifyOutcome, type RegisterOutcome, type VerifyOutcome, type IdentityServiceOptions } from './service.js';
 export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
 export { IDENTITY_PROFILES, PROFILE_NAMES, resolveProfile, type IdentityProfile, type ProfileName } from './profiles.js';
-export { DEFAULT_SHORTLIST_OPTIONS, ShortlistIndex, strongestDescriptors, type ShortlistHit, type ShortlistMeta, type ShortlistOptions } from './shortlist.js';
-export { DEFAULT_VOCABULARY_OPTIONS, embedFeatureSet, trainVocabulary, type Vocabulary, type VocabularyOptions } from './vocabulary.js';
+export { DEFAULT_SHORTLIST_OPTIONS, ShortlistIndex, type ShortlistHit, type ShortlistMeta, type ShortlistOptions } from './shortlist.js';
+export { DEFAULT_USEARCH_SHORTLIST_OPTIONS, UsearchShortlist, type UsearchShortlistOptions } from './shortlist-usearch.js';
 export { evaluateLabelled, readLabelledFolder, type Evaluation, type EvaluationOptions } from './evaluate.js';
 export { makeFlat, makeTexture, recapture, type RecaptureOptions } from './test-images.js';
 export { REGISTRY_MATCH_OPTIONS } from './service.js';

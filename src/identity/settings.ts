@@ -18,8 +18,10 @@ export interface IdentitySettings {
   shortlistSize: number;
   /**
    * Galleries up to this many captures are verified exhaustively (every capture, ordered by the
-   * shortlist), because the shortlist still misses true parts (descriptor votes: 89% in the top 50 at
-   * 1k, 82% at 10k; bench/results/identity-synth.md) and one comparison costs about 1 ms.
+   * shortlist): there that costs no more than verifying `shortlistSize` candidates. Lowered from
+   * 1,000 to 100 because the LSH shortlist had the true part in its top 100 for every probe at 1k
+   * (1,000 recaptures through the service, 300 more over all capture indices) and at 10k
+   * (bench/results/identity-synth.md, identity-scaling*.md).
    */
   exhaustiveUpTo: number;
   /** Where the threshold came from. */
@@ -40,8 +42,8 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   threshold: 0.008,
   scoreKind: 'inlier-ratio',
   minInliers: 6,
-  shortlistSize: 50,
-  exhaustiveUpTo: 1000,
+  shortlistSize: 100,
+  exhaustiveUpTo: 100,
   calibration: null,
 };
 

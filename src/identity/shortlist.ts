@@ -1,187 +1,293 @@
 /**
- * 1:N shortlist: a per-descriptor approximate nearest-neighbour index (usearch HNSW, Hamming over
- * bits, b1) holding each capture's strongest keypoints' binary descriptors; a probe's strongest
- * descriptors each look up their nearest gallery descriptors and vote for the captures those
- * belong to. Candidates it returns are then verified geometrically.
- * Persisted as two files in one folder: descriptors.usearch and index.json.
+ * 1:N shortlist: multi-table LSH over every gallery keypoint's binary descriptor with a pose vote
+ * (lsh.ts). Candidates it returns are then verified geometrically by the service.
+ *
+ * Persisted in one folder, beside the database:
+ * - shortlist.bin: the main segment (keypoints and tables), rewritten only when the append segment
+ *   is merged (every `mergeEvery` additions, or on a rebuild);
+ * - shortlist-delta.bin: the fingerprints of captures added since (encoded FeatureSets), appended
+ *   on every addition and replayed on load;
+ * - shortlist.json: what the two hold (checked on load; a mismatch means "rebuild").
+ * Every file is written to a temporary name and renamed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import usearch, { type Index as UsearchIndex } from 'usearch';
+import { DEFAULT_LSH_OPTIONS, KeypointStore, LshTables, type LshOptions, type LshTable } from './lsh.js';
+import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
 import type { FeatureSet } from './types.js';
 
-export interface ShortlistOptions {
-  /** Descriptors kept per capture (and taken from a probe), strongest response first. */
-  perCapture: number;
-  /** Gallery descriptors looked up per probe descriptor. */
-  neighbours: number;
-  /** A neighbour votes only below this fraction of the descriptor's bits differing. */
-  maxDistanceFraction: number;
+export interface ShortlistOptions extends LshOptions {
+  /** Merge the append segment into the main one (and rewrite shortlist.bin) after this many additions. */
+  mergeEvery: number;
 }
 
-export const DEFAULT_SHORTLIST_OPTIONS: ShortlistOptions = { perCapture: 64, neighbours: 16, maxDistanceFraction: 0.3 };
+export const DEFAULT_SHORTLIST_OPTIONS: ShortlistOptions = { ...DEFAULT_LSH_OPTIONS, mergeEvery: 512 };
 
 export interface ShortlistMeta {
-  format: 2;
+  format: 3;
   /** Fingerprint version the descriptors were taken from. */
   fingerprintVersion: string;
-  /** Number of captures in the index and the largest capture id: a cheap staleness check. */
+  /** Number of live captures and the largest capture id: a cheap staleness check. */
   count: number;
   maxCaptureId: number;
-  /** Bits per descriptor (the usearch dimensions). */
-  bits: number;
-  /** Descriptors in the usearch index (a load check). */
-  vectors: number;
   options: ShortlistOptions;
-  /** Every indexed capture id (so a search can list captures that got no vote). */
-  captureIds: number[];
+  /** Capture id per slot of the main segment (-1: replaced since). */
+  mainSlots: number[];
+  /** Keypoints in the main segment. */
+  mainKeypoints: number;
+  /** Capture ids in shortlist-delta.bin, in order (each takes the next slot). */
+  deltaCaptureIds: number[];
   updatedAt: string;
 }
 
 export interface ShortlistHit {
   captureId: number;
-  /** Share of the probe's descriptors that voted for this capture, distance-weighted (0..1). */
+  /** Pose-consistent descriptor collisions (0 for captures listed only to fill up to k). */
+  votes: number;
+  /** votes / probe keypoints (0..1). */
   similarity: number;
 }
 
-function newIndex(bits: number): UsearchIndex {
-  return new usearch.Index({
-    dimensions: bits,
-    metric: usearch.MetricKind.Hamming,
-    quantization: usearch.ScalarKind.B1,
-    connectivity: 16,
-    expansion_add: 64,
-    expansion_search: 128,
-    multi: true,
-  } as unknown as ConstructorParameters<typeof usearch.Index>[0]);
-}
-
-/** The `n` strongest descriptors of `features`, unpacked to one float (0/1) per bit, as usearch casts to b1. */
-export function strongestDescriptors(features: FeatureSet, n: number): { vectors: Float32Array; count: number } {
-  const total = features.sizes.length;
-  const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => features.responses[b] - features.responses[a]);
-  const count = Math.min(n, total);
-  const bytes = features.descriptorBytes;
-  const bits = bytes * 8;
-  const vectors = new Float32Array(count * bits);
-  for (let s = 0; s < count; s++) {
-    const i = order[s];
-    for (let b = 0; b < bytes; b++) {
-      const v = features.descriptors[i * bytes + b];
-      for (let k = 0; k < 8; k++) vectors[s * bits + b * 8 + k] = (v >> k) & 1;
-    }
-  }
-  return { vectors, count };
-}
+const MAGIC = 0x4c535050; // "PPSL"
 
 export class ShortlistIndex {
-  private readonly ids: Set<number>;
+  /** Capture id per slot (-1 = dead). */
+  private slots: number[];
+  private readonly slotOf = new Map<number, number>();
+  private readonly dead = new Set<number>();
+  /** Captures added since the main segment was last written. */
+  private delta: Array<{ captureId: number; features: FeatureSet }> = [];
+  private mainDirty: boolean;
+  /** Delta records already in the delta file of `savedDir`. */
+  private deltaSaved = 0;
+  private savedDir: string | null = null;
 
   private constructor(
-    private readonly index: UsearchIndex,
+    private readonly lsh: LshTables,
     readonly meta: ShortlistMeta,
+    slots: number[],
+    mainDirty: boolean,
   ) {
-    this.ids = new Set(meta.captureIds);
+    this.slots = slots;
+    for (const [s, id] of slots.entries()) {
+      if (id < 0) this.dead.add(s);
+      else this.slotOf.set(id, s);
+    }
+    this.mainDirty = mainDirty;
   }
 
   /**
-   * Indexes every entry's strongest descriptors.
+   * Indexes every entry's descriptors.
    *
    * @example
    *   const idx = ShortlistIndex.build(gallery.map((g) => ({ captureId: g.id, features: g.fs })), 'akaze/v1');
    *   const hits = idx.search(probeFeatures, 20);
    */
   static build(entries: Array<{ captureId: number; features: FeatureSet }>, fingerprintVersion: string, options: Partial<ShortlistOptions> = {}): ShortlistIndex {
-    const bits = (entries[0]?.features.descriptorBytes ?? 61) * 8;
-    const s = ShortlistIndex.empty(bits, fingerprintVersion, options);
-    for (const e of entries) s.add(e.captureId, e.features);
-    return s;
+    const o = { ...DEFAULT_SHORTLIST_OPTIONS, ...options };
+    const lsh = new LshTables(o);
+    // A capture listed twice keeps its last fingerprint.
+    const last = new Map<number, number>();
+    entries.forEach((e, i) => last.set(e.captureId, i));
+    const kept = entries.filter((e, i) => last.get(e.captureId) === i);
+    lsh.buildMain(kept.map((e) => e.features));
+    const meta: ShortlistMeta = { format: 3, fingerprintVersion, count: kept.length, maxCaptureId: kept.reduce((m, e) => Math.max(m, e.captureId), 0), options: o, mainSlots: [], mainKeypoints: lsh.mainKeypoints, deltaCaptureIds: [], updatedAt: new Date().toISOString() };
+    return new ShortlistIndex(lsh, meta, kept.map((e) => e.captureId), true);
   }
 
-  /** An index with nothing in it, for descriptors of `bits` bits. */
-  static empty(bits: number, fingerprintVersion: string, options: Partial<ShortlistOptions> = {}): ShortlistIndex {
-    return new ShortlistIndex(newIndex(bits), { format: 2, fingerprintVersion, count: 0, maxCaptureId: 0, bits, vectors: 0, options: { ...DEFAULT_SHORTLIST_OPTIONS, ...options }, captureIds: [], updatedAt: new Date().toISOString() });
+  /** An index with nothing in it. */
+  static empty(fingerprintVersion: string, options: Partial<ShortlistOptions> = {}): ShortlistIndex {
+    return ShortlistIndex.build([], fingerprintVersion, options);
   }
 
   /** Number of captures indexed. */
   get size(): number {
-    return this.ids.size;
+    return this.slotOf.size;
   }
 
-  /** Adds (or replaces) one capture. */
+  /** Bytes of the in-memory index (tables, keypoints, append segment estimate). */
+  get bytes(): number {
+    return this.lsh.bytes;
+  }
+
+  has(captureId: number): boolean {
+    return this.slotOf.has(captureId);
+  }
+
+  /** Adds (or replaces) one capture; merges the append segment every `mergeEvery` additions. */
   add(captureId: number, features: FeatureSet): void {
-    if (features.descriptorBytes * 8 !== this.meta.bits) throw new Error(`descriptors of ${features.descriptorBytes * 8} bits cannot join an index of ${this.meta.bits}-bit descriptors`);
-    const key = BigInt(captureId);
-    if (this.ids.has(captureId)) {
-      this.meta.vectors -= this.index.count(key) as number;
-      this.index.remove(key);
+    const old = this.slotOf.get(captureId);
+    if (old !== undefined) {
+      this.slots[old] = -1;
+      this.dead.add(old);
     }
-    const { vectors, count } = strongestDescriptors(features, this.meta.options.perCapture);
-    if (count > 0) this.index.add(BigUint64Array.from({ length: count }, () => key), vectors);
-    this.meta.vectors += count;
-    this.ids.add(captureId);
-    this.meta.count = this.ids.size;
+    const slot = this.slots.length;
+    this.slots.push(captureId);
+    this.slotOf.set(captureId, slot);
+    this.lsh.append(slot, features);
+    this.delta.push({ captureId, features });
+    if (this.delta.length >= this.meta.options.mergeEvery) {
+      this.lsh.merge();
+      this.delta = [];
+      this.mainDirty = true;
+    }
+    this.meta.count = this.slotOf.size;
     this.meta.maxCaptureId = Math.max(this.meta.maxCaptureId, captureId);
     this.meta.updatedAt = new Date().toISOString();
   }
 
-  /** The `k` captures with the most (distance-weighted) descriptor votes, best first; captures without a vote fill up to `k`. */
+  /** The `k` captures with the most pose-consistent descriptor collisions, best first; captures without a vote fill up to `k`. */
   search(features: FeatureSet, k: number): ShortlistHit[] {
-    if (this.ids.size === 0 || features.sizes.length === 0 || k <= 0) return [];
-    const o = this.meta.options;
-    const { vectors, count } = strongestDescriptors(features, o.perCapture);
-    const votes = new Map<number, number>();
-    if (count > 0 && this.meta.vectors > 0 && features.descriptorBytes * 8 === this.meta.bits) {
-      const nn = Math.min(o.neighbours, this.meta.vectors);
-      const r = this.index.search(vectors, nn, 0);
-      const cut = o.maxDistanceFraction * this.meta.bits;
-      for (let q = 0; q < count; q++) {
-        // Each probe descriptor votes at most once per capture: its nearest descriptor there.
-        const seen = new Set<number>();
-        for (let j = 0; j < nn; j++) {
-          const d = r.distances[q * nn + j];
-          if (!(d < cut)) break;
-          const id = Number(r.keys[q * nn + j]);
-          if (seen.has(id)) continue;
-          seen.add(id);
-          votes.set(id, (votes.get(id) ?? 0) + (1 - d / cut));
-        }
+    if (this.slotOf.size === 0 || features.sizes.length === 0 || k <= 0) return [];
+    const n = Math.max(1, features.sizes.length);
+    const voted = this.lsh.vote(features, this.slots.length, this.dead, Math.min(k, this.slotOf.size));
+    const hits: ShortlistHit[] = voted.map((v) => ({ captureId: this.slots[v.slot], votes: v.votes, similarity: v.votes / n }));
+    if (hits.length < k) {
+      const seen = new Set(hits.map((h) => h.captureId));
+      for (const id of this.slots) {
+        if (hits.length >= k) break;
+        if (id >= 0 && !seen.has(id)) hits.push({ captureId: id, votes: 0, similarity: 0 });
       }
-    }
-    const hits: ShortlistHit[] = [...votes.entries()].filter(([id]) => this.ids.has(id)).map(([captureId, v]) => ({ captureId, similarity: v / Math.max(1, count) }));
-    hits.sort((a, b) => b.similarity - a.similarity || a.captureId - b.captureId);
-    if (hits.length >= k) return hits.slice(0, k);
-    for (const id of this.ids) {
-      if (hits.length >= k) break;
-      if (!votes.has(id)) hits.push({ captureId: id, similarity: 0 });
     }
     return hits;
   }
 
-  /** Writes the files atomically (temp + rename) and drops the bag-of-words files of format 1. */
+  /**
+   * Writes the index: the main segment only when it changed since the last save; the delta by
+   * appending the additions since the last save (rewritten whole after a merge or into another
+   * folder); the meta last. Main, full delta and meta go to a temporary name and are renamed; an
+   * append that the meta does not list yet is ignored on load.
+   */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     const tmp = `.tmp-${process.pid}`;
-    this.index.save(path.join(dir, `descriptors.usearch${tmp}`));
-    await writeFile(path.join(dir, `index.json${tmp}`), `${JSON.stringify({ ...this.meta, captureIds: [...this.ids] })}\n`);
-    for (const f of ['descriptors.usearch', 'index.json']) await rename(path.join(dir, f + tmp), path.join(dir, f));
-    for (const f of ['index.usearch', 'vocabulary.bin']) await rm(path.join(dir, f), { force: true });
+    const deltaFile = path.join(dir, 'shortlist-delta.bin');
+    const rewriteDelta = this.mainDirty || this.savedDir !== dir || !existsSync(deltaFile);
+    if (this.mainDirty) {
+      await writeMain(path.join(dir, `shortlist.bin${tmp}`), this.lsh);
+      await rename(path.join(dir, `shortlist.bin${tmp}`), path.join(dir, 'shortlist.bin'));
+      this.mainDirty = false;
+    }
+    if (rewriteDelta) {
+      await writeFile(deltaFile + tmp, Buffer.concat(this.delta.map(packDeltaRecord)));
+      await rename(deltaFile + tmp, deltaFile);
+    } else if (this.deltaSaved < this.delta.length) {
+      await appendFile(deltaFile, Buffer.concat(this.delta.slice(this.deltaSaved).map(packDeltaRecord)));
+    }
+    this.deltaSaved = this.delta.length;
+    this.savedDir = dir;
+    this.meta.mainSlots = this.slots.slice(0, this.slots.length - this.delta.length);
+    this.meta.mainKeypoints = this.lsh.mainKeypoints;
+    this.meta.deltaCaptureIds = this.delta.map((d) => d.captureId);
+    await writeFile(path.join(dir, `shortlist.json${tmp}`), `${JSON.stringify(this.meta)}\n`);
+    await rename(path.join(dir, `shortlist.json${tmp}`), path.join(dir, 'shortlist.json'));
+    // Files of earlier formats (usearch, bag of words).
+    for (const f of ['descriptors.usearch', 'index.json', 'index.usearch', 'vocabulary.bin']) await rm(path.join(dir, f), { force: true });
   }
 
   /** Loads a saved index, or returns null when its files are missing, of another format or inconsistent. */
   static async load(dir: string): Promise<ShortlistIndex | null> {
-    const files = ['descriptors.usearch', 'index.json'].map((f) => path.join(dir, f));
-    if (!files.every((f) => existsSync(f))) return null;
+    const [metaFile, mainFile, deltaFile] = ['shortlist.json', 'shortlist.bin', 'shortlist-delta.bin'].map((f) => path.join(dir, f));
+    if (![metaFile, mainFile, deltaFile].every((f) => existsSync(f))) return null;
     try {
-      const meta = JSON.parse(await readFile(files[1], 'utf8')) as ShortlistMeta;
-      if (meta.format !== 2) return null;
-      const index = newIndex(meta.bits);
-      index.load(files[0]);
-      if (index.size() !== meta.vectors || meta.captureIds.length !== meta.count) return null;
-      return new ShortlistIndex(index, meta);
+      const meta = JSON.parse(await readFile(metaFile, 'utf8')) as ShortlistMeta;
+      if (meta.format !== 3) return null;
+      const options = { ...DEFAULT_SHORTLIST_OPTIONS, ...meta.options };
+      const lsh = await readMain(mainFile, options);
+      if (!lsh || lsh.kps.length !== meta.mainKeypoints) return null;
+      const delta = unpackDelta(new Uint8Array(await readFile(deltaFile)), meta.deltaCaptureIds.length);
+      if (delta.length !== meta.deltaCaptureIds.length || delta.some((d, i) => d.captureId !== meta.deltaCaptureIds[i])) return null;
+      const index = new ShortlistIndex(lsh, { ...meta, options }, [...meta.mainSlots], false);
+      const saveEvery = options.mergeEvery;
+      // Replay the delta without merging (it was below mergeEvery when saved).
+      index.meta.options = { ...options, mergeEvery: Number.MAX_SAFE_INTEGER };
+      for (const d of delta) index.add(d.captureId, d.features);
+      index.meta.options = { ...options, mergeEvery: saveEvery };
+      index.deltaSaved = delta.length;
+      index.savedDir = dir;
+      return index.size === meta.count ? index : null;
     } catch {
       return null;
     }
+  }
+}
+
+/** One delta record: capture id u32, length u32, encoded FeatureSet. */
+function packDeltaRecord(d: { captureId: number; features: FeatureSet }): Buffer {
+  const e = encodeFeatureSet(d.features);
+  const out = Buffer.alloc(8 + e.length);
+  out.writeUInt32LE(d.captureId, 0);
+  out.writeUInt32LE(e.length, 4);
+  out.set(e, 8);
+  return out;
+}
+
+/** The first `count` records of a delta file (fewer when it is shorter). */
+function unpackDelta(buf: Uint8Array, count: number): Array<{ captureId: number; features: FeatureSet }> {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: Array<{ captureId: number; features: FeatureSet }> = [];
+  let o = 0;
+  while (out.length < count && o + 8 <= buf.length) {
+    const len = dv.getUint32(o + 4, true);
+    if (o + 8 + len > buf.length) break;
+    out.push({ captureId: dv.getUint32(o, true), features: decodeFeatureSet(buf.subarray(o + 8, o + 8 + len), 'shortlist delta') });
+    o += 8 + len;
+  }
+  return out;
+}
+
+type Arr = Uint32Array | Int16Array | Uint16Array | Uint8Array;
+
+/** shortlist.bin: magic, version, bits, tables, keypoints, then the arrays (each padded to 4 bytes). */
+async function writeMain(file: string, lsh: LshTables): Promise<void> {
+  const n = lsh.mainKeypoints;
+  const kp = lsh.kps.head(n);
+  const fh = await open(file, 'w');
+  try {
+    const head = new Uint32Array([MAGIC, 2, lsh.options.bits, lsh.tables.length, n]);
+    const arrays: Arr[] = [head, kp.slot, kp.x, kp.y, kp.angle];
+    for (const t of lsh.tables) arrays.push(new Uint32Array([t.dirBits]), t.offsets, t.lows, t.values);
+    for (const a of arrays) {
+      await fh.write(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      const pad = (4 - (a.byteLength % 4)) % 4;
+      if (pad) await fh.write(new Uint8Array(pad));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readMain(file: string, options: LshOptions): Promise<LshTables | null> {
+  const fh = await open(file, 'r');
+  try {
+    let pos = 0;
+    const read = async <T extends Arr>(a: T): Promise<T> => {
+      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      for (let off = 0; off < bytes.length; ) {
+        const { bytesRead } = await fh.read(bytes, off, Math.min(bytes.length - off, 1 << 30), pos + off);
+        if (bytesRead === 0) throw new Error(`${file}: truncated`);
+        off += bytesRead;
+      }
+      pos += bytes.length + ((4 - (bytes.length % 4)) % 4);
+      return a;
+    };
+    const head = await read(new Uint32Array(5));
+    if (head[0] !== MAGIC || head[1] !== 2 || head[2] !== options.bits || head[3] !== options.tables) return null;
+    const n = head[4];
+    const kps = new KeypointStore(0, { slot: await read(new Uint32Array(n)), x: await read(new Int16Array(n)), y: await read(new Int16Array(n)), angle: await read(new Uint8Array(n)) });
+    const tables: LshTable[] = [];
+    for (let t = 0; t < options.tables; t++) {
+      const [dirBits] = await read(new Uint32Array(1));
+      if (!(dirBits <= options.bits)) return null;
+      const offsets = await read(new Uint32Array((1 << dirBits) + 1));
+      const lows = await read(new Uint16Array(dirBits < options.bits ? n : 0));
+      const values = await read(new Uint32Array(n));
+      if (offsets[offsets.length - 1] !== n) return null;
+      tables.push({ dirBits, offsets, lows, values, extra: new Map() });
+    }
+    return new LshTables(options, kps, tables);
+  } finally {
+    await fh.close();
   }
 }

@@ -61,9 +61,9 @@ describe('identity commands', () => {
     expect((await cli('identify', await file('m.png', await recapture(tex[0], { mirror: true })), ...data)).code).toBe(10);
 
     // The index is rebuilt from the database when missing.
-    rmSync(path.join(dataDir, 'identity', 'descriptors.usearch'));
+    rmSync(path.join(dataDir, 'identity', 'shortlist.bin'));
     expect((await cli('identify', probe2, ...data)).code).toBe(0);
-    expect(existsSync(path.join(dataDir, 'identity', 'descriptors.usearch'))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'identity', 'shortlist.bin'))).toBe(true);
 
     // Second captures, then calibration from the registry stores a threshold.
     for (const [i, serial] of ['A-1', 'A-2', 'A-3'].entries()) {
