@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { calibrateScores, IdentityService, saveIdentitySettings, REGISTRY_MATCH_OPTIONS, renderDetSvg, renderHistogramSvg, ShortlistIndex, UsearchShortlist, verifyPair, type FeatureSet } from '../src/identity/index.js';
+import { calibrateScores, IdentityService, saveIdentitySettings, REGISTRY_MATCH_OPTIONS, renderDetSvg, renderHistogramSvg, ShortlistIndex, UsearchShortlist, verifyPair, type FeatureSet, type ShortlistOptions } from '../src/identity/index.js';
 import { openRegistry } from '../src/registry/index.js';
 import { generateParts, generateRecaptures, parseCsv } from '../src/synth/index.js';
 import { checkDistractors } from './identity-distractor-check.js';
@@ -38,6 +38,8 @@ const LATENCY_PROBES = 30;
 const GENUINE_LIMIT = Number(process.env.IDENTITY_SYNTH_GENUINE_LIMIT ?? Infinity);
 /** Identify through the service with the shortlist (K = shortlistSize) instead of the exhaustive comparison the default settings use up to exhaustiveUpTo. */
 const SERVICE_SHORTLIST = process.env.IDENTITY_SYNTH_SERVICE_SHORTLIST !== '0';
+/** LSH options to try instead of the defaults in the scaling table, as JSON (e.g. '{"multiProbe":false,"tables":24}'). */
+const LSH_OVERRIDE = JSON.parse(process.env.IDENTITY_SYNTH_LSH ?? '{}') as Partial<ShortlistOptions>;
 
 function quantile(v: number[], q: number): number {
   if (v.length === 0) return NaN;
@@ -230,7 +232,7 @@ export async function run(): Promise<BenchResult> {
       global.gc?.();
       const rss0 = process.memoryUsage().rss;
       const tb = performance.now();
-      const idx = method === 'lsh' ? ShortlistIndex.build(entries, 'bench') : UsearchShortlist.build(entries, 'bench');
+      const idx = method === 'lsh' ? ShortlistIndex.build(entries, 'bench', LSH_OVERRIDE) : UsearchShortlist.build(entries, 'bench');
       const buildS = (performance.now() - tb) / 1000;
       const rssMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
       const indexMiB = method === 'lsh' ? (idx as ShortlistIndex).bytes / 2 ** 20 : NaN;
