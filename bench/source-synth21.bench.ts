@@ -13,17 +13,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_OPEN_SET_METHOD, OPEN_SET_METHODS, calibrateOpenSet, evaluateSource, loadSourceModel, openSetAuroc, openSetScore, writeEvaluation, type ModelCard } from '../src/source/index.js';
+import { DEFAULT_OPEN_SET_METHOD, OPEN_SET_METHODS, calibrateOpenSet, evaluateSource, loadSourceModel, openSetAuroc, openSetScore, syntheticGenerator, syntheticSplitCounts, writeEvaluation, type SyntheticGenerator } from '../src/source/index.js';
+import { machineName } from '../src/synth/index.js';
 import type { BenchResult } from './run.js';
 
-interface Generator {
-  seed: number;
-  strength: number;
-  size: number;
-  machines: number;
-  partsPerMachine: number;
-  commit?: string | null;
-}
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
@@ -36,22 +29,17 @@ function findModel(pattern: RegExp): string | undefined {
     .find((d) => existsSync(path.join(d, 'model.onnx')) && existsSync(path.join(d, 'model.json')));
 }
 
-function generatorOf(card: ModelCard): Generator {
-  const g = (card.data as { generator?: Generator } | undefined)?.generator;
-  if (!g) throw new Error(`model ${card.name}: its card has no data.generator (trained before the generator was recorded); retrain it`);
-  return g;
-}
 
 /** Renders the wanted splits (and machines) of the card's synthetic data set, once, into a temp folder. */
-function rebuild(g: Generator, splits: string, only?: string, opts: { machines?: number; tag?: string } = {}): string {
+function rebuild(g: SyntheticGenerator, splits: string, only?: string, opts: { machines?: number; tag?: string } = {}): string {
   // More machines than the card's: the generator's machines are index-stable (seeded by name), so
   // M22, M23, ... are new machines that no model here has seen; the first ones are unchanged.
   const machines = opts.machines ?? g.machines;
   const tag = opts.tag ?? only;
   const dir = path.join(os.tmpdir(), `partprint-synth${machines === g.machines ? 21 : machines}-s${g.strength}-${g.size}-${splits.replace(/,/g, '+')}${tag ? `-${tag}` : ''}`);
   if (existsSync(path.join(dir, 'dataset.json'))) return dir;
-  const per = g.partsPerMachine;
-  const args = ['--import', 'tsx', 'trainer/gpu/synth-dataset.ts', '--out', dir, '--machines', String(machines), '--train', '100', '--val', '10', '--test', String(per - 110), '--strength', String(g.strength), '--size', String(g.size), '--downscale', '1', '--seed', String(g.seed), '--splits', splits, '--shards', String(os.cpus().length)];
+  const counts = syntheticSplitCounts(g);
+  const args = ['--import', 'tsx', 'trainer/gpu/synth-dataset.ts', '--out', dir, '--machines', String(machines), '--train', String(counts.train), '--val', String(counts.val), '--test', String(counts.test), '--strength', String(g.strength), '--size', String(g.size), '--downscale', '1', '--seed', String(g.seed), '--splits', splits, '--shards', String(os.cpus().length)];
   if (only) args.push('--only', only);
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', timeout: 7_200_000 });
   if (r.status !== 0) throw new Error(`synth-dataset.ts failed (${r.status})`);
@@ -82,7 +70,6 @@ function synthChangesSince(commit: string): string {
   return r.status === 0 ? r.stdout.trim().split('\n').slice(0, -1).map((l) => l.trim()).join('; ') : 'unknown (git diff failed)';
 }
 
-const machineName = (i: number) => `M${String(i).padStart(2, '0')}`;
 /** How many new machines (one per process) the held-out check renders beyond the card's. */
 const FRESH_MACHINES = 4;
 
@@ -97,10 +84,10 @@ interface OpenSetResult {
 async function openSet(modelDir: string): Promise<OpenSetResult> {
   const model = await loadSourceModel(modelDir);
   try {
-    const g = generatorOf(model.card);
+    const g = syntheticGenerator(model.card);
     const all = model.card.classes;
-    const unseen = Array.from({ length: g.machines - all.length }, (_, i) => machineName(all.length + i + 1));
-    const fresh = Array.from({ length: FRESH_MACHINES }, (_, i) => machineName(g.machines + i + 1));
+    const unseen = Array.from({ length: g.machines - all.length }, (_, i) => machineName(all.length + i));
+    const fresh = Array.from({ length: FRESH_MACHINES }, (_, i) => machineName(g.machines + i));
     const opts = { k: 16, seed: 7, roiCounts: [16] };
     const known = await evaluateSource(model, restrictToClasses(rebuild(g, 'val'), all), { ...opts, split: 'val' });
     const unknown = await evaluateSource(model, rebuild(g, 'train,val,test', unseen.join(',')), { ...opts, split: 'all' });
@@ -145,7 +132,7 @@ export async function run(): Promise<BenchResult> {
   const model = await loadSourceModel(modelDir);
   try {
     const card = model.card;
-    const g = generatorOf(card);
+    const g = syntheticGenerator(card);
     const ds = process.env.PARTPRINT_SYNTH21_DATASET ?? rebuild(g, 'test');
     const t0 = performance.now();
     const report = await evaluateSource(model, ds, { split: 'test', k: 16, seed: 1 });
@@ -181,7 +168,7 @@ export async function run(): Promise<BenchResult> {
       },
       tables: [
         {
-          title: `Test split (${g.machines} machines x ${g.partsPerMachine - 110} parts, strength ${g.strength}), evaluated in TypeScript`,
+          title: `Test split (${g.machines} machines x ${syntheticSplitCounts(g).test} parts, strength ${g.strength}), evaluated in TypeScript`,
           columns: ['model', 'sample mm', '1 ROI', '16 ROIs', 'Python (trainer, own seeds)', 'goal >= 98.5%'],
           rows: [[card.name, card.sampleSizeMm ?? '?', pct(one), pct(report.accuracy), py?.accuracy !== undefined ? pct(py.accuracy) : '?', report.accuracy >= 0.985 ? 'met' : 'not met']],
         },
@@ -198,7 +185,7 @@ export async function run(): Promise<BenchResult> {
       ],
       notes: [
         `Model ${card.name} (${card.architecture}, ROI ${card.roi.side} px -> ${card.input.size}, trained on ${String(card.training.hardware ?? '?')}); test parts rebuilt here with trainer/gpu/synth-dataset.ts (seed ${g.seed}, strength ${g.strength}, ${g.size} px at 5.3 um); ${(seconds / report.images).toFixed(2)} s per test image for 32 ROIs on this CPU.`,
-        `Generator: the card records src/synth at ${g.commit ?? 'unknown'}; this checkout's src/synth is at ${now ?? 'unknown'}${g.commit && now && g.commit !== now ? ` (changed since: ${synthChangesSince(g.commit)}; if rendering changed, the rebuilt parts are not the distribution the model learnt)` : ''}.`,
+        `SyntheticGenerator: the card records src/synth at ${g.commit ?? 'unknown'}; this checkout's src/synth is at ${now ?? 'unknown'}${g.commit && now && g.commit !== now ? ` (changed since: ${synthChangesSince(g.commit)}; if rendering changed, the rebuilt parts are not the distribution the model learnt)` : ''}.`,
         'Confusion matrix (CSV + SVG), per-class accuracy and accuracy vs ROIs: bench/results/source-synth21/.',
         ...(open
           ? [

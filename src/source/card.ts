@@ -41,6 +41,36 @@ export interface ModelCard {
   [key: string]: unknown;
 }
 
+/**
+ * How a synthetic model's data was made: trainer/gpu/synth-dataset.ts writes it into dataset.json
+ * and the trainer copies it into the card as `data.generator`.
+ */
+export interface SyntheticGenerator {
+  seed: number;
+  strength: number;
+  processes: string[];
+  machines: number;
+  partsPerMachine: number;
+  /** Image side in pixels (native 5.3 um pixels). */
+  size: number;
+  /** The src/synth commit that made the data. */
+  commit?: string | null;
+}
+
+/** The card's generator record; an error naming the model when it has none (trained before it was recorded). */
+export function syntheticGenerator(card: ModelCard): SyntheticGenerator {
+  const g = card.data?.generator as SyntheticGenerator | undefined;
+  if (!g || typeof g.seed !== 'number' || typeof g.strength !== 'number' || typeof g.size !== 'number' || typeof g.partsPerMachine !== 'number') {
+    throw new SourceError(`model ${card.name}: its card does not record how its synthetic data was made (data.generator); retrain it`, { code: 'BAD_INPUT' });
+  }
+  return g;
+}
+
+/** Parts per machine in each split: synth-dataset.ts's 100 train and 10 val, the rest test (the record does not store them). */
+export function syntheticSplitCounts(g: SyntheticGenerator): { train: number; val: number; test: number } {
+  return { train: 100, val: 10, test: g.partsPerMachine - 110 };
+}
+
 let schema: JsonSchema | undefined;
 /** The card schema, read once from schemas/model-card.schema.json. */
 export function modelCardSchema(): JsonSchema {

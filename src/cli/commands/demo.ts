@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { IdentityService, renderEvidencePng } from '../../identity/index.js';
 import { importPartsCsv, type Registry } from '../../registry/index.js';
 import { readGreyImage } from '../../imaging/index.js';
-import { confusionSvg, listModels, loadSourceModel, parseCsv, predictSource, registerModel, activateModel, type SourceModel } from '../../source/index.js';
+import { confusionSvg, listModels, loadSourceModel, parseCsv, predictSource, registerModel, activateModel, syntheticGenerator, syntheticSplitCounts } from '../../source/index.js';
 import { datasetSplit, encodeCapture, generateParts, generateRecaptures, makeMachines, makePart, renderCapture, sampleCaptureParams, type ProcessName, type SynthConfig } from '../../synth/index.js';
 import { appendEvent, exportEpcis } from '../../trace/index.js';
 import { createProgressBar } from '../progress-bar.js';
@@ -131,18 +131,6 @@ async function recordHistory(reg: Registry, epcisFile: string): Promise<void> {
 /** The bundled source model the demo uses (models/ at the package root). */
 const DEMO_SOURCE_MODEL = fileURLToPath(new URL('../../../models/synth21-s0.85-mnv3s', import.meta.url));
 
-interface GeneratorRecord extends SynthConfig {
-  size: number;
-  test?: number;
-}
-
-/** The generator settings a synthetic model's card records (trainer/gpu/synth-dataset.ts writes them). */
-function generatorOf(model: SourceModel): GeneratorRecord {
-  const g = model.card.data?.generator as GeneratorRecord | undefined;
-  if (!g || typeof g.seed !== 'number' || typeof g.strength !== 'number' || typeof g.size !== 'number') throw new Error(`${model.card.name}: the card does not record how its synthetic data was made (data.generator)`);
-  return g;
-}
-
 /** Step 7: the machine that made each of `perMachine` unseen test parts per machine, by the bundled model. */
 async function predictSources(reg: Registry, dir: string, perMachine: number): Promise<void> {
   if (!existsSync(path.join(DEMO_SOURCE_MODEL, 'model.onnx'))) {
@@ -151,9 +139,9 @@ async function predictSources(reg: Registry, dir: string, perMachine: number): P
   }
   const model = await loadSourceModel(DEMO_SOURCE_MODEL);
   try {
-    const g = generatorOf(model);
-    const config: SynthConfig = { seed: g.seed, strength: g.strength, processes: g.processes, machines: g.machines, partsPerMachine: g.partsPerMachine };
-    const counts = { train: 100, val: 10, test: g.partsPerMachine - 110 };
+    const g = syntheticGenerator(model.card);
+    const config: SynthConfig = { seed: g.seed, strength: g.strength, processes: g.processes as ProcessName[], machines: g.machines, partsPerMachine: g.partsPerMachine };
+    const counts = syntheticSplitCounts(g);
     const machines = makeMachines(config);
     await mkdir(dir, { recursive: true });
     const classes = model.card.classes;
