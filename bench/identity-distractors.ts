@@ -63,18 +63,30 @@ function pack(items: Array<Uint8Array | null>): Uint8Array {
   return out;
 }
 
-function unpack(buf: Uint8Array): Array<FeatureSet | null> {
+/** The encoded fingerprints of a chunk, as stored (null = rejected by the quality gate). */
+function unpackEncoded(buf: Uint8Array): Array<Uint8Array | null> {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = dv.getUint32(0, true);
-  const out: Array<FeatureSet | null> = [];
+  const out: Array<Uint8Array | null> = [];
   let o = 4;
   for (let i = 0; i < n; i++) {
     const len = dv.getUint32(o, true);
     o += 4;
-    out.push(len ? decodeFeatureSet(buf.subarray(o, o + len)) : null);
+    out.push(len ? buf.subarray(o, o + len) : null);
     o += len;
   }
   return out;
+}
+
+function unpack(buf: Uint8Array): Array<FeatureSet | null> {
+  return unpackEncoded(buf).map((b) => (b ? decodeFeatureSet(b) : null));
+}
+
+/** Chunk c's encoded fingerprints (encodeFeatureSet bytes; null where the quality gate rejected one); throws when missing. */
+export async function loadEncodedChunk(c: number, dir = defaultDistractorDir()): Promise<Array<Uint8Array | null>> {
+  const file = chunkFile(dir, c);
+  if (!existsSync(file)) throw new Error(`${file} is missing: generate distractors first (tsx bench/identity-distractors.ts ${(c + 1) * CHUNK})`);
+  return unpackEncoded(new Uint8Array(await readFile(file)));
 }
 
 /** Renders and caches chunk c (distractors c*CHUNK .. c*CHUNK+CHUNK-1). */

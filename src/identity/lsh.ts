@@ -166,8 +166,71 @@ export interface LshTable {
   lows: Uint16Array;
   /** Global keypoint indices, sorted by key. */
   values: Uint32Array;
-  /** Append segment: key -> global keypoint indices. */
-  extra: Map<number, number[]>;
+  /** Append segment: key -> global keypoint indices, for keypoints added since the last merge. */
+  extra: AppendSegment;
+}
+
+/**
+ * A table's append segment: a chained hash from key to keypoint indices held in typed arrays, so an
+ * addition allocates nothing per entry (a Map of arrays cost about 5 ms per 290-keypoint capture
+ * over 16 tables, paid again for every addition replayed when an index is loaded). Entries of one
+ * key are visited in insertion order, as they are after a merge.
+ */
+export class AppendSegment {
+  private heads = new Int32Array(1024).fill(-1);
+  private tails = new Int32Array(1024).fill(-1);
+  private keys = new Uint32Array(1024);
+  private vals = new Uint32Array(1024);
+  private next = new Int32Array(1024);
+  length = 0;
+
+  push(key: number, val: number): void {
+    if (this.length === this.keys.length) this.grow();
+    const e = this.length++;
+    this.keys[e] = key;
+    this.vals[e] = val;
+    this.next[e] = -1;
+    this.link(e);
+  }
+
+  private link(e: number): void {
+    const b = this.keys[e] & (this.heads.length - 1);
+    if (this.tails[b] < 0) this.heads[b] = e;
+    else this.next[this.tails[b]] = e;
+    this.tails[b] = e;
+  }
+
+  private grow(): void {
+    const cap = this.keys.length * 2;
+    const keys = new Uint32Array(cap), vals = new Uint32Array(cap);
+    keys.set(this.keys);
+    vals.set(this.vals);
+    this.keys = keys;
+    this.vals = vals;
+    this.next = new Int32Array(cap);
+    // About one entry per bucket: relink everything in insertion order.
+    this.heads = new Int32Array(cap).fill(-1);
+    this.tails = new Int32Array(cap).fill(-1);
+    for (let e = 0; e < this.length; e++) {
+      this.next[e] = -1;
+      this.link(e);
+    }
+  }
+
+  /** Calls `fn` with each keypoint index stored under `key`, oldest first. */
+  forEachOf(key: number, fn: (val: number) => void): void {
+    if (this.length === 0) return;
+    for (let e = this.heads[key & (this.heads.length - 1)]; e >= 0; e = this.next[e]) if (this.keys[e] === key) fn(this.vals[e]);
+  }
+
+  /** Every (key, index) entry, oldest first. */
+  keysAndValues(): { keys: Uint32Array; vals: Uint32Array } {
+    return { keys: this.keys.subarray(0, this.length), vals: this.vals.subarray(0, this.length) };
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength * 5;
+  }
 }
 
 /** Directory bits for `n` entries: about 4 entries per directory slot, low keys of at most 16 bits. */
@@ -202,7 +265,7 @@ export function sortedTable(bits: number, keys: Uint32Array, vals: Uint32Array):
     values[j] = vals[order[j]];
     if (lowBits > 0) lows[j] = keys[order[j]] & mask;
   }
-  return { dirBits, offsets, lows, values, extra: new Map() };
+  return { dirBits, offsets, lows, values, extra: new AppendSegment() };
 }
 
 /** Range [start, end) of the main-segment entries with `key`. */
@@ -252,7 +315,7 @@ export class LshTables {
 
   /** Bytes held by the tables and keypoints (append segments estimated). */
   get bytes(): number {
-    return this.tables.reduce((a, t) => a + t.offsets.byteLength + t.lows.byteLength + t.values.byteLength, 0) + this.extraEntries * this.tables.length * 16 + this.kps.bytes;
+    return this.tables.reduce((a, t) => a + t.offsets.byteLength + t.lows.byteLength + t.values.byteLength + t.extra.bytes, 0) + this.kps.bytes;
   }
 
   /**
@@ -287,12 +350,7 @@ export class LshTables {
     const start = this.kps.push(slot, f, pick);
     for (const [t, bits] of this.bitsOf.entries()) {
       const extra = this.tables[t].extra;
-      for (let j = 0; j < pick.length; j++) {
-        const k = keyOf(f.descriptors, pick[j], f.descriptorBytes, bits);
-        const list = extra.get(k);
-        if (list) list.push(start + j);
-        else extra.set(k, [start + j]);
-      }
+      for (let j = 0; j < pick.length; j++) extra.push(keyOf(f.descriptors, pick[j], f.descriptorBytes, bits), start + j);
     }
     this.extraEntries += pick.length;
   }
@@ -311,13 +369,10 @@ export class LshTables {
         for (let j = t.offsets[d]; j < t.offsets[d + 1]; j++) keys[j] = ((d << lowBits) | (lowBits > 0 ? t.lows[j] : 0)) >>> 0;
       }
       vals.set(t.values);
-      let w = main;
-      for (const [k, list] of t.extra) {
-        for (const v of list) {
-          keys[w] = k;
-          vals[w++] = v;
-        }
-      }
+      const added = t.extra.keysAndValues();
+      keys.set(added.keys, main);
+      vals.set(added.vals, main);
+      const w = main + added.keys.length;
       return sortedTable(bits, keys.subarray(0, w), vals.subarray(0, w));
     });
     this.extraEntries = 0;
@@ -370,15 +425,12 @@ export class LshTables {
             last[s] = i;
             this.pushHit(n++, s, i, g);
           }
-          const extra = table.extra.get(key);
-          if (extra) {
-            for (const g of extra) {
-              const s = kpSlot[g];
-              if (last[s] === i) continue;
-              last[s] = i;
-              this.pushHit(n++, s, i, g);
-            }
-          }
+          table.extra.forEachOf(key, (g) => {
+            const s = kpSlot[g];
+            if (last[s] === i) return;
+            last[s] = i;
+            this.pushHit(n++, s, i, g);
+          });
         }
       }
     }

@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_LSH_OPTIONS, KeypointStore, LshTables, type LshOptions, type LshTable } from './lsh.js';
+import { AppendSegment, DEFAULT_LSH_OPTIONS, KeypointStore, LshTables, type LshOptions, type LshTable } from './lsh.js';
 import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
 import type { FeatureSet } from './types.js';
 
@@ -284,7 +284,7 @@ async function readMain(file: string, options: LshOptions): Promise<LshTables | 
       const lows = await read(new Uint16Array(dirBits < options.bits ? n : 0));
       const values = await read(new Uint32Array(n));
       if (offsets[offsets.length - 1] !== n) return null;
-      tables.push({ dirBits, offsets, lows, values, extra: new Map() });
+      tables.push({ dirBits, offsets, lows, values, extra: new AppendSegment() });
     }
     return new LshTables(options, kps, tables);
   } finally {

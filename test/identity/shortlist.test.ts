@@ -80,6 +80,22 @@ describe('ShortlistIndex (LSH over descriptors, pose-consistent votes by capture
     expect(merged.search(probes[0], 13).filter((h) => h.captureId === 100)).toHaveLength(1);
   });
 
+  it('ranks the same whether built at once, grown by additions (append segment), or merged', () => {
+    const all = entries();
+    const once = ShortlistIndex.build(all, 'test');
+    // 4 built, 12 added: the append segment holds thousands of keypoints per table, past its first capacity.
+    const grown = ShortlistIndex.build(all.slice(0, 4), 'test', { mergeEvery: 1000 });
+    for (const e of all.slice(4)) grown.add(e.captureId, e.features);
+    const merged = ShortlistIndex.build(all.slice(0, 4), 'test', { mergeEvery: 12 });
+    for (const e of all.slice(4)) merged.add(e.captureId, e.features);
+    for (const p of probes) {
+      const want = once.search(p, N);
+      expect(want[0].votes).toBeGreaterThan(0);
+      expect(grown.search(p, N)).toEqual(want);
+      expect(merged.search(p, N)).toEqual(want);
+    }
+  });
+
   it('refuses missing, foreign or inconsistent files (so the service rebuilds)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pp-sl-'));
     expect(await ShortlistIndex.load(dir)).toBeNull();
