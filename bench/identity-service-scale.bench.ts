@@ -139,7 +139,8 @@ export async function run(): Promise<BenchResult> {
           genuine++;
           if (r.candidates.some((c) => c.serial === p.serial)) shortlisted++;
           if (r.candidates[0]?.serial === p.serial) rank1++;
-          if (r.status === 'identified') (r.candidates[0].serial === p.serial ? identified++ : wrong++);
+          if (r.status === 'identified' && r.candidates[0].serial === p.serial) identified++;
+          else if (r.status === 'identified') wrong++;
         } else {
           lookalikes++;
           if (r.status === 'identified') accepted++;
