@@ -219,7 +219,7 @@ export async function run(): Promise<BenchResult> {
   const scaleRows: Array<Array<string | number>> = [];
   const scaleMetrics: Record<string, unknown> = {};
   const features = (slot: number): FeatureSet | null => (slot < N ? gallery[slot].features : distractors[slot - N]);
-  const recallCells = (pos: number[]) => KS.map((k) => `${((pos.filter((p) => p >= 0 && p < k).length / pos.length) * 100).toFixed(k === 1 ? 1 : 2)}%`);
+  const recallCells = (pos: number[]) => KS.map((k) => `${((pos.filter((p) => p >= 0 && p < k).length / pos.length) * 100).toFixed(2)}%`);
   for (const total of SCALES) {
     if (total < N) continue;
     const entries: Array<{ captureId: number; features: FeatureSet }> = [];
