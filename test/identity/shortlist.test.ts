@@ -4,6 +4,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintImage, IdentityService, REGISTRY_FINGERPRINT_OPTIONS, saveIdentitySettings, DEFAULT_IDENTITY_SETTINGS, ShortlistIndex, type FeatureSet, type PartialFingerprintOptions } from '../../src/identity/index.js';
 import { openRegistry } from '../../src/registry/index.js';
+import { AppendSegment, mergeTable, sortedTable } from '../../src/identity/lsh.js';
+import { createRng } from '../../src/core/index.js';
 import { encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 
 // Real synthetic parts of one machine (the hardest case: every surface from the same process),
@@ -93,6 +95,25 @@ describe('ShortlistIndex (LSH over descriptors, pose-consistent votes by capture
       expect(want[0].votes).toBeGreaterThan(0);
       expect(grown.search(p, N)).toEqual(want);
       expect(merged.search(p, N)).toEqual(want);
+    }
+  });
+
+  it('merges an append segment into a table exactly as sorting everything would, across directory sizes', () => {
+    const rng = createRng(7);
+    for (const [bits, main, added] of [[22, 5000, 3000], [12, 200, 9000], [10, 0, 50], [16, 70000, 10]] as const) {
+      // Few distinct keys in the small cases, so that many entries share a key.
+      const key = () => rng.int(bits <= 12 ? 64 : 2 ** bits);
+      const keys = Uint32Array.from({ length: main + added }, key);
+      const vals = Uint32Array.from({ length: main + added }, (_, e) => e);
+      const t = sortedTable(bits, keys.subarray(0, main), vals.subarray(0, main));
+      t.extra = new AppendSegment();
+      for (let e = main; e < main + added; e++) t.extra.push(keys[e], vals[e]);
+      const want = sortedTable(bits, keys, vals);
+      const got = mergeTable(bits, t);
+      expect(got.dirBits).toBe(want.dirBits);
+      expect(got.offsets).toEqual(want.offsets);
+      expect(got.lows).toEqual(want.lows);
+      expect(got.values).toEqual(want.values);
     }
   });
 
