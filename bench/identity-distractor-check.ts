@@ -7,11 +7,8 @@
 import { REGISTRY_MATCH_OPTIONS, ShortlistIndex, verifyPair, type FeatureSet } from '../src/identity/index.js';
 import { renderDistractor } from './identity-distractors.js';
 import type { BenchTable } from './run.js';
+import { quantile } from './stats.js';
 
-function quantile(v: number[], q: number): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
 
 interface VariantStats {

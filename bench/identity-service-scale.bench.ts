@@ -24,6 +24,7 @@ import { inspectImage, openRegistry } from '../src/registry/index.js';
 import { generateParts, generateRecaptures, parseCsv } from '../src/synth/index.js';
 import { CHUNK, defaultDistractorDir, generateDistractors, loadEncodedChunk } from './identity-distractors.js';
 import type { BenchResult, BenchTable } from './run.js';
+import { ms, percentOf, quantile, spread } from './stats.js';
 
 const N = Number(process.env.IDENTITY_SYNTH_PARTS ?? 1000);
 const SIZE = Number(process.env.IDENTITY_SYNTH_SIZE ?? 512);
@@ -32,20 +33,6 @@ const PROBES = (process.env.IDENTITY_SERVICE_PROBES ?? '300,300,1000').split(','
 const BREAKDOWN_PROBES = 30;
 
 const log = (m: string) => process.stderr.write(`[identity-service-scale ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
-const ms = (v: number) => v.toFixed(1);
-const pct = (a: number, b: number) => `${((a / Math.max(1, b)) * 100).toFixed(2)}% (${a}/${b})`;
-
-function quantile(v: number[], q: number): number {
-  if (v.length === 0) return NaN;
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
-/** `n` items spread evenly over `all`, shifted by j mod 3 so the picks cycle through capture indices 1-3. */
-function spread<T>(all: T[], n: number): T[] {
-  if (n >= all.length) return all;
-  return Array.from({ length: n }, (_, j) => all[Math.min(all.length - 1, Math.floor((j * all.length) / n) + (j % 3))]);
-}
 
 function dirBytes(dir: string, names: string[]): number {
   return names.map((n) => path.join(dir, n)).filter((f) => existsSync(f)).reduce((a, f) => a + statSync(f).size, 0);
@@ -198,7 +185,7 @@ export async function run(): Promise<BenchResult> {
         breakdownMs: { fingerprint: quantile(fpMs, 0.5), denseProbe: quantile(denseMs, 0.5), freshnessCheck: quantile(freshMs, 0.5), search: quantile(searchMs, 0.5), fetchAndVerifyCandidates: quantile(restMs, 0.5), verifyEndToEnd: quantile(verifyMs, 0.5) },
       };
       metrics[`n${scale}`] = m;
-      rows.push([index.size, inserted, insertS.toFixed(0), buildS.toFixed(1), (index.bytes / 2 ** 20).toFixed(0), rssMiB.toFixed(0), (shortlistBytes / 2 ** 20).toFixed(0), (dbBytes / 2 ** 20).toFixed(0), ms(quantile(regMs, 0.5)), ms(quantile(regMs, 0.95)), ms(Math.max(...regMs)), pct(shortlisted, genuine), pct(rank1, genuine), pct(identified, genuine), pct(wrong, genuine), pct(accepted, lookalikes), ms(quantile(idMs, 0.5)), ms(quantile(idMs, 0.95)), ms(Math.max(...idMs)), loadS.toFixed(1), ms(firstMs)]);
+      rows.push([index.size, inserted, insertS.toFixed(0), buildS.toFixed(1), (index.bytes / 2 ** 20).toFixed(0), rssMiB.toFixed(0), (shortlistBytes / 2 ** 20).toFixed(0), (dbBytes / 2 ** 20).toFixed(0), ms(quantile(regMs, 0.5)), ms(quantile(regMs, 0.95)), ms(Math.max(...regMs)), percentOf(shortlisted, genuine), percentOf(rank1, genuine), percentOf(identified, genuine), percentOf(wrong, genuine), percentOf(accepted, lookalikes), ms(quantile(idMs, 0.5)), ms(quantile(idMs, 0.95)), ms(Math.max(...idMs)), loadS.toFixed(1), ms(firstMs)]);
       breakdownRows.push([index.size, ms(quantile(fpMs, 0.5)), ms(quantile(denseMs, 0.5)), ms(quantile(freshMs, 0.5)), ms(quantile(searchMs, 0.5)), ms(quantile(restMs, 0.5)), ms(quantile(verifyMs, 0.5))]);
       log(`${scale}: identify median ${ms(quantile(idMs, 0.5))} ms, shortlisted ${shortlisted}/${genuine}, look-alikes accepted ${accepted}/${lookalikes}`);
     } finally {

@@ -25,6 +25,7 @@ import { generateParts, generateRecaptures, parseCsv } from '../src/synth/index.
 import { checkDistractors } from './identity-distractor-check.js';
 import { defaultDistractorDir, generateDistractors, loadDistractors } from './identity-distractors.js';
 import type { BenchResult, BenchTable } from './run.js';
+import { ms, percentOf, quantile, spread } from './stats.js';
 
 const N = Number(process.env.IDENTITY_SYNTH_PARTS ?? 1000);
 const SIZE = Number(process.env.IDENTITY_SYNTH_SIZE ?? 512);
@@ -41,23 +42,7 @@ const SERVICE_SHORTLIST = process.env.IDENTITY_SYNTH_SERVICE_SHORTLIST !== '0';
 /** LSH options to try instead of the defaults in the scaling table, as JSON (e.g. '{"multiProbe":false,"tables":24}'). */
 const LSH_OVERRIDE = JSON.parse(process.env.IDENTITY_SYNTH_LSH ?? '{}') as Partial<ShortlistOptions>;
 
-function quantile(v: number[], q: number): number {
-  if (v.length === 0) return NaN;
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-const ms = (v: number) => v.toFixed(1);
-const pctS = (a: number, b: number) => `${((a / Math.max(1, b)) * 100).toFixed(2)}% (${a}/${b})`;
 const log = (m: string) => process.stderr.write(`[identity-synth ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
-
-/**
- * `n` items spread evenly over `all` (recaptures are listed part by part, 3 each), shifted by
- * j mod 3 so that the picks also cycle through the capture indices.
- */
-function spread<T>(all: T[], n: number): T[] {
-  if (n >= all.length) return all;
-  return Array.from({ length: n }, (_, j) => all[Math.min(all.length - 1, Math.floor((j * all.length) / n) + (j % 3))]);
-}
 
 interface Probe {
   serial: string;
@@ -167,11 +152,11 @@ export async function run(): Promise<BenchResult> {
         title: `Synthetic parts of one machine: ${N} registered, ${genuine} of their ${genuineAll.length} recaptures (spread over parts and capture indices) and ${lookalikes} unregistered look-alikes (${SIZE} px images), identify through the service (${path1n})`,
         columns: ['measure', 'value'],
         rows: [
-          ['rank-1 (true part ranked first)', pctS(rank1, genuine)],
-          ['identified as the true part (score >= stored threshold)', pctS(identifiedCorrect, genuine)],
-          ['identified as a wrong registered part', pctS(wrongAccept, genuine)],
-          [`true part among the verified candidates`, pctS(inCandidates, genuine)],
-          ['look-alikes accepted (false accepts)', pctS(lookalikeAccepted, lookalikes)],
+          ['rank-1 (true part ranked first)', percentOf(rank1, genuine)],
+          ['identified as the true part (score >= stored threshold)', percentOf(identifiedCorrect, genuine)],
+          ['identified as a wrong registered part', percentOf(wrongAccept, genuine)],
+          [`true part among the verified candidates`, percentOf(inCandidates, genuine)],
+          ['look-alikes accepted (false accepts)', percentOf(lookalikeAccepted, lookalikes)],
           ['probes rejected by the quality gate', rejected],
           ['stored threshold (uncalibrated default)', settings.threshold],
           ['genuine / impostor scores', `${cal.genuineCount} / ${cal.impostorCount}`],
