@@ -269,71 +269,58 @@ export function sortedTable(bits: number, keys: Uint32Array, vals: Uint32Array):
 }
 
 /**
- * A table's main segment with its append segment merged in: one linear pass over the (sorted) main
- * segment and the sorted additions, older entries first within a key, as a full sort would give.
- * When the directory keeps its size (nearly always), the main segment is copied in runs between the
- * insertion points instead. (Merging 511 additions into 99,000 captures: 9.6 s this way, 24.8 s by
- * re-sorting everything, on the 2-core dev machine; writing shortlist.bin adds another 6.7 s.)
+ * A table's main segment with its append segment merged in, older entries first within a key, as a
+ * full sort would give. When the directory keeps its size (nearly always), the main segment is
+ * copied in runs between the insertion points of the sorted additions. (Merging 511 additions into
+ * 99,000 captures: 9.6 s this way, 24.8 s by re-sorting everything, on the 2-core dev machine;
+ * writing shortlist.bin adds another 6.7 s.)
  */
 export function mergeTable(bits: number, t: LshTable): LshTable {
   const main = t.values.length;
   const added = t.extra.keysAndValues();
-  const m = added.keys.length;
   const ak = added.keys;
-  const ord = Uint32Array.from({ length: m }, (_, e) => e).sort((a, b) => ak[a] - ak[b] || a - b);
+  const m = ak.length;
   const n = main + m;
   const dirBits = dirBitsFor(bits, n);
+  if (dirBits !== t.dirBits) {
+    // The directory grows (n crossed a power of two, rarely): sort everything again. Counting sort
+    // is stable, so main entries stay before the additions within a key.
+    const keys = new Uint32Array(n);
+    const vals = new Uint32Array(n);
+    const oldLow = bits - t.dirBits;
+    for (let d = 0; d < 1 << t.dirBits; d++) {
+      for (let j = t.offsets[d]; j < t.offsets[d + 1]; j++) keys[j] = ((d << oldLow) | (oldLow > 0 ? t.lows[j] : 0)) >>> 0;
+    }
+    vals.set(t.values);
+    keys.set(ak, main);
+    vals.set(added.vals, main);
+    return sortedTable(bits, keys, vals);
+  }
+  // Same directory: copy the main segment in runs between the insertion points of the additions.
   const lowBits = bits - dirBits;
   const mask = (1 << lowBits) - 1;
-  if (dirBits === t.dirBits) {
-    // Same directory: copy the main segment in runs between the insertion points of the additions.
-    const offsets = new Uint32Array(t.offsets.length);
-    const lows = new Uint16Array(lowBits > 0 ? n : 0);
-    const values = new Uint32Array(n);
-    for (let k = 0, j = 0; k < offsets.length; k++) {
-      while (j < m && ak[ord[j]] >>> lowBits < k) j++;
-      offsets[k] = t.offsets[k] + j;
-    }
-    let prev = 0, w = 0;
-    const copyMain = (to: number) => {
-      values.set(t.values.subarray(prev, to), w);
-      if (lowBits > 0) lows.set(t.lows.subarray(prev, to), w);
-      w += to - prev;
-      prev = to;
-    };
-    for (let j = 0; j < m; j++) {
-      const key = ak[ord[j]];
-      copyMain(rangeOf(t, bits, key)[1]);
-      if (lowBits > 0) lows[w] = key & mask;
-      values[w++] = added.vals[ord[j]];
-    }
-    copyMain(main);
-    return { dirBits, offsets, lows, values, extra: new AppendSegment() };
-  }
-  const offsets = new Uint32Array((1 << dirBits) + 1);
+  const ord = Uint32Array.from({ length: m }, (_, e) => e).sort((a, b) => ak[a] - ak[b] || a - b);
+  const offsets = new Uint32Array(t.offsets.length);
   const lows = new Uint16Array(lowBits > 0 ? n : 0);
   const values = new Uint32Array(n);
-  const oldLow = bits - t.dirBits;
-  let i = 0, j = 0, d = 0;
-  for (let w = 0; w < n; w++) {
-    let key: number, val: number;
-    let mainKey = -1;
-    if (i < main) {
-      while (t.offsets[d + 1] <= i) d++;
-      mainKey = ((d << oldLow) | (oldLow > 0 ? t.lows[i] : 0)) >>> 0;
-    }
-    if (i < main && (j >= m || mainKey <= ak[ord[j]])) {
-      key = mainKey;
-      val = t.values[i++];
-    } else {
-      key = ak[ord[j]];
-      val = added.vals[ord[j++]];
-    }
-    offsets[(key >>> lowBits) + 1]++;
-    if (lowBits > 0) lows[w] = key & mask;
-    values[w] = val;
+  for (let k = 0, j = 0; k < offsets.length; k++) {
+    while (j < m && ak[ord[j]] >>> lowBits < k) j++;
+    offsets[k] = t.offsets[k] + j;
   }
-  for (let k = 0; k < 1 << dirBits; k++) offsets[k + 1] += offsets[k];
+  let prev = 0, w = 0;
+  const copyMain = (to: number) => {
+    values.set(t.values.subarray(prev, to), w);
+    if (lowBits > 0) lows.set(t.lows.subarray(prev, to), w);
+    w += to - prev;
+    prev = to;
+  };
+  for (let j = 0; j < m; j++) {
+    const key = ak[ord[j]];
+    copyMain(rangeOf(t, bits, key)[1]);
+    if (lowBits > 0) lows[w] = key & mask;
+    values[w++] = added.vals[ord[j]];
+  }
+  copyMain(main);
   return { dirBits, offsets, lows, values, extra: new AppendSegment() };
 }
 
