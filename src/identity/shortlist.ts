@@ -111,10 +111,6 @@ export class ShortlistIndex {
     return this.lsh.bytes;
   }
 
-  has(captureId: number): boolean {
-    return this.slotOf.has(captureId);
-  }
-
   /** Adds (or replaces) one capture; merges the append segment every `mergeEvery` additions. */
   add(captureId: number, features: FeatureSet): void {
     const old = this.slotOf.get(captureId);
