@@ -5,8 +5,8 @@
  * --profile NAME` evaluates a labelled folder with one.
  */
 import { IdentityError } from '../core/index.js';
-import type { MatchOptions } from './match.js';
-import type { PartialFingerprintOptions } from './pipeline.js';
+import type { MatchOptions } from './verify/match.js';
+import type { PartialFingerprintOptions } from './fingerprint/fingerprint.js';
 
 export type ProfileName = 'parts' | 'fingerprint';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFlat, makeTexture, recapture } from '../../src/identity/test-images.js';
+import { makeFlat, makeTexture, recapture } from '../helpers/test-images.js';
 import { encodeGreyPng } from '../../src/imaging/index.js';
 import { form, startHarness, type Harness } from './helpers.js';
 

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeGreyPng, type GreyImage } from '../../imaging/index.js';
-import { FINGERPRINT_KIND, IdentityService, makeFlat, makeTexture, recapture } from '../../identity/index.js';
+import { makeFlat, makeTexture, recapture } from '../../../test/helpers/test-images.js';
+import { FINGERPRINT_KIND, IdentityService } from '../../identity/index.js';
 import { openRegistry } from '../../registry/index.js';
 import { runCliCaptured } from '../../../test/helpers/cli.js';
 

@@ -5,10 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IdentityError, noProgress, type ProgressListener } from '../core/index.js';
+import { IdentityError, noProgress, type ProgressListener } from '../../core/index.js';
 import { calibrateScores, type Calibration } from './calibrate.js';
-import { verifyPair, type PartialVerifyOptions } from './pipeline.js';
-import type { FeatureSet } from './types.js';
+import { verifyPair, type PartialVerifyOptions } from '../verify/verify.js';
+import type { FeatureSet } from '../types.js';
 
 const IMAGE = /\.(png|tiff?|jpe?g|pgm|ppm|pnm)$/i;
 
