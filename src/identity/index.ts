@@ -11,7 +11,9 @@ export { applyTransform, DEFAULT_GEOMETRY_OPTIONS, estimateTransform, toOriginal
 export { computeScore } from './verify/score.js';
 export {
   DEFAULT_FINGERPRINT_OPTIONS,
+  extractNormalised,
   fingerprintImage,
+  fingerprintNormalised,
   fingerprintVersion,
   resolveFingerprintOptions,
   type FingerprintOptions,
@@ -23,9 +25,25 @@ export { calibrateScores, errorRatesAt, thresholdForFmr, type Calibration, type 
 export { renderDetSvg, renderHistogramSvg } from './evaluate/plots.js';
 export { decodeFeatureSet, encodeFeatureSet } from './fingerprint/serialise.js';
 export { DEFAULT_EVIDENCE_OPTIONS, renderEvidencePng, type EvidenceOptions } from './evaluate/evidence.js';
-export { IdentityService, FINGERPRINT_KIND, REGISTRY_FINGERPRINT_OPTIONS, scoreLabelled, type Candidate, type IdentifyOutcome, type RegisterOutcome, type VerifyOutcome, type IdentityServiceOptions } from './service.js';
+export {
+  IdentityService,
+  FINGERPRINT_KIND,
+  REGISTRY_FINGERPRINT_OPTIONS,
+  SHORTLIST_PROBE_EXTRACT,
+  type Candidate,
+  type Decision,
+  type FingerprintFailure,
+  type IdentifyDecision,
+  type IdentifyOutcome,
+  type RegisterOutcome,
+  type VerifyDecision,
+  type VerifyOutcome,
+  type IdentityServiceOptions,
+} from './service.js';
+export { cohortScores, DEFAULT_COHORT_OPTIONS, probeInliers, type CohortEntry, type CohortOptions, type CohortScore } from './verify/cohort.js';
+export { DEFAULT_SYNTHETIC_RECAPTURE_OPTIONS, syntheticRecapture, type SyntheticRecaptureOptions } from './evaluate/synthetic-recapture.js';
 export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
-export { IDENTITY_PROFILES, PROFILE_NAMES, resolveProfile, type IdentityProfile, type ProfileName } from './profiles.js';
+export { IDENTITY_PROFILES, PROFILE_NAMES, resolveFingerprintFor, resolveProfile, type IdentityProfile, type ProfileName } from './profiles.js';
 export { DEFAULT_SHORTLIST_OPTIONS, ShortlistIndex, type ShortlistHit, type ShortlistMeta, type ShortlistOptions } from './shortlist/shortlist.js';
 export { evaluateLabelled, readLabelledFolder, type Evaluation, type EvaluationOptions } from './evaluate/evaluate.js';
 export { REGISTRY_MATCH_OPTIONS } from './service.js';

@@ -87,6 +87,8 @@ export async function evaluateLabelled(items: Array<{ label: string; features: F
     }
   }
   o.onProgress({ phase: 'score pairs', done: total, total });
+  if (genuine.length === 0) throw new IdentityError(`no genuine pairs among ${n} images: every label has one image; an evaluation needs at least one item with two or more images (one subfolder per item, or files <label>_<n>.<ext>)`, { code: 'BAD_INPUT' });
+  if (impostor.length === 0) throw new IdentityError(`no impostor pairs: all ${n} images have one label; an evaluation needs at least two items`, { code: 'BAD_INPUT' });
   const calibration = calibrateScores(genuine, impostor, o.targetFmr);
   const labels = [...new Set(items.map((i) => i.label))].sort();
   const firstOf = new Map<string, number>();

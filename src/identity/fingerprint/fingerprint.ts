@@ -60,10 +60,23 @@ export interface FingerprintResult {
  */
 export async function fingerprintImage(img: GreyImage, options: PartialFingerprintOptions = {}): Promise<FingerprintResult> {
   const o = resolveFingerprintOptions(options);
-  const normalised = await normaliseCapture(img, o.normalise);
+  return fingerprintNormalised(await normaliseCapture(img, o.normalise), o);
+}
+
+/** The quality gate and extraction of `fingerprintImage` on an already normalised capture. */
+export async function fingerprintNormalised(normalised: NormalisedCapture, options: PartialFingerprintOptions = {}): Promise<FingerprintResult> {
+  const o = resolveFingerprintOptions(options);
   const q = await assessImageQuality(normalised.image, normalised.mask, o.quality);
   if (!q.ok) return { quality: q, features: null, normalised };
-  const features = await extractFeatures(normalised.image, o.extract, normalised.mask, normalised.scale);
+  const features = await extractNormalised(normalised, o.extract);
   features.extractor = fingerprintVersion(o);
   return { quality: checkKeypointCount(q, features.sizes.length, o.quality), features, normalised };
+}
+
+/**
+ * Keypoints and descriptors of a normalised capture with other extraction settings (the probe's
+ * denser shortlist extraction reuses the normalisation of its fingerprint instead of redoing it).
+ */
+export function extractNormalised(normalised: NormalisedCapture, extract: Partial<ExtractOptions>): Promise<FeatureSet> {
+  return extractFeatures(normalised.image, { ...DEFAULT_EXTRACT_OPTIONS, ...extract }, normalised.mask, normalised.scale);
 }
