@@ -19,8 +19,8 @@ export const MOULD_RANGES: Readonly<Record<MouldRangeName, MouldRange>> = {
     gain: [0.75, 1.25],
     gamma: [0.8, 1.25],
     vignette: [0, 0.3],
-    defocusPx: [0.4, 1.4],
-    motionPx: [0, 3],
+    defocusPx: [0.3, 1.2],
+    motionPx: [0, 2.5],
     noise: [1, 4],
     smudgeChance: 0.3,
     smudgeStrength: [0.2, 0.5],
@@ -41,8 +41,8 @@ export const MOULD_RANGES: Readonly<Record<MouldRangeName, MouldRange>> = {
     gain: [0.6, 1.4],
     gamma: [0.7, 1.4],
     vignette: [0, 0.45],
-    defocusPx: [0.5, 2],
-    motionPx: [0, 5],
+    defocusPx: [0.5, 1.8],
+    motionPx: [0, 4],
     noise: [1.5, 6],
     smudgeChance: 0.45,
     smudgeStrength: [0.3, 0.6],
@@ -94,7 +94,7 @@ export function makeMould(config: Pick<MouldSetConfig, 'seed' | 'range'>, index:
     scratches: { angleDeg: scratchAngle, spreadDeg: rng.uniform(3, 15), perCell: rng.uniform(1.5, 4), depth: [0.2, rng.uniform(0.8, 1.6)], lengthPx: [40, rng.uniform(200, 500)] },
     toolPath: { cx: rng.uniform(-12000, 12000), cy: rng.uniform(-12000, 12000), pitchPx: rng.uniform(9, 22), height: rng.uniform(0.3, 0.8) },
     edm: { perCell: rng.uniform(0.8, 1.6), radiusPx: [1, rng.uniform(2.2, 3.2)], depth: [0.2, rng.uniform(0.6, 1.1)] },
-    texture: [rng.uniform(0.15, 0.3), rng.uniform(0.4, 0.8), rng.uniform(1.5, 3)],
+    texture: [rng.uniform(0.15, 0.3), rng.uniform(0.6, 1.2), rng.uniform(2.5, 4.5)],
   };
 }
 

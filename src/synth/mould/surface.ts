@@ -177,23 +177,28 @@ export function renderMouldLayer(m: MouldSpec, r: Region, p: number): Layer {
 
 const SHARED_FINE_ALBEDO = 0.02;
 
-/** The part's own micro-relief at unit strength (before scaling to its fraction): flow marks, sink, pores, wear, orange peel. */
+/**
+ * The part's own micro-relief at unit strength (before scaling to its fraction), with a spectrum
+ * like the mould's texture so the fraction holds at every scale: orange peel and flow marks
+ * (1-8 px), sink (80 px), pores and wear scratches.
+ */
 function individualRelief(part: MouldPart, r: Region): Float32Array {
   const s = part.seed;
   const h = new Float32Array(r.w * r.h);
-  addSmoothField(h, r, s + 1, 1, 1, 0.15);
-  addSmoothField(h, r, s + 2, 2, 2, 0.3);
-  addSmoothField(h, r, s + 3, 25, 1.5, 0.4);
+  addSmoothField(h, r, s + 1, 1, 1, 0.2);
+  addSmoothField(h, r, s + 2, 2.5, 2.5, 0.6);
+  addSmoothField(h, r, s + 8, 8, 8, 2.5);
+  addSmoothField(h, r, s + 3, 25, 2, 0.6);
   addSmoothField(h, r, s + 4, 80, 80, 1.5);
-  addBumps(h, r, s + 5, { cell: 24, perCell: 0.6, radius: [0.8, 2.2], amplitude: [-1, -0.3] });
-  addScratches(h, r, s + 6, { cell: 128, perCell: 0.4, angleDeg: 0, spreadDeg: 180, lengthPx: [20, 150], depth: [0.2, 0.8], widthPx: [0.6, 1.2] });
+  addBumps(h, r, s + 5, { cell: 24, perCell: 0.6, radius: [0.8, 3], amplitude: [-1, -0.3] });
+  addScratches(h, r, s + 6, { cell: 128, perCell: 0.4, angleDeg: 0, spreadDeg: 180, lengthPx: [20, 150], depth: [0.2, 0.8], widthPx: [0.6, 1.5] });
   return h;
 }
 
-/** Sigma of the high-pass that defines "fine scale" (pixels): below about 20 um at 5 um/px. */
-export const FINE_SIGMA_PX = 4;
+/** Sigma of the high-pass that defines "fine scale" (pixels): below about 40 um at 5 um/px, where keypoints live. */
+export const FINE_SIGMA_PX = 8;
 /** Reference patch on which the shared and individual fine-scale RMS are measured. */
-export const REFERENCE_PATCH: Region = { x0: -96, y0: -96, w: 192, h: 192 };
+export const REFERENCE_PATCH: Region = { x0: -128, y0: -128, w: 256, h: 256 };
 
 /** RMS of the gradient of the fine-scale (high-passed) relief. */
 export function fineRms(height: Float32Array, w: number, h: number): number {
