@@ -167,9 +167,12 @@ export function renderMouldCapture(part: MouldPart, params: MouldCaptureParams, 
   else {
     radiance = new Float32Array(N * N);
     const d = shaded.data;
+    const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = toLattice;
     for (let v = 0; v < N; v++) {
       for (let u = 0; u < N; u++) {
-        const [x, y] = applyMat3(toLattice, u, v);
+        const wq = 1 / (m6 * u + m7 * v + m8);
+        const x = (m0 * u + m1 * v + m2) * wq;
+        const y = (m3 * u + m4 * v + m5) * wq;
         // toLattice gives lattice indices (registered pixel X is lattice index ox + X).
         const fx = x - rr.x0;
         const fy = y - rr.y0;
@@ -213,7 +216,10 @@ export function applyMouldCamera(radiance: Float32Array, w: number, h: number, c
   const g = DN_PER_RADIANCE * c.gain;
   const out = new Uint8Array(w * h);
   let state = rng.int(2 ** 31) | 1;
+  // Tone curve on a fine grid of the linear signal (4 steps per grey level).
   const invGamma = 1 / c.gamma;
+  const tone = new Uint8Array(1021);
+  for (let j = 0; j < tone.length; j++) tone[j] = Math.round(255 * (j / 1020) ** invGamma);
   for (let y = 0; y < h; y++) {
     const ry = (y + 0.5 - cy) ** 2;
     for (let x = 0; x < w; x++) {
@@ -225,8 +231,7 @@ export function applyMouldCamera(radiance: Float32Array, w: number, h: number, c
       state ^= state << 5;
       // Shot noise grows with the signal; read noise is c.noise.
       const n = v + Math.sqrt(c.noise * c.noise + 0.025 * v) * NORMALS[(state >>> 8) & 4095];
-      const t = n <= 0 ? 0 : n >= 255 ? 1 : n / 255;
-      out[i] = Math.round(255 * (invGamma === 1 ? t : t ** invGamma));
+      out[i] = tone[n <= 0 ? 0 : n >= 255 ? 1020 : Math.round(n * 4)];
     }
   }
   return out;

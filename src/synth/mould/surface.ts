@@ -245,7 +245,7 @@ export function renderPartSurface(part: MouldPart, r: Region, shared: (r: Region
 const AMBIENT = 0.2;
 const DIFFUSE = 0.8;
 const SPECULAR = 0.12;
-const SHININESS = 25;
+/** Blinn-Phong exponent (25, computed by squaring in shadeLayer). */
 
 export interface LightDirection {
   /** Azimuth in the lattice frame (x right, y down), degrees. */
@@ -282,7 +282,14 @@ export function shadeLayer(s: Layer, p: number, light: LightDirection): { r: Reg
       const nl = (lz - gx * lx - gy * ly) * inv;
       const nh = (hz - gx * hx - gy * hy) * inv;
       const diffuse = nl > 0 ? nl : 0;
-      const spec = nh > 0 ? nh ** SHININESS : 0;
+      let spec = 0;
+      if (nh > 0) {
+        // nh^25 by squaring (SHININESS = 25 = 16 + 8 + 1).
+        const n2 = nh * nh;
+        const n4 = n2 * n2;
+        const n8 = n4 * n4;
+        spec = n8 * n8 * n8 * nh;
+      }
       data[y * out.w + x] = albedo[i] * (AMBIENT + DIFFUSE * diffuse) + SPECULAR * spec;
     }
   }
