@@ -108,10 +108,10 @@ async function mouldSet(): Promise<{ dir: string; gallery: GalleryItem[]; probes
   const t0 = performance.now();
   const cached = existsSync(path.join(dir, 'manifest.csv'));
   if (!cached) {
+    // Rendered into DIR.partial (an interrupted run resumes there), then renamed.
     const tmp = `${dir}.partial`;
-    await rm(tmp, { recursive: true, force: true });
     log(`generating the ${RANGE} set in ${dir}`);
-    await generateMouldSet({ out: tmp, seed: SEED, range: RANGE, moulds: MOULDS, partsPerMould: PER_MOULD, recaptures: RECAPTURES, lookalikes: LOOKALIKES, size: SIZE, workers: WORKERS, onProgress: progressLogger('render') });
+    await generateMouldSet({ out: tmp, seed: SEED, range: RANGE, moulds: MOULDS, partsPerMould: PER_MOULD, recaptures: RECAPTURES, lookalikes: LOOKALIKES, size: SIZE, workers: WORKERS, resume: true, onProgress: progressLogger('render') });
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   }

@@ -54,6 +54,8 @@ export interface GenerateMouldSetOptions {
   pixelUm?: number;
   individualFraction?: number;
   workers?: number;
+  /** Keep the images an interrupted run already wrote into `out` (default false). */
+  resume?: boolean;
   onProgress?: ProgressListener;
 }
 
@@ -146,7 +148,7 @@ export async function generateMouldSet(o: GenerateMouldSetOptions): Promise<Moul
   const jobs: MouldRenderJob[] = caps.map((c) => {
     const serial = mouldPartSerial(c.mould, c.role, c.index);
     const name = c.kind === 'registered' ? `registered/${serial}.png` : c.kind === 'recapture' ? `recaptures/${serial}-c${c.captureIndex}.png` : `lookalikes/${serial}-c${c.captureIndex}.png`;
-    return { generator: 'mould', config, mould: c.mould, role: c.role, index: c.index, captureIndex: c.captureIndex, file: path.join(out, 'images', name) };
+    return { generator: 'mould', config, mould: c.mould, role: c.role, index: c.index, captureIndex: c.captureIndex, file: path.join(out, 'images', name), resume: o.resume === true };
   });
   const results: MouldRenderResult[] = await runJobs(jobs, { workers: o.workers ?? defaultWorkers(), onProgress: o.onProgress, phase: 'mould' });
   const fraction = config.individualFraction ?? range.individualFraction;

@@ -47,20 +47,30 @@ export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: num
   }
   const k = gaussianKernel(sigma);
   const r = (k.length - 1) / 2;
+  const taps = k.length;
+  // Rows: each row copied into a padded line (edges replicated), then convolved without bounds checks.
+  const line = new Float32Array(Math.max(w, h) + 2 * r);
   for (let y = 0; y < h; y++) {
     const o = y * w;
+    for (let i = 0; i < r; i++) {
+      line[i] = img[o];
+      line[r + w + i] = img[o + w - 1];
+    }
+    line.set(img.subarray(o, o + w), r);
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let i = -r; i <= r; i++) s += k[i + r] * img[o + Math.min(w - 1, Math.max(0, x + i))];
+      for (let i = 0; i < taps; i++) s += k[i] * line[x + i];
       tmp[o + x] = s;
     }
   }
-  for (let y = 0; y < h; y++) {
-    const o = y * w;
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let i = -r; i <= r; i++) s += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
-      img[o + x] = s;
+  // Columns: accumulate whole rows (row-major access), edges replicated.
+  img.fill(0);
+  for (let i = 0; i < taps; i++) {
+    const kv = k[i];
+    for (let y = 0; y < h; y++) {
+      const sy = Math.min(h - 1, Math.max(0, y + i - r)) * w;
+      const o = y * w;
+      for (let x = 0; x < w; x++) img[o + x] += kv * tmp[sy + x];
     }
   }
 }

@@ -9,7 +9,7 @@ import { makeMouldPart, MOULD_RANGES } from './catalogue.js';
 import { encodeMouldCapture, lightAngleDeg, mouldLayer, movedLight, REGISTRATION_LIGHT, renderMouldCapture, sampleMouldCapture } from './capture.js';
 import { renderPartSurface, shadeLayer } from './surface.js';
 import { highPass } from './filters.js';
-import { MOULD_MANIFEST_HEADER, readMouldSet, renderMouldSet } from './dataset.js';
+import { generateMouldSet, MOULD_MANIFEST_HEADER, readMouldSet, renderMouldSet } from './dataset.js';
 import type { MouldCaptureParams, MouldPart } from './types.js';
 
 const SIZE = 320;
@@ -168,6 +168,23 @@ describe('mould generator', () => {
     const looks = set.captures.filter((c) => c.role === 'lookalike');
     expect(looks.map((c) => c.mould).sort()).toEqual(['M01', 'M02']);
     for (const c of set.captures) expect(c.bytes!.length).toBeGreaterThan(1000);
+  });
+
+  it('resumes an interrupted set: images already written are kept, missing ones rendered, the manifest is the same', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'partprint-mould-resume-'));
+    try {
+      const o = { out: dir, seed: 4, moulds: 1, partsPerMould: 2, recaptures: 1, lookalikes: 1, size: 96, workers: 1 };
+      await generateMouldSet(o);
+      const first = await readFile(path.join(dir, 'manifest.csv'), 'utf8');
+      const victim = path.join(dir, parseCsv(first)[1].file);
+      const bytes = await readFile(victim);
+      await rm(victim);
+      await generateMouldSet({ ...o, resume: true });
+      expect(await readFile(path.join(dir, 'manifest.csv'), 'utf8')).toBe(first);
+      expect(Buffer.compare(await readFile(victim), bytes)).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('CLI "synth mould" writes images, manifest.csv and mould.json with the range', async () => {

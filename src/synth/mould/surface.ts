@@ -121,7 +121,9 @@ function addForm(height: Float32Array, r: Region, p: number, m: MouldSpec): void
     for (let x = 0; x < r.w; x++) {
       const xu = (r.x0 + x + 0.5) * p;
       let z = k * (xu * xu + yu * yu) + ddx * xu + ddy * yu;
-      const dr = Math.abs(Math.hypot(xu - m.ring.cx, yu - m.ring.cy) - m.ring.radius);
+      const ex = xu - m.ring.cx;
+      const ey = yu - m.ring.cy;
+      const dr = Math.abs(Math.sqrt(ex * ex + ey * ey) - m.ring.radius);
       z += m.ring.height * smoothstep((m.ring.width / 2 - dr) / EDGE_UM + 0.5);
       const db = Math.abs(xu * rnx + yu * rny - m.rib.offset);
       z += m.rib.height * smoothstep((m.rib.width / 2 - db) / EDGE_UM + 0.5);
@@ -140,7 +142,7 @@ function addToolPath(height: Float32Array, r: Region, p: number, m: MouldSpec): 
     const o = y * r.w;
     for (let x = 0; x < r.w; x++) {
       const xx = r.x0 + x + 0.5 - cxp;
-      const u = Math.hypot(xx, yy) / pitchPx;
+      const u = Math.sqrt(xx * xx + yy * yy) / pitchPx;
       const pass = Math.floor(u);
       const f = u - pass;
       // Each pass leaves a parabolic scallop (cusps between passes); passes differ a little in depth.
@@ -241,11 +243,10 @@ export function renderPartSurface(part: MouldPart, r: Region, shared: (r: Region
   return { ...base, individualScale: k };
 }
 
-/** Share of diffuse, ambient and specular light; Blinn-Phong exponent of a semi-gloss moulded surface. */
+/** Share of ambient, diffuse and specular light of a semi-gloss moulded surface (the Blinn-Phong exponent, 25, is applied by squaring in shadeLayer). */
 const AMBIENT = 0.2;
 const DIFFUSE = 0.8;
 const SPECULAR = 0.12;
-/** Blinn-Phong exponent (25, computed by squaring in shadeLayer). */
 
 export interface LightDirection {
   /** Azimuth in the lattice frame (x right, y down), degrees. */
