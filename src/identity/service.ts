@@ -321,7 +321,7 @@ export class IdentityService {
         const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
         const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers;
         const same = v.comparable && score >= s.threshold && enough;
-        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
+        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind === 'residual' ? ('individual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
       })
       .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
   }
