@@ -12,7 +12,8 @@
  */
 import { DisposeScope } from '../../core/index.js';
 import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
-import type { TextureMap } from '../types.js';
+import type { FeatureSet, TextureMap } from '../types.js';
+import type { VerifyResult } from './verify.js';
 import { applyTransform } from './geometry.js';
 
 export interface TextureOptions {
@@ -161,4 +162,38 @@ export function residualScores(probe: TextureMap, entries: TextureEntry[], optio
     }
     return pixels < minPixels || weight === 0 ? 0 : total / weight;
   });
+}
+
+/**
+ * A homography fitted by least squares to the inliers of a verification (probe = A): handheld
+ * photos have some perspective, which the 4-dof similarity of the geometric check leaves as a
+ * pixel or two of misregistration at the edges, enough to blur a fine-texture comparison. Falls
+ * back to the verification's own transform with fewer than 12 inliers or a degenerate fit.
+ */
+export async function refinedTransform(a: FeatureSet, b: FeatureSet, result: VerifyResult): Promise<number[] | null> {
+  const m = result.geometry.matrix;
+  if (!m || result.geometry.inliers < 12) return m;
+  const { pairs, count } = result.matches;
+  const src: number[] = [], dst: number[] = [];
+  for (let k = 0; k < count; k++) {
+    if (!result.geometry.inlierMask[k]) continue;
+    const i = pairs[2 * k], j = pairs[2 * k + 1];
+    src.push(a.keypoints[2 * i], a.keypoints[2 * i + 1]);
+    dst.push(b.keypoints[2 * j], b.keypoints[2 * j + 1]);
+  }
+  const cv = await loadOpenCv();
+  using scope = new DisposeScope();
+  const s = scope.track(cv.matFromArray(src.length / 2, 1, cv.CV_32FC2, src));
+  const d = scope.track(cv.matFromArray(dst.length / 2, 1, cv.CV_32FC2, dst));
+  const h = scope.track(cv.findHomography(s, d, 0));
+  if (h.empty() || h.rows !== 3) return m;
+  const out = Array.from(h.data64F as Float64Array);
+  // Keep the similarity when the fit disagrees with it by more than a few pixels at the inliers (a bad fit).
+  let worst = 0;
+  for (let t = 0; t < src.length; t += 2) {
+    const [x1, y1] = applyTransform(out, src[t], src[t + 1]);
+    const [x0, y0] = applyTransform(m, src[t], src[t + 1]);
+    worst = Math.max(worst, Math.hypot(x1 - x0, y1 - y0));
+  }
+  return out.every(Number.isFinite) && worst < 12 ? out : m;
 }
