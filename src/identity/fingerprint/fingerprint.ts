@@ -46,7 +46,7 @@ export function fingerprintVersion(options: PartialFingerprintOptions = {}): str
   const n = o.normalise;
   const clahe = n.clahe ? `clahe${n.clahe.clipLimit}x${n.clahe.tileGrid}` : 'raw';
   const local = n.localNormalise ? `;ln${n.localNormalise.sigma}s${n.localNormalise.minStd}` : '';
-  const texture = o.texture ? `;tx${o.texture.side}s${o.texture.sigma}` : '';
+  const texture = o.texture ? `;tx${o.texture.scale}s${o.texture.sigma}` : '';
   return `${extractorVersion(o.extract)};${clahe}${local};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}${texture}`;
 }
 

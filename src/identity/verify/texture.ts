@@ -17,19 +17,22 @@ import type { VerifyResult } from './verify.js';
 import { applyTransform } from './geometry.js';
 
 export interface TextureOptions {
-  /** Longer side of the map, pixels (the normalised image is reduced to this). */
-  side: number;
+  /**
+   * Map pixels per normalised-image pixel (the normalised image is at the profile's canonical
+   * micrometres per pixel when the capture's is stated, so the map's band is a physical one).
+   */
+  scale: number;
   /** High-pass: the map minus its Gaussian blur of this sigma (map pixels). */
   sigma: number;
 }
 
-export const DEFAULT_TEXTURE_OPTIONS: TextureOptions = { side: 256, sigma: 3 };
+export const DEFAULT_TEXTURE_OPTIONS: TextureOptions = { scale: 0.25, sigma: 6 };
 
 /** Map values are z-scores x this, as int8. */
 const QUANT = 32;
 
 /**
- * The high-passed, normalised fine texture of a normalised capture, reduced to `side`.
+ * The high-passed, normalised fine texture of a normalised capture, reduced by `scale`.
  *
  * @example
  *   const map = await textureMap(normalised.image);
@@ -38,7 +41,7 @@ export async function textureMap(image: GreyImage & { data: Uint8Array }, option
   const o = { ...DEFAULT_TEXTURE_OPTIONS, ...options };
   const cv = await loadOpenCv();
   using scope = new DisposeScope();
-  const scale = Math.min(1, o.side / Math.max(image.width, image.height));
+  const scale = Math.min(1, o.scale);
   const w = Math.max(8, Math.round(image.width * scale));
   const h = Math.max(8, Math.round(image.height * scale));
   const src = scope.track(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data));
