@@ -6,6 +6,7 @@ import { buildEpcisDocument, type EpcisUriOptions, type ExportableEvent, type Js
 import { normaliseFilter, selectEvents } from './repository.js';
 import { toTraceEvent } from './rows.js';
 import type { ListEventsFilter } from './types.js';
+import { getEpcRule } from './settings.js';
 import { derivedEventId } from './uuid.js';
 
 export interface ExportEpcisOptions extends EpcisUriOptions, ListEventsFilter {
@@ -66,5 +67,6 @@ export async function exportEpcis(registry: Pick<Registry, 'db'>, options: Expor
     if (c) e.correction = c;
     return e;
   });
-  return buildEpcisDocument(events, options);
+  const partUriBase = options.partUriBase ?? (await getEpcRule(registry)).partUriBase;
+  return buildEpcisDocument(events, { ...options, partUriBase });
 }
