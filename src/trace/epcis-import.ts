@@ -136,7 +136,9 @@ export async function importEpcis(registry: Registry, doc: unknown, options: Imp
       const serials = [...new Set(items.flatMap((p) => (p.serial === null ? [] : [p.serial])))];
       const parents = new Map(items.flatMap((p) => (p.parent?.part ? [[p.parent.part.serial, p.parent] as const] : [])));
       const partIds = await findParts(trx, [...new Set([...serials, ...parents.keys()])]);
-      const byUri = new Map(items.map((p) => [p.serial, p]));
+      // The first EPC naming a part is the one kept on it (a later Digital Link of the same item names the same part).
+      const byUri = new Map<string | null, ParsedEpcisEvent>();
+      for (const p of items) if (!byUri.has(p.serial)) byUri.set(p.serial, p);
       const create = async (serial: string, epc: string, partNumber: string | null) => {
         partIds.set(serial, (await scope.parts.create({ serial, partNumber, attributes: epc.startsWith(rule.partUriBase) ? {} : { epc } })).id);
         report.createdParts.push(serial);
