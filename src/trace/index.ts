@@ -21,3 +21,7 @@ export { appendEvent, appendEventIn, getEvent, listEvents, getHistory } from './
 export { aggregateEvents, AGGREGATE_FIELDS, type AggregateQuery, type AggregateRow, type AggregateGroup, type AggregateField } from './aggregate.js';
 export { exportEpcis, type ExportEpcisOptions } from './epcis-store.js';
 export { importEpcis, type ImportEpcisOptions, type ImportEpcisReport, type UnsupportedPolicy } from './epcis-import.js';
+export {
+  traceContents, traceContainers, containmentLinks,
+  type ContainmentLink, type TraceNode, type ContentsNode, type ContainersAnswer, type TraceOptions,
+} from './containment.js';
