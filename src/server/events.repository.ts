@@ -4,8 +4,13 @@ import {
   aggregateEvents,
   appendEvent,
   exportEpcis,
+  getEpcRule,
   getHistory,
   importEpcis,
+  partForEpc,
+  queryEpcisEvents,
+  type ImportEpcisOptions,
+  type QueryEpcisOptions,
   type AggregateQuery,
   type AggregateRow,
   type HistoryEntry,
@@ -30,8 +35,19 @@ export class EventsRepository {
     return exportEpcis(this.registry, filter) as Promise<Record<string, unknown>>;
   }
 
-  importEpcis(doc: unknown, createParts: boolean): Promise<ImportEpcisReport> {
-    return importEpcis(this.registry, doc, { createParts });
+  importEpcis(doc: unknown, options: ImportEpcisOptions): Promise<ImportEpcisReport> {
+    return importEpcis(this.registry, doc, options);
+  }
+
+  queryEvents(options: QueryEpcisOptions) {
+    return queryEpcisEvents(this.registry, options);
+  }
+
+  /** The registered part's serial that an EPC names under the registry's rule, or null. */
+  async serialForEpc(epc: string): Promise<string | null> {
+    const part = partForEpc(epc, await getEpcRule(this.registry));
+    if (!part) return null;
+    return (await this.registry.parts.get(part.serial)) ? part.serial : null;
   }
 
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {

@@ -51,8 +51,8 @@ export class EventsService {
     return this.repo.exportEpcis(filter);
   }
 
-  async importEpcis(doc: unknown, createParts: boolean, actor: string): Promise<ImportEpcisReport> {
-    const report = await this.repo.importEpcis(doc, createParts);
+  async importEpcis(doc: unknown, createParts: boolean, actor: string, skipUnsupported = false): Promise<ImportEpcisReport> {
+    const report = await this.repo.importEpcis(doc, { createParts, unsupported: skipUnsupported ? 'skip' : 'reject' });
     if (!report.committed) {
       const first = report.rejected.slice(0, 3).map((r) => r.reason);
       const unknown = report.unknownParts.length > 0 ? ` unknown parts: ${report.unknownParts.slice(0, 3).join(', ')}${createParts ? '' : ' (use createParts=true)'}` : '';

@@ -1,5 +1,6 @@
 /** Registers every route group whose capability is wired. */
 import type { FastifyInstance } from 'fastify';
+import { registerEpcisBindingRoutes } from './epcis-binding.routes.js';
 import { registerEventsRoutes } from './events.routes.js';
 import { registerSourceRoutes } from './source.routes.js';
 import { registerIdentityRoutes } from './identity.routes.js';
@@ -15,6 +16,7 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   registerJobsRoutes(app, services, config);
   registerPartsRoutes(app, services, config);
   if (services.events) registerEventsRoutes(app, services);
+  if (services.epcisBinding) await registerEpcisBindingRoutes(app, services.epcisBinding);
   if (services.source) registerSourceRoutes(app, services, config);
   if (services.identity) registerIdentityRoutes(app, services, config);
 }

@@ -70,3 +70,65 @@ export async function exportEpcis(registry: Pick<Registry, 'db'>, options: Expor
   const partUriBase = options.partUriBase ?? (await getEpcRule(registry)).partUriBase;
   return buildEpcisDocument(events, { ...options, partUriBase });
 }
+
+/** Where a page of the EPCIS query interface ends: the last event's time and id (keyset pagination). */
+export interface EpcisPageCursor {
+  occurredAt: string;
+  id: number;
+}
+
+export interface QueryEpcisOptions extends EpcisUriOptions {
+  /** EPCIS event type: ObjectEvent or AggregationEvent (the others are never stored, so give nothing). */
+  eventType?: string;
+  /** Only the events of this part. */
+  serial?: string;
+  /** GE_eventTime / LT_eventTime (ISO 8601 with offset). */
+  since?: string;
+  until?: string;
+  perPage: number;
+  after?: EpcisPageCursor;
+}
+
+/**
+ * One page of stored events as EPCIS events, oldest first, for the REST binding's GET /events:
+ * `next` is the cursor of the following page, null on the last.
+ */
+export async function queryEpcisEvents(registry: Pick<Registry, 'db'>, options: QueryEpcisOptions): Promise<{ context: unknown; eventList: JsonObject[]; next: EpcisPageCursor | null }> {
+  const f = normaliseFilter({ since: options.since, until: options.until });
+  const aggregation = ['packed', 'unpacked'];
+  const empty = { context: buildEpcisDocument([])['@context'], eventList: [], next: null };
+  if (options.eventType !== undefined && options.eventType !== 'ObjectEvent' && options.eventType !== 'AggregationEvent') return empty;
+  let partId: number | undefined;
+  if (options.serial !== undefined) {
+    const part = await registry.db.selectFrom('parts').select('id').where('serial', '=', options.serial).executeTakeFirst();
+    if (!part) return empty;
+    partId = Number(part.id);
+  }
+  let q = selectEvents(registry.db);
+  if (partId !== undefined) q = q.where('e.part_id', '=', partId);
+  if (options.eventType === 'ObjectEvent') q = q.where('e.type', 'not in', aggregation);
+  if (options.eventType === 'AggregationEvent') q = q.where('e.type', 'in', aggregation);
+  if (f.since) q = q.where('e.occurred_at', '>=', f.since);
+  if (f.until) q = q.where('e.occurred_at', '<', f.until);
+  const after = options.after;
+  if (after) q = q.where((eb) => eb.or([eb('e.occurred_at', '>', after.occurredAt), eb.and([eb('e.occurred_at', '=', after.occurredAt), eb('e.id', '>', after.id)])]));
+  const rows = await q.orderBy('e.occurred_at').orderBy('e.id').limit(options.perPage + 1).execute();
+  const page = rows.slice(0, options.perPage);
+  const links = await correctionLinks(registry.db, partId);
+  const events: ExportableEvent[] = page.map((row) => {
+    const e: ExportableEvent = toTraceEvent(row);
+    const uri = links.correctsUri.get(e.id);
+    if (uri) e.correctsEventUri = uri;
+    const c = links.correction.get(e.id);
+    if (c) e.correction = c;
+    return e;
+  });
+  const partUriBase = options.partUriBase ?? (await getEpcRule(registry)).partUriBase;
+  const doc = buildEpcisDocument(events, { ...options, partUriBase });
+  const last = page.at(-1);
+  return {
+    context: doc['@context'],
+    eventList: (doc.epcisBody as { eventList: JsonObject[] }).eventList,
+    next: rows.length > options.perPage && last ? { occurredAt: last.occurred_at, id: Number(last.id) } : null,
+  };
+}

@@ -19,7 +19,7 @@ export { validateEpcisDocument, assertValidEpcisDocument, gs1Schema, gs1SchemaCa
 export { parseEpcisDocument, type ParsedEpcisDocument, type ParsedEpcisEvent, type EpcisIssue, type UnsupportedEvent } from './epcis-parse.js';
 export { appendEvent, appendEventIn, getEvent, listEvents, getHistory } from './repository.js';
 export { aggregateEvents, AGGREGATE_FIELDS, type AggregateQuery, type AggregateRow, type AggregateGroup, type AggregateField } from './aggregate.js';
-export { exportEpcis, type ExportEpcisOptions } from './epcis-store.js';
+export { exportEpcis, queryEpcisEvents, type ExportEpcisOptions, type QueryEpcisOptions, type EpcisPageCursor } from './epcis-store.js';
 export { importEpcis, type ImportEpcisOptions, type ImportEpcisReport, type UnsupportedPolicy } from './epcis-import.js';
 export {
   traceContents, traceContainers, containmentLinks,
