@@ -77,10 +77,17 @@ export async function registerEpcisBindingRoutes(app: FastifyInstance, binding: 
       return payload;
     });
 
-    epcis.options('/', {
-      config: { permission: 'read', openapi: { options: true } },
-      schema: { summary: 'EPCIS 2.0 discovery: supported versions and formats in the GS1-* response headers', tags },
-    }, async (_request, reply) => reply.status(204).headers(discoveryHeaders).send());
+    // /epcis and /epcis/ both answer; the OpenAPI document lists one.
+    for (const [trailing, hide] of [['no-slash', false], ['slash', true]] as const) {
+      epcis.route({
+        method: 'OPTIONS',
+        url: '/',
+        prefixTrailingSlash: trailing,
+        config: { permission: 'read', openapi: { options: true, hide } },
+        schema: { summary: 'EPCIS 2.0 discovery: supported versions and formats in the GS1-* response headers', tags },
+        handler: async (_request, reply) => reply.status(204).headers(discoveryHeaders).send(),
+      });
+    }
 
     epcis.post<{ Body: unknown; Querystring: { createParts: boolean } }>('/capture', {
       config: { permission: 'parts:write' },

@@ -63,7 +63,9 @@ function parameters(schema: Json | undefined, where: 'path' | 'query'): Json[] {
 }
 
 function operationId(method: string, url: string): string {
+  // The EPCIS binding's /epcis/events must not take the id of /api/epcis/events.
   const words = url
+    .replace(/^\/epcis(?=\/|$)/, '/epcisBinding')
     .replace(/^\/api\//, '/')
     .split('/')
     .filter(Boolean)

@@ -32,7 +32,9 @@ function sdkDocument(serials: string[], time: string): epcis.EPCISDocument {
 }
 
 async function captured(role: 'admin' | 'operator' | 'viewer', doc: epcis.EPCISDocument, params: Record<string, string> = {}, extra: Record<string, string> = {}) {
-  const res = await epcis.capture(doc, { apiUrl: base, headers: { 'content-type': 'application/json', ...h.auth(role), ...extra }, params });
+  // `params` (query string) is honoured by the SDK's request builder but missing from its typings.
+  const options = { apiUrl: base, headers: { 'content-type': 'application/json', ...h.auth(role), ...extra }, params } as unknown as Parameters<typeof epcis.capture>[1];
+  const res = await epcis.capture(doc, options);
   return res as unknown as Response;
 }
 
