@@ -9,6 +9,11 @@ import {
   importEpcis,
   partForEpc,
   queryEpcisEvents,
+  setEpcRule,
+  traceContainers,
+  traceContents,
+  type EpcRule,
+  type TraceOptions,
   type ImportEpcisOptions,
   type QueryEpcisOptions,
   type AggregateQuery,
@@ -41,6 +46,22 @@ export class EventsRepository {
 
   queryEvents(options: QueryEpcisOptions) {
     return queryEpcisEvents(this.registry, options);
+  }
+
+  epcRule(): Promise<EpcRule> {
+    return getEpcRule(this.registry);
+  }
+
+  setEpcRule(input: unknown, updatedBy: string): Promise<EpcRule> {
+    return setEpcRule(this.registry, input, updatedBy);
+  }
+
+  contents(key: string, options: TraceOptions) {
+    return traceContents(this.registry, key, options);
+  }
+
+  containers(query: Parameters<typeof traceContainers>[1]) {
+    return traceContainers(this.registry, query);
   }
 
   /** The registered part's serial that an EPC names under the registry's rule, or null. */

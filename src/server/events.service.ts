@@ -62,6 +62,26 @@ export class EventsService {
     return report;
   }
 
+  epcRule() {
+    return this.repo.epcRule();
+  }
+
+  async setEpcRule(input: unknown, actor: string) {
+    const rule = await this.repo.setEpcRule(input, actor);
+    await this.audit.record(actor, 'epcis.epcRule', null, rule as unknown as Record<string, unknown>);
+    return rule;
+  }
+
+  traceContents(key: string, at?: string) {
+    return this.repo.contents(key, { at });
+  }
+
+  traceContainers(input: { serial?: string[]; attribute?: string; value?: string; at?: string }) {
+    if ((input.attribute === undefined) !== (input.value === undefined)) throw new PartprintError('give attribute and value together (e.g. attribute=build&value=B-17)', { code: 'BAD_INPUT' });
+    if (input.serial === undefined && input.attribute === undefined) throw new PartprintError('name the parts: serial=... (repeatable) or attribute=...&value=...', { code: 'BAD_INPUT' });
+    return this.repo.containers({ serials: input.serial, attribute: input.attribute === undefined ? undefined : { name: input.attribute, value: input.value! }, at: input.at });
+  }
+
   async analytics(input: AnalyticsInput): Promise<{ groupBy: string; rows: AggregateRow[] }> {
     const where: Partial<Record<AggregateField, string>> = {};
     for (const w of input.where ?? []) {
