@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openRegistry } from '../src/registry/index.js';
 import { gs1Schema, importEpcis } from '../src/trace/index.js';
-import { GS1_EXAMPLES, gs1ExampleFiles, runExample } from '../test/epcis/gs1-examples.js';
+import { type ExampleResult, GS1_EXAMPLES, gs1ExampleFiles, runExample } from '../test/epcis/gs1-examples.js';
 import type { BenchResult } from './run.js';
 
 type Obj = Record<string, unknown>;
@@ -47,7 +47,7 @@ export async function run(): Promise<BenchResult> {
   if (files.length === 0) return { name: 'epcis-gs1', metrics: {}, tables: [], skipped: `${GS1_EXAMPLES} is absent` };
   if (!gs1Schema()) return { name: 'epcis-gs1', metrics: {}, tables: [], skipped: "GS1's EPCIS-JSON-Schema.json was not found" };
   const started = Date.now();
-  const results = [];
+  const results: ExampleResult[] = [];
   for (const f of files) results.push(await runExample(f));
 
   let broken = 0;
