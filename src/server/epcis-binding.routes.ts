@@ -148,7 +148,7 @@ export async function registerEpcisBindingRoutes(app: FastifyInstance, binding: 
     epcis.get<{ Params: { eventType: string }; Querystring: Query }>('/events/:eventType', {
       config: { permission: 'read', openapi: { produces: ['application/ld+json'] } },
       schema: {
-        summary: 'Events of one EPCIS type (partprint stores ObjectEvents and AggregationEvents; the other types are always empty)',
+        summary: 'Events of one EPCIS type (partprint stores ObjectEvents, AggregationEvents and AssociationEvents; the other types are always empty)',
         tags,
         params: { type: 'object', required: ['eventType'], properties: { eventType: { type: 'string', maxLength: 100 } } },
         querystring: queryParams,

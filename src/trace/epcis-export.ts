@@ -1,6 +1,6 @@
 /**
- * Events as a GS1 EPCIS 2.0 JSON-LD document: ObjectEvents, and AggregationEvents for `packed` /
- * `unpacked`. what = the part's EPC (as imported, else its partprint URI), when = eventTime +
+ * Events as a GS1 EPCIS 2.0 JSON-LD document: ObjectEvents, and AggregationEvents (or
+ * AssociationEvents, when they came as such) for `packed` / `unpacked`. what = the part's EPC (as imported, else its partprint URI), when = eventTime +
  * offset, where = readPoint / bizLocation, why = CBV bizStep + disposition, measurements as
  * sensorElementList. partprint's own members (type, actor, typed fields) travel in the "pp:"
  * extension namespace; members kept from an imported document are written back as they came.
@@ -72,7 +72,7 @@ export function toEpcisEvent(rows: ExportableEvent[], options: EpcisUriOptions =
   const bizLocation = o.bizLocation !== undefined ? o.bizLocation : place;
   const epcs = rows.map((r) => epcOf(r, options));
   const out: JsonObject = {
-    type: aggregation ? 'AggregationEvent' : 'ObjectEvent',
+    type: aggregation ? (o.eventType ?? 'AggregationEvent') : 'ObjectEvent',
     eventID: rows.length > 1 ? o.group!.eventId : e.eventId,
     eventTime: formatInOffset(e.occurredAt, e.timeZoneOffset),
     eventTimeZoneOffset: e.timeZoneOffset,

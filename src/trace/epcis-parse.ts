@@ -1,8 +1,9 @@
 /**
  * Reads an EPCIS 2.0 JSON(-LD) document into partprint events, without touching the database:
  * every problem is collected with the event's index so an import can report them all at once.
- * ObjectEvents and AggregationEvents are read (one partprint event per EPC); the other event
- * types, and class-level events that name no instance, are listed as unsupported with a reason.
+ * ObjectEvents, AggregationEvents and AssociationEvents are read (one partprint event per EPC);
+ * Transaction and Transformation events, and class-level events that name no instance, are
+ * listed as unsupported with a reason.
  */
 import { TraceError } from '../core/index.js';
 import { bareBizStep, bareDisposition, cbvFor, typeForEpcis, type EpcisAction } from './cbv.js';
@@ -43,7 +44,7 @@ export interface ParsedEpcisEvent {
   correctsEventUri: string | null;
   /** eventIDs named as corrections in this event's errorDeclaration. */
   correctiveEventUris: string[];
-  /** AggregationEvent: the parent's EPC and the part it names (if any). */
+  /** AggregationEvent / AssociationEvent: the parent's EPC and the part it names (if any). */
   parent?: { uri: string; part: EpcPart | null };
   epcis?: EpcisOverrides;
 }
@@ -140,8 +141,8 @@ function parseOne(raw: Obj, c: Context): ParsedEpcisEvent[] {
     return undefined;
   };
   const kind = raw.type;
-  if (kind !== 'ObjectEvent' && kind !== 'AggregationEvent') {
-    unsupported(`${typeof kind === 'string' ? kind : 'an event without a type'} is not stored by partprint (it stores ObjectEvents and AggregationEvents)`);
+  if (kind !== 'ObjectEvent' && kind !== 'AggregationEvent' && kind !== 'AssociationEvent') {
+    unsupported(`${typeof kind === 'string' ? kind : 'an event without a type'} is not stored by partprint (it stores ObjectEvents, AggregationEvents and AssociationEvents)`);
   }
   const action = raw.action;
   if (action !== 'ADD' && action !== 'OBSERVE' && action !== 'DELETE') fail(`action ${JSON.stringify(action)} must be ADD, OBSERVE or DELETE`);
@@ -149,11 +150,12 @@ function parseOne(raw: Obj, c: Context): ParsedEpcisEvent[] {
   if (typeof raw.eventTimeZoneOffset !== 'string') fail('eventTimeZoneOffset is missing');
   parseOffset(raw.eventTimeZoneOffset, 'eventTimeZoneOffset');
   const time = parseEventTime(raw.eventTime, 'eventTime');
-  const aggregation = kind === 'AggregationEvent';
+  // An association (components assembled into a machine, a sensor fitted to an asset) is the same parent/child relation as packing.
+  const aggregation = kind === 'AggregationEvent' || kind === 'AssociationEvent';
   const epcs = uriList(raw, aggregation ? 'childEPCs' : 'epcList');
   if (epcs.length === 0) {
     const classLevel = raw[aggregation ? 'childQuantityList' : 'quantityList'] !== undefined;
-    if (aggregation && action === 'DELETE') unsupported('an AggregationEvent DELETE without childEPCs (unpack everything) is not stored yet');
+    if (aggregation && action === 'DELETE') unsupported(`an ${kind} DELETE without childEPCs (take everything out) is not stored yet`);
     unsupported(classLevel ? `a class-level ${kind} (quantities of a class, no instance EPC) names no part` : `this ${kind} names no EPC, so no part`);
   }
   if (raw.eventID !== undefined && (typeof raw.eventID !== 'string' || raw.eventID === '')) fail('eventID must be a URI');
@@ -161,7 +163,7 @@ function parseOne(raw: Obj, c: Context): ParsedEpcisEvent[] {
 
   let parent: ParsedEpcisEvent['parent'];
   if (aggregation) {
-    if (typeof raw.parentID !== 'string' || raw.parentID === '') fail('an AggregationEvent with childEPCs needs a parentID');
+    if (typeof raw.parentID !== 'string' || raw.parentID === '') fail(`an ${kind} with childEPCs needs a parentID`);
     parent = { uri: raw.parentID, part: partForEpc(raw.parentID, c.rule) };
   }
 
@@ -241,6 +243,7 @@ function parseOne(raw: Obj, c: Context): ParsedEpcisEvent[] {
   const myLocation = place === null ? null : placeUri(place, c.placeUriBase);
   if (bizLocation !== myLocation) epcis.bizLocation = bizLocation;
   if (parent && parent.uri !== (parent.part ? partUri(parent.part.serial, c.rule.partUriBase) : parent.uri)) epcis.parentID = parent.uri;
+  if (kind === 'AssociationEvent') epcis.eventType = 'AssociationEvent';
 
   const classMembers: Obj = {};
   const context: Record<string, string> = {};

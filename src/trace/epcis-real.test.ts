@@ -148,6 +148,23 @@ describe('EPCIS import of real documents', () => {
     expect(unpacked).toMatchObject({ type: 'AggregationEvent', action: 'DELETE', childEPCs: ['urn:epc:id:sgtin:0614141.107346.2018'] });
   });
 
+  it('stores AssociationEvents (components assembled into an asset) in the same relation, and exports them as AssociationEvents', async () => {
+    const d = doc(
+      { type: 'AssociationEvent', eventID: 'urn:uuid:5d7b4c2e-0000-4000-8000-000000000007', action: 'ADD', bizStep: 'assembling', eventTime: '2026-01-01T10:00:00Z', eventTimeZoneOffset: '+00:00', parentID: 'urn:epc:id:grai:4012345.55555.987', childEPCs: ['urn:epc:id:giai:4000001.12345'], readPoint: { id: 'urn:epc:id:sgln:4012345.00001.0' } },
+      { type: 'AssociationEvent', eventID: 'urn:uuid:5d7b4c2e-0000-4000-8000-000000000008', action: 'DELETE', bizStep: 'disassembling', eventTime: '2026-01-02T10:00:00Z', eventTimeZoneOffset: '+00:00', parentID: 'urn:epc:id:grai:4012345.55555.987', childEPCs: [] },
+    );
+    expect((await importEpcis(reg, d, { createParts: true })).rejected[0].reason).toMatch(/AssociationEvent DELETE without childEPCs .*is not stored yet/);
+    const report = await importEpcis(reg, d, { createParts: true, unsupported: 'skip' });
+    expect(report).toMatchObject({ committed: true, imported: 1, skipped: [{ index: 1, type: 'AssociationEvent' }] });
+    expect((await listEvents(reg, '400000112345')).map((e) => [e.type, e.fields.parent])).toEqual([['packed', '04012345555554987']]);
+    const out = await exportEpcis(reg);
+    expect(epcisSchemaErrors(out)).toEqual([]);
+    expect(eventList(out)[0]).toMatchObject({ type: 'AssociationEvent', action: 'ADD', bizStep: 'assembling', parentID: 'urn:epc:id:grai:4012345.55555.987', childEPCs: ['urn:epc:id:giai:4000001.12345'] });
+    const { queryEpcisEvents } = await import('./epcis-store.js');
+    expect((await queryEpcisEvents(reg, { perPage: 10, eventType: 'AssociationEvent' })).eventList).toHaveLength(1);
+    expect((await queryEpcisEvents(reg, { perPage: 10, eventType: 'AggregationEvent' })).eventList).toHaveLength(0);
+  });
+
   it('rejects a document with an unsupported event type by default, and skips and reports it on request', async () => {
     const d = doc(
       base({ eventID: 'urn:uuid:5d7b4c2e-0000-4000-8000-000000000006', bizStep: 'receiving', epcList: ['urn:epc:id:sgtin:0614141.107346.2017'] }),

@@ -78,7 +78,7 @@ export interface EpcisPageCursor {
 }
 
 export interface QueryEpcisOptions extends EpcisUriOptions {
-  /** EPCIS event type: ObjectEvent or AggregationEvent (the others are never stored, so give nothing). */
+  /** EPCIS event type: ObjectEvent, AggregationEvent or AssociationEvent (the others are never stored, so give nothing). */
   eventType?: string;
   /** Only the events of this part. */
   serial?: string;
@@ -97,7 +97,7 @@ export async function queryEpcisEvents(registry: Pick<Registry, 'db'>, options: 
   const f = normaliseFilter({ since: options.since, until: options.until });
   const aggregation = ['packed', 'unpacked'];
   const empty = { context: buildEpcisDocument([])['@context'], eventList: [], next: null };
-  if (options.eventType !== undefined && options.eventType !== 'ObjectEvent' && options.eventType !== 'AggregationEvent') return empty;
+  if (options.eventType !== undefined && !['ObjectEvent', 'AggregationEvent', 'AssociationEvent'].includes(options.eventType)) return empty;
   let partId: number | undefined;
   if (options.serial !== undefined) {
     const part = await registry.db.selectFrom('parts').select('id').where('serial', '=', options.serial).executeTakeFirst();
@@ -107,7 +107,10 @@ export async function queryEpcisEvents(registry: Pick<Registry, 'db'>, options: 
   let q = selectEvents(registry.db);
   if (partId !== undefined) q = q.where('e.part_id', '=', partId);
   if (options.eventType === 'ObjectEvent') q = q.where('e.type', 'not in', aggregation);
-  if (options.eventType === 'AggregationEvent') q = q.where('e.type', 'in', aggregation);
+  // An association is a packed/unpacked event whose kept EPCIS members say so (fields is JSON text written by JSON.stringify: no spaces).
+  const association = '%"eventType":"AssociationEvent"%';
+  if (options.eventType === 'AggregationEvent') q = q.where('e.type', 'in', aggregation).where('e.fields', 'not like', association);
+  if (options.eventType === 'AssociationEvent') q = q.where('e.type', 'in', aggregation).where('e.fields', 'like', association);
   if (f.since) q = q.where('e.occurred_at', '>=', f.since);
   if (f.until) q = q.where('e.occurred_at', '<', f.until);
   const after = options.after;

@@ -39,7 +39,7 @@ export interface InspectedFields {
   measurements?: Record<string, Measurement>;
 }
 
-/** Typed fields of `packed` / `unpacked` events (EPCIS AggregationEvents): the part goes into or out of a parent. */
+/** Typed fields of `packed` / `unpacked` events (EPCIS AggregationEvents and AssociationEvents): the part goes into or out of a parent. */
 export interface PackedFields {
   /** The parent: a part's serial when the EPC rule maps its EPC to one, else its EPC URI (an SSCC of a pallet, ...). */
   parent?: string;
@@ -95,8 +95,10 @@ export interface EpcisOverrides {
   action?: 'ADD' | 'OBSERVE' | 'DELETE';
   /** The EPC as the document wrote it (an SGTIN URN, a Digital Link URI), when it is not the part's partprint URI. */
   epc?: string;
-  /** AggregationEvent: the parentID as written. */
+  /** AggregationEvent / AssociationEvent: the parentID as written. */
   parentID?: string;
+  /** A packed/unpacked event that came as an AssociationEvent (an assembly of objects rather than packing into a container) exports as one again. */
+  eventType?: 'AssociationEvent';
   /** An event naming several EPCs is stored once per EPC; the export joins them again. */
   group?: { eventId: string; size: number; position: number };
   /** Standard and extension members kept verbatim (sensorElementList, bizTransactionList, quantityList, ilmd, "ex:field", ...). */
