@@ -108,11 +108,6 @@ export function toEpcisEvent(rows: ExportableEvent[], options: EpcisUriOptions =
   return out;
 }
 
-/** @deprecated name kept for callers of the first version: one stored event as an EPCIS event. */
-export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {}): JsonObject {
-  return toEpcisEvent([e], options);
-}
-
 /**
  * Stored events back into document events: the records of one document event that named several
  * EPCs are joined again when all of them are exported and none takes part in a correction.

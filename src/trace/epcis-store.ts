@@ -4,7 +4,7 @@ import { TraceError } from '../core/index.js';
 import type { Database, Registry } from '../registry/index.js';
 import { buildEpcisDocument, type EpcisUriOptions, type ExportableEvent, type JsonObject } from './epcis-export.js';
 import { normaliseFilter, selectEvents } from './repository.js';
-import { toTraceEvent } from './rows.js';
+import { type EventRow, toTraceEvent } from './rows.js';
 import type { ListEventsFilter } from './types.js';
 import { getEpcRule } from './settings.js';
 import { derivedEventId } from './uuid.js';
@@ -38,6 +38,18 @@ async function correctionLinks(db: Kysely<Database>, partId: number | undefined)
   return { correctsUri, correction };
 }
 
+/** Stored rows as exportable events, each with the eventIDs of what it corrects and what corrects it. */
+function withCorrections(rows: EventRow[], links: Awaited<ReturnType<typeof correctionLinks>>): ExportableEvent[] {
+  return rows.map((row) => {
+    const e: ExportableEvent = toTraceEvent(row);
+    const uri = links.correctsUri.get(e.id);
+    if (uri) e.correctsEventUri = uri;
+    const c = links.correction.get(e.id);
+    if (c) e.correction = c;
+    return e;
+  });
+}
+
 /**
  * Stored events as an EPCIS 2.0 EPCISDocument: corrected events carry an errorDeclaration naming
  * their corrective event, and corrective events name what they correct in `pp:correctsEventID`.
@@ -58,15 +70,7 @@ export async function exportEpcis(registry: Pick<Registry, 'db'>, options: Expor
   if (f.since) q = q.where('e.occurred_at', '>=', f.since);
   if (f.until) q = q.where('e.occurred_at', '<', f.until);
   const rows = await q.orderBy('e.occurred_at').orderBy('e.id').execute();
-  const links = await correctionLinks(registry.db, partId);
-  const events: ExportableEvent[] = rows.map((row) => {
-    const e: ExportableEvent = toTraceEvent(row);
-    const uri = links.correctsUri.get(e.id);
-    if (uri) e.correctsEventUri = uri;
-    const c = links.correction.get(e.id);
-    if (c) e.correction = c;
-    return e;
-  });
+  const events = withCorrections(rows, await correctionLinks(registry.db, partId));
   const partUriBase = options.partUriBase ?? (await getEpcRule(registry)).partUriBase;
   return buildEpcisDocument(events, { ...options, partUriBase });
 }
@@ -117,15 +121,7 @@ export async function queryEpcisEvents(registry: Pick<Registry, 'db'>, options: 
   if (after) q = q.where((eb) => eb.or([eb('e.occurred_at', '>', after.occurredAt), eb.and([eb('e.occurred_at', '=', after.occurredAt), eb('e.id', '>', after.id)])]));
   const rows = await q.orderBy('e.occurred_at').orderBy('e.id').limit(options.perPage + 1).execute();
   const page = rows.slice(0, options.perPage);
-  const links = await correctionLinks(registry.db, partId);
-  const events: ExportableEvent[] = page.map((row) => {
-    const e: ExportableEvent = toTraceEvent(row);
-    const uri = links.correctsUri.get(e.id);
-    if (uri) e.correctsEventUri = uri;
-    const c = links.correction.get(e.id);
-    if (c) e.correction = c;
-    return e;
-  });
+  const events = withCorrections(page, await correctionLinks(registry.db, partId));
   const partUriBase = options.partUriBase ?? (await getEpcRule(registry)).partUriBase;
   const doc = buildEpcisDocument(events, { ...options, partUriBase });
   const last = page.at(-1);

@@ -6,7 +6,7 @@ export { parseEventTime, formatInOffset, localOffset, nowWithOffset } from './ti
 export { validateEvent, validateFields, checkEventType, isEventType, FIELD_SPECS, type ValidEvent } from './validate.js';
 export { cbvFor, typeForEpcis, type CbvMapping, type EpcisAction } from './cbv.js';
 export {
-  buildEpcisDocument, toObjectEvent, toEpcisEvent, placeUri, placeFromUri,
+  buildEpcisDocument, toEpcisEvent, placeUri, placeFromUri,
   EPCIS_CONTEXT, PP_NAMESPACE, DEFAULT_PLACE_URI_BASE,
   type EpcisUriOptions, type ExportableEvent,
 } from './epcis-export.js';
