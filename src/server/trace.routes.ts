@@ -7,7 +7,7 @@ import type { ServerServices } from './services.js';
 const node = {
   type: 'object',
   required: ['key', 'registered'],
-  properties: { key: { type: 'string' }, registered: { type: 'boolean' }, partNumber: { type: ['string', 'null'] }, since: { type: 'string' } },
+  properties: { key: { type: 'string' }, registered: { type: 'boolean' }, partNumber: { type: ['string', 'null'] }, epc: { type: 'string' }, since: { type: 'string' } },
 } as const;
 
 const contentsNode = { type: 'object', additionalProperties: true, description: 'node + children (recursive)', properties: { ...node.properties, children: { type: 'array', items: { type: 'object', additionalProperties: true } } } } as const;

@@ -20,6 +20,8 @@ export interface ContainmentLink {
   parent: string;
   /** When it was packed (ISO 8601 UTC). */
   since: string;
+  /** The parent's EPC as the EPCIS document wrote it (when the parent was named by one). */
+  parentEpc?: string;
   /** Id of the `packed` event. */
   eventId: number;
 }
@@ -30,6 +32,8 @@ export interface TraceNode {
   /** Registered part? (then `key` is its serial) */
   registered: boolean;
   partNumber: string | null;
+  /** The EPC a document named it by (an SSCC URN, a Digital Link), when known. */
+  epc?: string;
   /** When it went into its parent (absent at the root of `contents`). */
   since?: string;
 }
@@ -64,20 +68,25 @@ export async function containmentLinks(db: Db, options: TraceOptions = {}): Prom
   const rows = await q.orderBy('e.occurred_at').orderBy('e.id').execute();
   const links = new Map<string, ContainmentLink>();
   for (const r of rows) {
-    const parent = (JSON.parse(r.fields || '{}') as { parent?: string }).parent;
+    const f = JSON.parse(r.fields || '{}') as { parent?: string; _epcis?: { parentID?: string } };
+    const parent = f.parent;
     if (r.type === 'unpacked') {
       // Unpacking from another parent than the current one leaves the current link alone.
       if (links.get(r.serial)?.parent === parent) links.delete(r.serial);
-    } else if (parent !== undefined) links.set(r.serial, { child: r.serial, parent, since: r.occurred_at, eventId: Number(r.id) });
+    } else if (parent !== undefined) {
+      links.set(r.serial, { child: r.serial, parent, since: r.occurred_at, eventId: Number(r.id), ...(f._epcis?.parentID ? { parentEpc: f._epcis.parentID } : {}) });
+    }
   }
   return links;
 }
 
-async function describe(db: Db, keys: string[]): Promise<Map<string, TraceNode>> {
-  const out = new Map<string, TraceNode>(keys.map((k) => [k, { key: k, registered: false, partNumber: null }]));
+async function describe(db: Db, keys: string[], links: Map<string, ContainmentLink>): Promise<Map<string, TraceNode>> {
+  const epcOf = new Map<string, string>();
+  for (const l of links.values()) if (l.parentEpc) epcOf.set(l.parent, l.parentEpc);
+  const out = new Map<string, TraceNode>(keys.map((k) => [k, { key: k, registered: false, partNumber: null, ...(epcOf.has(k) ? { epc: epcOf.get(k) } : {}) }]));
   for (let i = 0; i < keys.length; i += 500) {
     const rows = await db.selectFrom('parts').select(['serial', 'part_number']).where('serial', 'in', keys.slice(i, i + 500)).execute();
-    for (const r of rows) out.set(r.serial, { key: r.serial, registered: true, partNumber: r.part_number });
+    for (const r of rows) out.set(r.serial, { ...out.get(r.serial)!, registered: true, partNumber: r.part_number });
   }
   return out;
 }
@@ -104,7 +113,7 @@ export async function traceContents(registry: { db: Db }, asked: string, options
     return fresh.map((link) => ({ link, kids: walk(link.child) }));
   };
   const tree = walk(key);
-  const info = await describe(registry.db, keys);
+  const info = await describe(registry.db, keys, links);
   if (!info.get(key)!.registered && tree.length === 0 && !(await knownAsParent(registry.db, key))) {
     throw new TraceError(`"${key}" is neither a registered part nor a container named by any packed event`, { code: 'NOT_FOUND' });
   }
@@ -160,7 +169,7 @@ export async function traceContainers(
     }
     return { serial, chain };
   });
-  const info = await describe(registry.db, [...new Set([...serials, ...chains.flatMap((c) => c.chain.map((l) => l.parent))])]);
+  const info = await describe(registry.db, [...new Set([...serials, ...chains.flatMap((c) => c.chain.map((l) => l.parent))])], links);
   for (const s of asked) if (!info.get(s)!.registered) throw new TraceError(`part "${s}" is not registered`, { code: 'NOT_FOUND' });
   const byContainer = new Map<string, { parts: Set<string>; level: number }>();
   for (const { serial, chain } of chains) {

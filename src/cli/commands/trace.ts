@@ -6,7 +6,7 @@ import { printJson } from '../cli-args.js';
 import { addRegistryOptions, type RegistryCliOptions, withRegistry } from '../registry-options.js';
 
 function label(n: TraceNode): string {
-  return `${n.key}${n.partNumber ? ` [${n.partNumber}]` : ''}${n.registered ? '' : ' (not a registered part)'}${n.since ? `  since ${n.since}` : ''}`;
+  return `${n.key}${n.partNumber ? ` [${n.partNumber}]` : ''}${n.epc ? ` ${n.epc}` : ''}${n.registered ? '' : ' (not a registered part)'}${n.since ? `  since ${n.since}` : ''}`;
 }
 
 function printTree(node: ContentsNode, prefix = '', last = true, root = true): void {

@@ -4,7 +4,7 @@ import { get, query } from '../api.js';
 import { errorNotice, field, h, render } from '../ui.js';
 
 function partLink(node) {
-  const label = `${node.key}${node.partNumber ? ` [${node.partNumber}]` : ''}`;
+  const label = `${node.key}${node.partNumber ? ` [${node.partNumber}]` : ''}${node.epc ? ` (${node.epc})` : ''}`;
   return node.registered ? h('a', { href: `#/part/${encodeURIComponent(node.key)}` }, label) : h('span.muted', { title: 'not a registered part' }, label);
 }
 
