@@ -129,6 +129,8 @@ export async function importEpcis(registry: Registry, doc: unknown, options: Imp
   }
   const items = [...byId.values()];
   const unknown = new Set(items.filter((p) => p.serial === null).map((p) => p.partUri));
+  // createParts cannot help these: say why, so the operator fixes the rule rather than guessing.
+  for (const uri of unknown) report.warnings.push(`EPC ${uri} names no part under the EPC rule (schemes ${rule.schemes.join(', ')}${rule.gtins.length ? `, GTINs ${rule.gtins.join(', ')}` : ''}; see \`partprint events epc-rule\`)`);
 
   try {
     await registry.transaction(async (trx, scope: RegistryScope) => {

@@ -46,6 +46,7 @@ describe('EPC rule', () => {
     const rule = checkEpcRule({ sgtinSerial: 'P-{serial}', schemes: ['sgtin'], gtins: ['10614141073464'] });
     expect(partForEpc('urn:epc:id:sgtin:0614141.107346.2017', rule)?.serial).toBe('P-2017');
     expect(partForEpc('urn:epc:id:sgtin:4012345.011111.9876', rule)).toBeNull();
+    expect(partForEpc('urn:epc:id:sscc:0614141.1234567890', rule)).toBeNull();
     expect(partForEpc('urn:partprint:part:X', rule)).toBeNull();
     expect(() => checkEpcRule({ sgtinSerial: '{gtin}' })).toThrow(/must contain \{serial\}/);
     expect(() => checkEpcRule({ gtins: ['10614141073465'] })).toThrow(/wrong check digit \(expected 4\)/);
@@ -82,6 +83,12 @@ describe('EPCIS import of real documents', () => {
     const out = await exportEpcis(reg);
     expect(epcisSchemaErrors(out)).toEqual([]);
     expect(eventList(out)[0]).toMatchObject({ eventID: 'urn:uuid:5d7b4c2e-0000-4000-8000-000000000001', epcList: ['urn:epc:id:sgtin:0614141.107346.2017', 'https://id.gs1.org/01/04012345111118/21/9876'] });
+
+    // An EPC outside the rule cannot be created: the report says so instead of only "unknown part".
+    await setEpcRule(reg, { schemes: ['sgtin'], gtins: ['10614141073464'] }, 'test');
+    const outside = await importEpcis(reg, doc(base({ bizStep: 'receiving', epcList: ['https://id.gs1.org/01/04012345111118/21/77'] })), { createParts: true });
+    expect(outside).toMatchObject({ committed: false, unknownParts: ['https://id.gs1.org/01/04012345111118/21/77'] });
+    expect(outside.warnings).toEqual([expect.stringMatching(/names no part under the EPC rule \(schemes sgtin, GTINs 10614141073464; see `partprint events epc-rule`\)/)]);
 
     // A rule set once on the registry applies to every later import.
     await setEpcRule(reg, { sgtinSerial: 'SN-{serial}' }, 'test');
