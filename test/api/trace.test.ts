@@ -48,6 +48,21 @@ describe('trace API', () => {
     expect(set.statusCode).toBe(200);
     expect(set.json()).toMatchObject({ sgtinSerial: '{serial}', schemes: ['partprint', 'sgtin', 'sscc', 'giai', 'grai'] });
 
+    // An event type partprint does not store refuses the document (422), unless skipUnsupported.
+    const mixed = {
+      ...doc,
+      epcisBody: { eventList: [
+        { type: 'ObjectEvent', action: 'OBSERVE', bizStep: 'inspecting', disposition: 'conformant', eventTime: '2026-03-03T10:00:00Z', eventTimeZoneOffset: '+00:00', epcList: ['urn:partprint:part:G-1'] },
+        { type: 'TransformationEvent', eventTime: '2026-03-03T10:00:00Z', eventTimeZoneOffset: '+00:00', inputEPCList: ['urn:partprint:part:G-2'], outputEPCList: ['urn:partprint:part:G-9'] },
+      ] },
+    };
+    const refusedMixed = await app.inject({ method: 'POST', url: '/api/epcis/capture', headers: h.auth('operator'), payload: mixed });
+    expect(refusedMixed.statusCode).toBe(422);
+    expect(refusedMixed.json().error.message).toMatch(/TransformationEvent is not stored by partprint/);
+    const skipped = await app.inject({ method: 'POST', url: '/api/epcis/capture?skipUnsupported=true', headers: h.auth('operator'), payload: mixed });
+    expect(skipped.statusCode).toBe(201);
+    expect(skipped.json()).toMatchObject({ committed: true, imported: 1, skipped: [{ index: 1, type: 'TransformationEvent' }] });
+
     // A document that is not valid EPCIS is refused whole, with GS1's reason.
     const noContext = { ...doc } as Record<string, unknown>;
     delete noContext['@context'];
