@@ -10,6 +10,7 @@ import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
 import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
+import { EpcisBindingService } from './epcis-binding.service.js';
 import { ImportRepository } from './import.repository.js';
 import { ImportService } from './import.service.js';
 import { JobsRepository } from './jobs.repository.js';
@@ -63,6 +64,8 @@ export interface ServerServices {
   parts: PartsService;
   importer: ImportService;
   events?: EventsService;
+  /** The EPCIS 2.0 REST binding under /epcis (present with events). */
+  epcisBinding?: EpcisBindingService;
   source?: SourceService;
   identity?: IdentityService;
   /** Releases what the services hold (model sessions). */
@@ -89,6 +92,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
+  const eventsRepo = new EventsRepository(registry);
   const services: ServerServices = {
     registry,
     keys: new KeysService(new KeysRepository(db)),
@@ -96,7 +100,8 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
-    events: new EventsService(new EventsRepository(registry), audit),
+    events: new EventsService(eventsRepo, audit),
+    epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
     identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
     close: () => sourceRepo.close(),
