@@ -4,7 +4,8 @@ import { PartprintError, RegistryError } from '../core/index.js';
 import type { BlobStaging, BlobStore } from './blobs.js';
 import type { Dialect } from './connect.js';
 import type { Database } from './schema.js';
-import { diskFullCode, diskFullError, storageError } from './storage-errors.js';
+import path from 'node:path';
+import { diskFullCode, diskFullCodeAt, diskFullError, storageError } from './storage-errors.js';
 
 export interface RepoContext {
   db: Kysely<Database>;
@@ -45,7 +46,7 @@ export async function inTransaction<T>(ctx: RepoContext, fn: (tx: RepoContext) =
       // nothing was committed, and the first error says why.
     }
     await staging.abort().catch(() => undefined);
-    const full = err instanceof PartprintError ? undefined : diskFullCode(err);
+    const full = err instanceof PartprintError ? undefined : diskFullCodeAt(err, path.dirname(ctx.blobs.root));
     throw full ? diskFullError(full, 'the write was rolled back', err) : err;
   }
   try {

@@ -3,6 +3,7 @@
  * as ENOSPC/EDQUOT (files), SQLITE_FULL (SQLite) or SQLSTATE 53100 (PostgreSQL); each becomes one
  * NO_SPACE error that names the cause, instead of whatever the rollback said afterwards.
  */
+import { statfsSync } from 'node:fs';
 import { PartprintError, RegistryError } from '../core/index.js';
 
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', '53100']);
@@ -14,6 +15,24 @@ export function diskFullCode(err: unknown): string | undefined {
     if (/\b(SQLITE_FULL|database or disk is full|No space left on device|could not extend file)\b/i.test(String((e as Error).message ?? ''))) return 'ENOSPC';
   }
   return undefined;
+}
+
+/**
+ * Like `diskFullCode`, but also for SQLite's "disk I/O error" (SQLITE_IOERR_*, which hides the
+ * errno: creating the WAL or growing its index on a full disk) when the folder `dir` is on has no
+ * room left (under 1 MiB free).
+ */
+export function diskFullCodeAt(err: unknown, dir: string): string | undefined {
+  const direct = diskFullCode(err);
+  if (direct) return direct;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^SQLITE_(IOERR|CANTOPEN)/.test(code)) return undefined;
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 2 ** 20 ? `${code}, no space left` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A NO_SPACE error naming the cause, for a write that stored nothing. */
