@@ -4,6 +4,7 @@ import {
   aggregateEvents,
   appendEvent,
   exportEpcis,
+  getEvent,
   getHistory,
   importEpcis,
   type AggregateQuery,
@@ -20,6 +21,10 @@ export class EventsRepository {
 
   append(serial: string, event: NewEvent, recordedBy: string): Promise<TraceEvent> {
     return appendEvent(this.registry, serial, event, { recordedBy });
+  }
+
+  get(id: number): Promise<TraceEvent | undefined> {
+    return getEvent(this.registry, id);
   }
 
   history(serial: string, filter: ListEventsFilter & { effectiveOnly?: boolean }): Promise<HistoryEntry[]> {
