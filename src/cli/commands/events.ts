@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { PartprintError, TraceError } from '../../core/index.js';
 import {
-  aggregateEvents, type AggregateGroup, type AggregateQuery, appendEvent, EVENT_TYPES, exportEpcis, getEvent, getHistory, type HistoryEntry,
+  aggregateEvents, type AggregateGroup, type AggregateQuery, EVENT_TYPES, exportEpcis, getEvent, getHistory, type HistoryEntry,
   formatInOffset, importEpcis, type ImportEpcisReport, type Measurement, nowWithOffset, type TraceEvent,
 } from '../../trace/index.js';
 import { AuditRepository, EventsRepository, EventsService, KeysRepository, KeysService, serverDb } from '../../server/index.js';
