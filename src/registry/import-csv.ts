@@ -5,6 +5,7 @@
  * each rejected row with its reason. Otherwise all parts and captures land in one transaction.
  */
 import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { noProgress, RegistryError } from '../core/index.js';
 import { sha256Hex } from './blobs.js';
@@ -14,6 +15,7 @@ import { inspectImage, readImageBytes } from './images.js';
 import { refreshStatistics } from './introspect.js';
 import { checkStoredText, serialProblem } from './parts.js';
 import type { Registry } from './registry.js';
+import type { Database } from './schema.js';
 import type { Attributes, BulkOptions, CaptureMeta } from './types.js';
 
 const CAPTURE_COLUMNS = ['face', 'device', 'pixel_size_um', 'lighting', 'operator', 'captured_at'] as const;
@@ -48,6 +50,11 @@ export interface CsvImportOptions extends BulkOptions {
   dryRun?: boolean;
   /** Stops the import (the transaction rolls back) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Runs inside the import's transaction after every row is stored, just before the COMMIT, with
+   * the result: what is written there commits with the import or not at all (e.g. a job's state).
+   */
+  beforeCommit?: (trx: Kysely<Database>, result: CsvImportResult) => Promise<void>;
 }
 
 interface PlannedImage {
@@ -199,7 +206,8 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
   if (!result.ok || options.dryRun) return { ...result, parts: result.ok ? planned.length : 0, captures: result.ok ? nImages : 0 };
 
   // Pass 2: store everything in one transaction; any fault rolls all of it back.
-  await reg.transaction(async (_trx, scope) => {
+  const stored: CsvImportResult = { ...result, parts: planned.length, captures: nImages };
+  await reg.transaction(async (trx, scope) => {
     let done = 0;
     for (const p of planned) {
       options.signal?.throwIfAborted();
@@ -213,7 +221,8 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
       done++;
     }
     onProgress({ phase: 'import', done, total: planned.length });
+    await options.beforeCommit?.(trx, stored);
   });
   if (planned.length >= 1000) await refreshStatistics(reg.db, reg.dialect);
-  return { ...result, parts: planned.length, captures: nImages };
+  return stored;
 }

@@ -42,6 +42,8 @@ export interface ServerConfig {
   rateLimit: RateLimitOptions;
   /** Temporary upload folder (default DATA/tmp/uploads). */
   tmpDir: string;
+  /** Bulk uploads waiting for their import job (DATA/tmp/imports). */
+  importsDir: string;
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
@@ -79,6 +81,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
+    importsDir: path.join(options.registry.dataDir, 'tmp', 'imports'),
     logger: options.logger,
     staticDir: options.staticDir,
   };
@@ -95,7 +98,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     jobs,
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
-    importer: new ImportService(new ImportRepository(registry), jobs, audit),
+    importer: new ImportService(new ImportRepository(registry), jobs, audit, config.importsDir),
     events: new EventsService(new EventsRepository(registry), audit),
     source: new SourceService(sourceRepo, audit, jobs),
     identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
