@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from './auth.js';
 import type { Job } from './jobs.repository.js';
 import { idParam, pageQuery } from './schemas.js';
-import path from 'node:path';
 import { readBulkUpload } from './bulk-upload.js';
 import { CSV_NAME } from './import.service.js';
 import type { ServerConfig, ServerServices } from './services.js';
