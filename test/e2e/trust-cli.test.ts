@@ -16,9 +16,9 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'pp-trust-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Runs a shell command line with the real CLI as `$PP`; returns exit code and output. */
-function sh(line: string): Promise<{ code: number | null; out: string; err: string }> {
+function sh(line: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', line], { env: { ...process.env, PP: `${process.execPath} --import tsx ${path.join('src', 'cli', 'main.ts')}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', line], { env: { ...process.env, ...env, PP: `${process.execPath} --import tsx ${path.join('src', 'cli', 'main.ts')}` }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,5 +105,21 @@ describe('exit codes and messages (README table)', () => {
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
     }
+  });
+
+  it('progress when stderr is not a terminal: plain lines, not silence', async () => {
+    const dir = path.join(root, 'prog');
+    mkdirSync(path.join(dir, 'img'), { recursive: true });
+    const lines = ['serial,image'];
+    for (let i = 0; i < 5; i++) {
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 10 * i, g: 50, b: 90 } } }).png().toFile(path.join(dir, 'img', `${i}.png`));
+      lines.push(`PR-${i},img/${i}.png`);
+    }
+    writeFileSync(path.join(dir, 'p.csv'), `${lines.join('\n')}\n`);
+    // Every event is a line with a zero interval (the default, 5 s, keeps short work quiet).
+    const r = await sh(`$PP parts import ${path.join(dir, 'p.csv')} --data ${path.join(dir, 'data')} 2>&1 >/dev/null | cat`, { PARTPRINT_PROGRESS_INTERVAL_MS: '0' });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^partprint: check 0\/5 \(0%\) PR-0, 0 s$/m);
+    expect(r.out).toMatch(/^partprint: import 5\/5 \(100%\), \d+ s$/m);
   });
 });
