@@ -4,7 +4,7 @@
  * bytes that are not UTF-8), output piped into a reader that stops early.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -121,5 +121,20 @@ describe('exit codes and messages (README table)', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^partprint: check 0\/5 \(0%\) PR-0, 0 s$/m);
     expect(r.out).toMatch(/^partprint: import 5\/5 \(100%\), \d+ s$/m);
+  });
+
+  it('export with a blob missing: exit 8, listing it, no backup written', async () => {
+    const data = ['--data', path.join(root, 'd5')];
+    const png = path.join(root, 'x.png');
+    await sharp({ create: { width: 20, height: 20, channels: 3, background: '#345' } }).png().toFile(png);
+    const added = JSON.parse((await cli('parts', 'add', 'EX-1', '--image', png, '--json', ...data)).out) as { captures: Array<{ id: number; blobHash: string }> };
+    const hash = added.captures[0].blobHash;
+    rmSync(path.join(root, 'd5', 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash));
+    const r = await cli('export', path.join(root, 'bk'), ...data);
+    expect(r.code).toBe(8);
+    expect(r.err).toContain(`missing ${hash} (capture #${added.captures[0].id} of EX-1)`);
+    noStack(r.err);
+    expect((await cli('parts', 'list', ...data)).code).toBe(0);
+    expect(existsSync(path.join(root, 'bk'))).toBe(false);
   });
 });
