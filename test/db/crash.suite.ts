@@ -10,14 +10,13 @@
  * ordinary PIDs and the test says so; nothing in the recovery looks at PIDs anyway.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeGreyPng } from '../../src/imaging/index.js';
-import { makeTexture } from '../../src/identity/index.js';
 import { openRegistry, sha256Hex } from '../../src/registry/index.js';
 import { type Backend, type Location, tempDir } from './backends.js';
 import { listFiles, writePartsCsv } from './fixtures.js';
+import { surfacePng } from './fixtures-surface.js';
 
 const CLI = path.join('src', 'cli', 'main.ts');
 
@@ -124,7 +123,7 @@ export function defineCrashSuite(backend: Backend): void {
         const started = () => ownerLocks(loc).some((n) => !seenLocks.has(n)); // this run opened the registry
         if (kind === 'register') {
           const img = path.join(tempDir(), `reg-${i}.png`);
-          await writeGreyPng(await makeTexture(300 + i), img);
+          writeFileSync(img, await surfacePng(300 + i));
           const run = startCli(['register', `REG-${i}`, img, '--create-part'], loc);
           const delay = random() * 1500;
           let openedAt = 0;

@@ -6,16 +6,15 @@
  * everywhere through `PRAGMA max_page_count`.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeGreyPng } from '../../src/imaging/index.js';
-import { makeTexture } from '../../src/identity/index.js';
 import { openRegistry } from '../../src/registry/index.js';
 import { runCliCaptured as cli } from '../helpers/cli.js';
 import { noisePng } from '../db/fixtures.js';
+import { surfacePng } from '../db/fixtures-surface.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'pp-full-'));
 const mountPoint = path.join(root, 'tmpfs');
@@ -60,13 +59,13 @@ describe('disk full', () => {
     const dataDir = path.join(mountPoint, 'data');
     const data = ['--data', dataDir];
     const png = path.join(root, 'p.png');
-    await writeGreyPng(await makeTexture(77), png);
+    writeFileSync(png, await surfacePng(77));
     expect((await cli('parts', 'add', 'FULL-1', '--image', png, ...data)).code).toBe(0);
     expect((await cli('events', 'add', 'FULL-1', '--type', 'observed', ...data)).code).toBe(0);
     const before = (await cli('export', path.join(root, 'before'), '--json', ...data)).out;
     const filler = fillDisk(mountPoint);
     const other = path.join(root, 'q.png');
-    await writeGreyPng(await makeTexture(78), other);
+    writeFileSync(other, await surfacePng(78));
     const attempts = [
       ['parts', 'add', 'FULL-2', '--image', other, '--attr', 'machine=M1'],
       ['parts', 'add', 'FULL-3', '--attr', `big=${'x'.repeat(200_000)}`],
