@@ -90,6 +90,19 @@ class FileLock {
     }
   }
 
+  /**
+   * Like `probe`, but any other failure (a file system without locks, no permission) also counts
+   * as "held": when in doubt an owner is alive, since recovering a live owner's area loses data
+   * and leaving a dead one's only delays its recovery.
+   */
+  static probeOrNull(file: string): FileLock | null {
+    try {
+      return FileLock.probe(file);
+    } catch {
+      return null;
+    }
+  }
+
   release(): void {
     try {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -285,7 +298,7 @@ export class BlobStore {
       else if (LEGACY_AREA_RE.test(name)) legacy.push(name);
       else if (TMP_LOCK_RE.test(name)) {
         const file = path.join(this.stagingRoot, name);
-        const stale = FileLock.probe(file);
+        const stale = FileLock.probeOrNull(file);
         if (stale) {
           await rm(file, { force: true });
           stale.release();
@@ -301,7 +314,7 @@ export class BlobStore {
       if (token === mine || !OWNER_RE.test(token)) continue;
       const lockFile = path.join(this.stagingRoot, `${token}.lock`);
       // No lock file: its owner is gone (a live owner's lock file exists before its first area).
-      const lock = lockFiles.has(token) ? FileLock.probe(lockFile) : null;
+      const lock = lockFiles.has(token) ? FileLock.probeOrNull(lockFile) : null;
       if (lockFiles.has(token) && !lock) continue; // held: the owner is alive
       try {
         for (const name of areasOf.get(token) ?? []) add(await this.recoverArea(path.join(this.stagingRoot, name), referenced));
