@@ -43,6 +43,8 @@ export interface ServerConfig {
   rateLimit: RateLimitOptions;
   /** Temporary upload folder (default DATA/tmp/uploads). */
   tmpDir: string;
+  /** Bulk uploads waiting for their import job (DATA/tmp/imports). */
+  importsDir: string;
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
@@ -82,6 +84,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
+    importsDir: path.join(options.registry.dataDir, 'tmp', 'imports'),
     logger: options.logger,
     staticDir: options.staticDir,
   };
@@ -99,7 +102,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     jobs,
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
-    importer: new ImportService(new ImportRepository(registry), jobs, audit),
+    importer: new ImportService(new ImportRepository(registry), jobs, audit, config.importsDir),
     events: new EventsService(eventsRepo, audit),
     epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
