@@ -13,8 +13,7 @@ export {
   type RoiTensor,
   type SampleOptions,
 } from './roi.js';
-export { modelCardSchema, readModelCard, sampleSizeMm, syntheticGenerator, syntheticSplitCounts, validateModelCard, writeModelCard, type ModelCard, type OpenSetRule, type SyntheticGenerator } from './card.js';
-export { validateJson, type JsonSchema } from './schema.js';
+export { modelCardSchema, readModelCard, sampleSizeMm, syntheticGenerator, syntheticSplitCounts, validateModelCard, writeModelCard, type JsonSchema, type ModelCard, type OpenSetRule, type SyntheticGenerator } from './card.js';
 export { loadSourceModel, type LoadModelOptions, type SourceModel } from './model.js';
 export { OPEN_SET_METHODS, isOpenSetMethod, openSetScore, softmaxRows, voteRois, type OpenSetMethod, type Vote } from './vote.js';
 export { isUnknown, predictSource, type PredictOptions, type SourcePrediction } from './predict.js';

@@ -149,7 +149,7 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'model folder')
     .requiredOption('--dataset <dir>', 'dataset folder (partprint source dataset)')
     .option('--split <name>', 'train, val, test or all', 'test')
-    .option('--out <dir>', 'report folder (default: <model>/eval-<split>)')
+    .option('--out <dir>', 'report folder (default: none; only the summary is printed, nothing is written into the model folder)')
     .option('--k <n>', 'ROIs per part for the headline accuracy', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draws', wholeNumber('--seed'), 1)
     .option('--json', 'print the metrics as JSON')
@@ -160,14 +160,14 @@ export function register(program: Command): void {
       try {
         const report = await source.evaluateSource(model, opts.dataset, { split: opts.split as source.SplitName, k: opts.k, seed: opts.seed, onProgress: bar });
         bar.stop();
-        const out = opts.out ?? path.join(opts.model, `eval-${opts.split}`);
-        await source.writeEvaluation(report, out);
+        const out = opts.out ?? null;
+        if (out) await source.writeEvaluation(report, out);
         const { items: _items, ...metrics } = report;
         if (opts.json) printJson({ ...metrics, out });
         else {
           const curve = report.accuracyByRois.map((a) => `${a.rois}:${(a.accuracy * 100).toFixed(1)}%`).join(' ');
           const adj = report.adjacentAccuracy === null ? '' : `, same or adjacent position ${(report.adjacentAccuracy * 100).toFixed(1)}%`;
-          process.stdout.write(`${report.model} on ${opts.dataset} (${opts.split}): accuracy ${(report.accuracy * 100).toFixed(2)}% over ${report.images} images at ${report.k} ROIs${adj}\nby ROIs ${curve}\nreport: ${out}\n`);
+          process.stdout.write(`${report.model} on ${opts.dataset} (${opts.split}): accuracy ${(report.accuracy * 100).toFixed(2)}% over ${report.images} images at ${report.k} ROIs${adj}\nby ROIs ${curve}\n${out ? `report: ${out}` : 'no report written (use --out DIR)'}\n`);
         }
       } finally {
         bar.stop();
