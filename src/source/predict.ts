@@ -5,6 +5,7 @@
  */
 import type { GreyImage } from '../imaging/index.js';
 import type { SourceModel } from './model.js';
+import { assessConfidence, temperedDistribution, type InputCheck, type InputStats } from './confidence.js';
 import { buildRoiTensor, type RoiBox } from './roi.js';
 import { openSetScore, softmaxRows, voteRois, type Vote } from './vote.js';
 
@@ -44,6 +45,17 @@ export interface SourcePrediction {
   probabilities: Float64Array;
   /** Per-ROI raw logits `[K, C]` (for the logit scores over fewer ROIs). */
   logits: Float32Array;
+  /**
+   * `low` when the card's input check finds the part unlike the training parts of its predicted
+   * class, or its features unlike any training class (the reasons say which); `high` otherwise,
+   * also when the card has no input check (then `lowConfidenceReasons` is empty).
+   */
+  confidenceLevel: 'high' | 'low';
+  lowConfidenceReasons: string[];
+  /** Brightness and log contrast of the ROIs before normalisation. */
+  inputStats: InputStats;
+  /** The winner's probability after the card's temperature scaling (null without calibration). */
+  calibratedConfidence: number | null;
 }
 
 /**
@@ -61,7 +73,7 @@ export async function predictSource(model: SourceModel, image: GreyImage, option
   const logits = await model.run(tensor.data, k);
   const probabilities = softmaxRows(logits, card.classes.length);
   const vote = voteRois(probabilities, card.classes.length, k, logits);
-  return toPrediction(model, vote, probabilities, logits, tensor.boxes, seed);
+  return toPrediction(model, vote, probabilities, logits, tensor.boxes, seed, tensor.stats);
 }
 
 /** Applies the card's open-set rule to a vote. */
@@ -70,9 +82,11 @@ export function isUnknown(model: Pick<SourceModel, 'card'>, vote: Vote): boolean
   return rule !== undefined && openSetScore(vote, rule.method) < rule.threshold;
 }
 
-function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, logits: Float32Array, boxes: RoiBox[], seed: number): SourcePrediction {
+function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, logits: Float32Array, boxes: RoiBox[], seed: number, stats: InputStats): SourcePrediction {
   const { classes } = model.card;
   const unknown = isUnknown(model, vote);
+  const check = assessConfidence(model.card.inputCheck as InputCheck | undefined, classes[vote.index], stats, openSetScore(vote, model.card.openSet?.method ?? 'logit-cosine'));
+  const temperature = model.card.calibration?.temperature;
   return {
     attribute: model.card.attribute,
     label: unknown ? null : classes[vote.index],
@@ -89,5 +103,9 @@ function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Arra
     boxes,
     probabilities,
     logits,
+    confidenceLevel: check.level,
+    lowConfidenceReasons: check.reasons,
+    inputStats: stats,
+    calibratedConfidence: temperature ? temperedDistribution(logits, classes.length, temperature)[vote.index] : null,
   };
 }

@@ -72,7 +72,9 @@ function formatPrediction(p: source.SourcePrediction, rule: source.OpenSetRule |
     .join(', ');
   const verdict = p.unknown ? `unknown ${p.attribute} (closest ${p.bestClass})` : `${p.attribute} ${p.label}`;
   const openSet = rule ? `; open set ${rule.method} ${source.openSetScore(p, rule.method).toFixed(4)} (unknown below ${rule.threshold.toFixed(4)})` : '';
-  return `${verdict}: confidence ${(p.confidence * 100).toFixed(1)}%, vote share ${(p.voteShare * 100).toFixed(0)}% of ${p.rois} ROIs; top: ${top}${openSet}\n`;
+  const level = p.confidenceLevel === 'low' ? `confidence: low, reason: ${p.lowConfidenceReasons.join('; ')}; ` : '';
+  const calibrated = p.calibratedConfidence === null ? '' : ` (calibrated ${(p.calibratedConfidence * 100).toFixed(1)}%)`;
+  return `${verdict}: ${level}confidence ${(p.confidence * 100).toFixed(1)}%${calibrated}, vote share ${(p.voteShare * 100).toFixed(0)}% of ${p.rois} ROIs; top: ${top}${openSet}\n`;
 }
 
 export function register(program: Command): void {
@@ -168,6 +170,35 @@ export function register(program: Command): void {
           const curve = report.accuracyByRois.map((a) => `${a.rois}:${(a.accuracy * 100).toFixed(1)}%`).join(' ');
           const adj = report.adjacentAccuracy === null ? '' : `, same or adjacent position ${(report.adjacentAccuracy * 100).toFixed(1)}%`;
           process.stdout.write(`${report.model} on ${opts.dataset} (${opts.split}): accuracy ${(report.accuracy * 100).toFixed(2)}% over ${report.images} images at ${report.k} ROIs${adj}\nby ROIs ${curve}\n${out ? `report: ${out}` : 'no report written (use --out DIR)'}\n`);
+        }
+      } finally {
+        bar.stop();
+        await model.close();
+      }
+    });
+
+  cmd
+    .command('calibrate-confidence')
+    .description('Fit the out-of-distribution input check (training-split statistics, validation-split thresholds) and a temperature for the confidence; stores both in model.json')
+    .requiredOption('--model <dir>', 'model folder')
+    .requiredOption('--dataset <dir>', 'the model\'s dataset (train and val splits are used, test is not)')
+    .option('--max-flagged <fraction>', 'share of validation parts the check may call low confidence', parseNumber('--max-flagged'), 0.02)
+    .option('--k <n>', 'ROIs per part', wholeNumber('--k'), 16)
+    .option('--seed <n>', 'seed of the ROI draws', wholeNumber('--seed'), 1)
+    .option('--json', 'print JSON')
+    .action(async (opts: { model: string; dataset: string; maxFlagged: number; k: number; seed: number; json?: boolean }) => {
+      if (!(opts.maxFlagged >= 0 && opts.maxFlagged < 1)) throw new PartprintError(`--max-flagged ${opts.maxFlagged}: use a fraction in [0, 1)`, { code: 'CONFIG' });
+      const model = await source.loadSourceModel(opts.model);
+      const bar = createProgressBar();
+      try {
+        const cal = await source.calibrateConfidence(model, opts.dataset, { k: opts.k, seed: opts.seed, maxFlagged: opts.maxFlagged, onProgress: bar });
+        bar.stop();
+        await source.writeModelCard(opts.model, { ...model.card, ...cal });
+        if (opts.json) printJson(cal);
+        else {
+          process.stdout.write(
+            `input check: z > ${cal.inputCheck.threshold.toFixed(2)} or open-set score < ${cal.inputCheck.openSetThreshold?.toFixed(4)} is low confidence (${((cal.inputCheck.valFlaggedShare ?? 0) * 100).toFixed(1)}% of validation parts); temperature ${cal.calibration.temperature.toFixed(3)} (val NLL ${cal.calibration.valNllBefore.toFixed(4)} -> ${cal.calibration.valNllAfter.toFixed(4)}); written to ${path.join(opts.model, 'model.json')}\n`,
+          );
         }
       } finally {
         bar.stop();
