@@ -136,7 +136,7 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
     const byRois: Record<number, string> = {};
     for (const r of roiCounts) byRois[r] = card.classes[voteRois(p.probabilities, C, r).index];
     const kLogits = p.logits.slice(0, k * C);
-    const vote = voteRois(p.probabilities, C, k, kLogits);
+    const vote = voteRois(p.probabilities.slice(0, k * C), C, k, kLogits);
     const flagged = isUnknown(model, vote);
     const check = assessConfidence(card.inputCheck as InputCheck | undefined, card.classes[vote.index], p.inputStats, openSetScore(vote, card.openSet?.method ?? 'logit-cosine'));
     const temperature = card.calibration?.temperature;

@@ -103,6 +103,7 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     expect(metrics.accuracyByRois.map((a) => a.rois)).toEqual([1, 2, 4, 8, 16, 32]);
     expect(readFileSync(path.join(out, 'confusion.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(path.join(out, 'confusion.csv'), 'utf8').split('\n')[0]).toContain('M01');
+    expect(readFileSync(path.join(out, 'reliability.svg'), 'utf8')).toMatch(/^<svg[\s\S]*ECE/);
   });
 
   it('source eval on an evaluation-only set writes nothing into the model folder unless --out says where', async () => {
@@ -125,6 +126,25 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     expect(compared.map((c) => c.method)).toEqual(['max-vote-share', 'max-softmax', 'max-logit', 'energy', 'logit-cosine']);
     for (const c of compared) expect(c.auroc).toBeGreaterThanOrEqual(0);
     expect(card.openSet?.knownAccuracyLoss).toBeLessThanOrEqual(0.5);
+  });
+
+  it('calibrates the input check and temperature into the card; a brightened part is called low confidence', async () => {
+    const r = await cli('source', 'calibrate-confidence', '--model', modelDir, '--dataset', ds, '--max-flagged', '0.2', '--json');
+    expect(r.code).toBe(0);
+    const card = validateModelCard(JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')));
+    expect(Object.keys(card.inputCheck?.perClass ?? {}).sort()).toEqual(['M01', 'M02', 'M03']);
+    expect(card.inputCheck?.valFlaggedShare).toBeLessThanOrEqual(0.2);
+    expect(card.calibration?.temperature).toBeGreaterThan(0);
+    const file = path.join(tmp, 'parts', 'images', 'M01-000.png');
+    const normal = JSON.parse((await cli('source', 'predict', file, '--model', modelDir, '--json')).out) as { confidenceLevel: string; calibratedConfidence: number | null; inputStats: { mean: number } };
+    expect(['high', 'low']).toContain(normal.confidenceLevel);
+    expect(normal.calibratedConfidence).toBeGreaterThan(0);
+    // The same part with its brightness raised far beyond every training part: low, with the reason.
+    const img = await readGreyImage(file);
+    const bright = path.join(tmp, 'bright.png');
+    await writeGreyPng({ ...img, data: Uint8Array.from(img.data, (v) => Math.min(255, v + 90)), bitDepth: 8 }, bright);
+    const shifted = await cli('source', 'predict', bright, '--model', modelDir);
+    expect(shifted.out).toMatch(/confidence: low, reason: input statistics outside the training images/);
   });
 
   it('registers, activates and predicts with the active model from the registry', async () => {
