@@ -28,6 +28,8 @@ export interface EvaluateOptions {
   /** The ROI count of the headline numbers (default 16). */
   k?: number;
   onProgress?: ProgressListener;
+  /** Test-time left-right flips (see PredictOptions.flips). */
+  flips?: boolean;
 }
 
 export interface ItemResult {
@@ -132,7 +134,7 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
     const trueClass = dataset.classes[item.label];
     const image = await readGreyImage(path.join(datasetDir, item.file));
     // One sample of maxK ROIs: the first k of them are exactly what a k-ROI prediction draws.
-    const p = await predictSource(model, image, { k: maxK, seed: deriveSeed(seed, item.id), alreadyDownscaled: true, name: item.file });
+    const p = await predictSource(model, image, { k: maxK, seed: deriveSeed(seed, item.id), alreadyDownscaled: true, name: item.file, flips: options.flips });
     const byRois: Record<number, string> = {};
     for (const r of roiCounts) byRois[r] = card.classes[voteRois(p.probabilities, C, r).index];
     const kLogits = p.logits.slice(0, k * C);

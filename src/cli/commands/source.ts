@@ -127,14 +127,15 @@ export function register(program: Command): void {
     .option('--k <n>', 'ROIs to vote over', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draw', wholeNumber('--seed'), 1)
     .option('--downscaled', 'the image is already at the model\'s downscale (e.g. a dataset image)')
+    .option('--flips', 'test-time flips: each ROI also mirrored left-right, the two averaged (twice the inference)')
     .option('--json', 'print JSON')
-    .action(async (target: string, opts: RegistryCliOptions & { model?: string; attribute?: string; k: number; seed: number; downscaled?: boolean; json?: boolean }) => {
+    .action(async (target: string, opts: RegistryCliOptions & { model?: string; attribute?: string; k: number; seed: number; downscaled?: boolean; flips?: boolean; json?: boolean }) => {
       const dir = await resolveModelDir(opts.model, opts);
       const isFile = existsSync(target) && statSync(target).isFile();
       const image = isFile ? target : (await withRegistry(opts, (reg: Registry) => source.latestCaptureImage(reg, target))).image;
       const model = await source.loadSourceModel(dir);
       try {
-        const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target, alreadyDownscaled: opts.downscaled });
+        const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target, alreadyDownscaled: opts.downscaled, flips: opts.flips });
         if (opts.json) {
           const { probabilities: _p, logits: _l, ...rest } = p;
           printJson({ target, model: model.card.name, sampleSizeMm: model.card.sampleSizeMm ?? null, ...rest });
@@ -154,13 +155,14 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report folder (default: none; only the summary is printed, nothing is written into the model folder)')
     .option('--k <n>', 'ROIs per part for the headline accuracy', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draws', wholeNumber('--seed'), 1)
+    .option('--flips', 'test-time flips (each ROI also mirrored left-right)')
     .option('--json', 'print the metrics as JSON')
-    .action(async (opts: { model: string; dataset: string; split: string; out?: string; k: number; seed: number; json?: boolean }) => {
+    .action(async (opts: { model: string; dataset: string; split: string; out?: string; k: number; seed: number; flips?: boolean; json?: boolean }) => {
       if (!['train', 'val', 'test', 'all'].includes(opts.split)) throw new PartprintError(`--split "${opts.split}": use train, val, test or all`, { code: 'CONFIG' });
       const model = await source.loadSourceModel(opts.model);
       const bar = createProgressBar();
       try {
-        const report = await source.evaluateSource(model, opts.dataset, { split: opts.split as source.SplitName, k: opts.k, seed: opts.seed, onProgress: bar });
+        const report = await source.evaluateSource(model, opts.dataset, { split: opts.split as source.SplitName, k: opts.k, seed: opts.seed, flips: opts.flips, onProgress: bar });
         bar.stop();
         const out = opts.out ?? null;
         if (out) await source.writeEvaluation(report, out);
