@@ -90,7 +90,7 @@ let compiled: ValidateFunction | undefined;
  * schema is compiled, not a silently ignored constraint.
  */
 function cardValidator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(modelCardSchema());
+  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(modelCardSchema());
   return compiled;
 }
 
@@ -100,7 +100,7 @@ function cardValidator(): ValidateFunction {
  */
 export function validateModelCard(value: unknown, name = 'model.json'): ModelCard {
   const validate = cardValidator();
-  const errors = validate(value) ? [] : (validate.errors ?? []).map((e) => `$${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`);
+  const errors = validate(value) ? [] : (validate.errors ?? []).map((e) => `$${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}, got ${JSON.stringify(e.data)?.slice(0, 80)}`);
   if (errors.length === 0) {
     const card = value as ModelCard;
     if (card.input.size !== card.roi.outputSize) errors.push(`$.input.size (${card.input.size}) must equal $.roi.outputSize (${card.roi.outputSize})`);
