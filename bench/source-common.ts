@@ -48,7 +48,8 @@ export async function compareOnDataset(model: SourceModel, ds: string, options: 
   const shiftedDs = await shiftedCopy(ds);
   const calibration = await calibrateConfidence(model, ds);
   const checked: SourceModel = { dir: model.dir, card: { ...model.card, ...calibration }, run: (b, n) => model.run(b, n), close: () => Promise.resolve() };
-  const opts = { k: 16, seed: 1 };
+  // 1, 4 and 16 ROIs: one draw of 16 ROIs per part (32 would double the inference on this shared CPU).
+  const opts = { k: 16, seed: 1, roiCounts: [1, 4, 16] };
   const report = await evaluateSource(checked, ds, { ...opts, split: 'test' });
   const shifted = await evaluateSource(checked, shiftedDs, { ...opts, split: 'test' });
   const unseen = options.unseen ? await evaluateSource(checked, options.unseen, { ...opts, split: 'all', roiCounts: [16] }) : null;
