@@ -15,7 +15,7 @@ import { openSetScore } from './vote.js';
 
 export interface ConfidenceCalibration {
   inputCheck: InputCheck;
-  calibration: { temperature: number; valNllBefore: number; valNllAfter: number; calibratedOn: string };
+  calibration: { temperature: number; valNllBefore: number; valNllAfter: number; nll: string; calibratedOn: string };
 }
 
 export interface CalibrateConfidenceOptions {
@@ -57,5 +57,5 @@ export async function calibrateConfidence(model: SourceModel, datasetDir: string
     { maxFlagged: options.maxFlagged, calibratedOn: where },
   );
   const t = fitTemperature(known.map((r) => ({ logits: r.logits, label: model.card.classes.indexOf(r.trueClass) })), C);
-  return { inputCheck, calibration: { temperature: t.temperature, valNllBefore: t.nllBefore, valNllAfter: t.nllAfter, calibratedOn: where } };
+  return { inputCheck, calibration: { temperature: t.temperature, valNllBefore: t.nllBefore, valNllAfter: t.nllAfter, nll: 'per ROI', calibratedOn: where } };
 }

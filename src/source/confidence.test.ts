@@ -33,6 +33,7 @@ describe('input check and confidence calibration', () => {
   it('fitTemperature undoes overconfident logits and lowers the NLL; reliability reports ECE', () => {
     // True logits z; the model reports 4 z (too sharp), so the best temperature is near 4.
     const parts = Array.from({ length: 300 }, () => {
+      // One ROI per part here, so per-ROI and per-part NLL coincide.
       const z = [gauss(), gauss(), gauss()];
       const p = z.map(Math.exp);
       const s = p.reduce((a, b) => a + b, 0);

@@ -8,8 +8,8 @@
  *   threshold, makes the answer `confidence: low` with the reason, instead of a bare 0.99.
  *   Thresholds come from the validation split (a stated share of in-distribution parts flagged).
  * - Temperature scaling (`card.calibration`): one temperature T for the logits, chosen on the
- *   validation split by the negative log-likelihood of the part-level vote (mean softmax of
- *   logits / T over the part's ROIs), and a reliability diagram of what it gives.
+ *   validation split by the per-ROI negative log-likelihood; the calibrated confidence of a part is
+ *   the mean softmax of logits / T over its ROIs. A reliability diagram shows what it gives.
  */
 import { SourceError } from '../core/index.js';
 
@@ -156,15 +156,36 @@ export function partNll(parts: Array<{ logits: Float32Array; label: number }>, c
   return s / parts.length;
 }
 
-/** The temperature (log grid 0.05..20, then refined) with the lowest part-level NLL. */
+/** Per-ROI negative log-likelihood of the true classes at temperature T (every ROI one sample). */
+export function roiNll(parts: Array<{ logits: Float32Array; label: number }>, classes: number, temperature: number): number {
+  let s = 0;
+  let n = 0;
+  for (const p of parts) {
+    for (let row = 0; row < p.logits.length; row += classes) {
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, p.logits[row + c] / temperature);
+      let z = 0;
+      for (let c = 0; c < classes; c++) z += Math.exp(p.logits[row + c] / temperature - max);
+      s -= p.logits[row + p.label] / temperature - max - Math.log(z);
+      n++;
+    }
+  }
+  return s / n;
+}
+
+/**
+ * The temperature (log grid 0.1..20, then refined) with the lowest per-ROI NLL on the given
+ * parts. Per ROI, not per part: a validation split the 16-ROI vote gets entirely right would
+ * otherwise drive T towards 0 (ever sharper, never wrong on those parts).
+ */
 export function fitTemperature(parts: Array<{ logits: Float32Array; label: number }>, classes: number): { temperature: number; nllBefore: number; nllAfter: number } {
   if (parts.length === 0) throw new SourceError('fitTemperature: no parts', { code: 'BAD_INPUT' });
   let best = 1;
-  let bestNll = partNll(parts, classes, 1);
+  let bestNll = roiNll(parts, classes, 1);
   const nllBefore = bestNll;
-  for (let step = 0.25, lo = Math.log(0.05), hi = Math.log(20); step > 0.005; step /= 4) {
-    for (let x = lo; x <= hi + 1e-12; x += step) {
-      const nll = partNll(parts, classes, Math.exp(x));
+  for (let step = 0.25, lo = Math.log(0.1), hi = Math.log(20); step > 0.005; step /= 4) {
+    for (let x = Math.max(lo, Math.log(0.1)); x <= Math.min(hi, Math.log(20)) + 1e-12; x += step) {
+      const nll = roiNll(parts, classes, Math.exp(x));
       if (nll < bestNll) [best, bestNll] = [Math.exp(x), nll];
     }
     lo = Math.log(best) - step;

@@ -105,7 +105,7 @@ export interface PartprintSourceModelCard {
     [k: string]: unknown;
   };
   /**
-   * Temperature scaling of the logits, fitted on the validation split (part-level NLL)
+   * Temperature scaling of the logits, fitted on the validation split (per-ROI NLL)
    */
   calibration?: {
     temperature: number;
