@@ -18,9 +18,9 @@ import { API_VERSION } from './version.js';
 import type { ServerConfig, ServerServices } from './services.js';
 
 
-/** The web UI's static files (src/web/static), if present. */
+/** The web UI's static files (src/web/static), if present; the same folder from src/server and from the compiled dist/server. */
 export function defaultStaticDir(): string | null {
-  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/static');
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/static');
   return existsSync(dir) ? dir : null;
 }
 
