@@ -19,7 +19,7 @@ import { KeysService } from './keys.service.js';
 import { Metrics } from './metrics.js';
 import { CapturesRepository, PartsRepository } from './parts.repository.js';
 import { PartsService } from './parts.service.js';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
+import { DEFAULT_FAILED_AUTH_LIMIT, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 import { ROLE_PERMISSIONS, type Role } from './roles.js';
 import { SourceRepository } from './source.repository.js';
 import { SourceService } from './source.service.js';
@@ -40,6 +40,8 @@ export const DEFAULT_LIMITS: ServerLimits = { maxUploadBytes: 64 * 2 ** 20, maxP
 export interface ServerConfig {
   limits: ServerLimits;
   rateLimit: RateLimitOptions;
+  /** Failed authentications per client address (unknown or revoked keys). */
+  failedAuthLimit: RateLimitOptions;
   /** Temporary upload folder (default DATA/tmp/uploads). */
   tmpDir: string;
   logger?: boolean | { level: string };
@@ -51,6 +53,7 @@ export interface ServerOptions {
   registry: Registry;
   limits?: Partial<ServerLimits>;
   rateLimit?: Partial<RateLimitOptions>;
+  failedAuthLimit?: Partial<RateLimitOptions>;
   logger?: boolean | { level: string };
   staticDir?: string | null;
 }
@@ -78,6 +81,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
   return {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
+    failedAuthLimit: { ...DEFAULT_FAILED_AUTH_LIMIT, ...options.failedAuthLimit },
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
     logger: options.logger,
     staticDir: options.staticDir,
