@@ -22,6 +22,18 @@ export function chromiumAvailable(): boolean {
   return false;
 }
 
+/**
+ * Skips the rest of a test whose server route is missing from this build; under
+ * PARTPRINT_REQUIRE_ALL=1 (CI) a missing route fails the test instead, so a route that was
+ * dropped or never wired cannot pass as a skip. Returns whether the test may go on.
+ */
+export function needRoute(ctx: { skip(note?: string): void }, present: boolean, what: string): boolean {
+  if (present) return true;
+  if (process.env.PARTPRINT_REQUIRE_ALL === '1') throw new Error(`web e2e: ${what} (PARTPRINT_REQUIRE_ALL=1: a missing route is a failure)`);
+  ctx.skip(what);
+  return false;
+}
+
 export interface WebHarness {
   dir: string;
   registry: Registry;

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
+import { chromiumAvailable, eventually, needRoute, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
 
 const run = chromiumAvailable();
 const SERIAL = 'SN-E2E-0001';
@@ -173,7 +173,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     if (!identityWired()) {
       await seeText(page, '.notice.warn', 'does not offer identification');
       await shot('check-unavailable');
-      ctx.skip('identity routes are not wired into this server build yet');
+      needRoute(ctx, false, 'identity routes are not wired into this server build');
       return;
     }
     await page.setInputFiles('input[name=image]', files.recapture);
@@ -217,7 +217,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
   });
 
   it('adds a second photo to a part, then an admin evaluates identification and sees the DET curve', async (ctx) => {
-    if (!identityWired()) return ctx.skip('identity routes are not wired into this server build yet');
+    if (!needRoute(ctx, identityWired(), 'identity routes are not wired into this server build')) return;
     const { page } = hx;
     await useKey(hx.keys.operator, 'operator');
     const addPhoto = async (serial: string, file: string, photos: number) => {
@@ -237,7 +237,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('button[type=submit]');
     await seeText(page, '.notice.ok', 'Registered.');
     await addPhoto('SN-E2E-0099', files.strangerAgain, 2);
-    if (!hx.routes.has('POST /api/jobs/evaluate-identity')) return ctx.skip('no identity evaluation job route in this server build');
+    if (!needRoute(ctx, hx.routes.has('POST /api/jobs/evaluate-identity'), 'no identity evaluation job route in this server build')) return;
     await useKey(hx.keys.admin, 'admin');
     await page.goto(`${hx.baseUrl}/#/eval`);
     // Few parts here: a handful of impostor pairs (the job scores them on the server's thread).
