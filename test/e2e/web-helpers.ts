@@ -44,6 +44,8 @@ export interface WebHarness {
   page: Page;
   /** Server routes ("METHOD /path") from the OpenAPI document. */
   routes: Set<string>;
+  /** What the browser refused under the server's Content-Security-Policy (console errors), so tests can require none. */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export async function startWebHarness(): Promise<WebHarness> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   return {
     dir,
     registry,
@@ -75,6 +81,7 @@ export async function startWebHarness(): Promise<WebHarness> {
     browser,
     page,
     routes,
+    cspViolations,
     close: async () => {
       await browser.close().catch(() => undefined);
       await server.close();

@@ -283,5 +283,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     expect(await page.locator('summary:text("Add a photo")').isVisible()).toBe(false);
     expect(await page.locator('nav a[data-route=register]').isVisible()).toBe(false);
     expect(await page.locator('nav a[data-route=parts]').isVisible()).toBe(true);
+    // Every page above ran under the server's CSP without the browser blocking anything.
+    expect(hx.cspViolations).toEqual([]);
   });
 });
