@@ -52,6 +52,9 @@ export function register(program: Command): void {
     }
     const address = await server.app.listen({ port, host: opts.host });
     process.stdout.write(`partprint serving ${address} (API /api, OpenAPI ${address}/openapi.json, database ${registry.dialect})\n`);
+    // listen() names the bound address; 0.0.0.0 / :: are not addresses a browser can open.
+    const openUrl = address.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost');
+    process.stdout.write(`Open ${openUrl}/ in a browser${boot?.secret ? ' and paste the admin key above' : ''} (Ctrl+C stops the server).\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
