@@ -6,6 +6,7 @@
 import type { Capture, CaptureMeta, Part } from '../registry/index.js';
 import type { Candidate, QualityReport } from '../identity/index.js';
 import type { AuditRepository } from './audit.repository.js';
+import type { CheckRecorder } from './checks.js';
 import type { EvidenceStore } from './evidence.store.js';
 import { HttpError } from './http-errors.js';
 import type { IdentityRepository } from './identity.repository.js';
@@ -28,6 +29,8 @@ export interface VerifyAnswer {
   best: Candidate | null;
   evidenceUrl: string | null;
   part: Part | null;
+  /** The `inspected` event this check was recorded as (null: nothing to record against, or no recorder). */
+  checkEventId: number | null;
 }
 
 export interface IdentifyAnswer {
@@ -40,6 +43,7 @@ export interface IdentifyAnswer {
   galleryCaptures: number;
   evidenceUrl: string | null;
   part: Part | null;
+  checkEventId: number | null;
 }
 
 type Upload = { path: string; filename: string };
@@ -54,6 +58,7 @@ export class IdentityService {
     private readonly evidence: EvidenceStore,
     private readonly audit: AuditRepository,
     jobs: JobsService,
+    private readonly checks?: CheckRecorder,
   ) {
     jobs.define('evaluate-identity', async (params, ctx) =>
       this.repo.calibrate(Number(params.targetFmr ?? 1e-3), Number(params.maxImpostor ?? 20_000), params.apply === true, ctx.onProgress),
@@ -82,29 +87,38 @@ export class IdentityService {
     return this.register(serial, image, meta, null, actor);
   }
 
-  async verify(serial: string, upload: Upload, withEvidence: boolean): Promise<VerifyAnswer> {
+  async verify(serial: string, upload: Upload, withEvidence: boolean, actor = 'unknown'): Promise<VerifyAnswer> {
     const { threshold } = await this.repo.settings();
     const image = await this.repo.decode(upload.path, upload.filename);
     const part = (await this.repo.getPart(serial)) ?? null;
-    const base = { serial, threshold, part, best: null, evidenceUrl: null, same: false, quality: null };
+    const base = { serial, threshold, part, best: null, evidenceUrl: null, same: false, quality: null, checkEventId: null };
     const out = part ? await this.repo.verify(serial, image) : null;
     if (!out) return { ...base, decision: 'not-registered', reason: part ? `part "${serial}" has no usable fingerprint` : `part "${serial}" is not registered` };
     if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
     const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.gallery, out.result))}` : null;
-    return { ...base, threshold: out.threshold, decision: out.status === 'same' ? 'match' : 'no-match', same: out.status === 'same', quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl };
+    const same = out.status === 'same';
+    const check = this.checks && out.best ? await this.checks.record({ kind: 'verify', serial, same, score: out.best.score, threshold: out.threshold, inliers: out.best.inliers ?? null }, upload, actor) : null;
+    return { ...base, threshold: out.threshold, decision: same ? 'match' : 'no-match', same, quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl, checkEventId: check?.id ?? null };
   }
 
-  async identify(upload: Upload, top: number, withEvidence: boolean): Promise<IdentifyAnswer> {
+  async identify(upload: Upload, top: number, withEvidence: boolean, actor = 'unknown'): Promise<IdentifyAnswer> {
     const { threshold } = await this.repo.settings();
     const image = await this.repo.decode(upload.path, upload.filename);
     const out = await this.repo.identify(image);
-    const base = { threshold, best: null, candidates: [], galleryCaptures: 0, evidenceUrl: null, part: null, quality: null };
+    const base = { threshold, best: null, candidates: [], galleryCaptures: 0, evidenceUrl: null, part: null, quality: null, checkEventId: null };
     if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
     const common = { ...base, threshold: out.threshold, quality: out.probe.quality, candidates: out.candidates.slice(0, top), galleryCaptures: out.galleryCaptures, reason: out.reason };
     if (out.status === 'not-registered') return { ...common, decision: 'not-registered' };
     const best = out.candidates[0];
     const evidenceUrl = withEvidence && out.bestResult && out.bestGallery ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.bestGallery, out.bestResult))}` : null;
-    return { ...common, decision: 'identified', best, evidenceUrl, part: (await this.repo.getPart(best.serial)) ?? null };
+    const check = this.checks ? await this.checks.record({ kind: 'identify', serial: best.serial, same: true, score: best.score, threshold: out.threshold, inliers: best.inliers ?? null }, upload, actor) : null;
+    return { ...common, decision: 'identified', best, evidenceUrl, part: (await this.repo.getPart(best.serial)) ?? null, checkEventId: check?.id ?? null };
+  }
+
+  async checkPhoto(hash: string): Promise<Buffer> {
+    const png = this.checks ? await this.checks.photo(hash) : null;
+    if (!png) throw new HttpError(404, 'NOT_FOUND', `no identity check photo ${hash}`);
+    return png;
   }
 
   evidencePng(id: string): Buffer {

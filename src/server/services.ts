@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
+import { CheckRecorder } from './checks.js';
 import { EvidenceStore } from './evidence.store.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
@@ -93,6 +94,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
+  const eventsRepo = new EventsRepository(registry);
   const services: ServerServices = {
     registry,
     keys: new KeysService(new KeysRepository(db)),
@@ -100,9 +102,9 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
-    events: new EventsService(new EventsRepository(registry), audit),
+    events: new EventsService(eventsRepo, audit),
     source: new SourceService(sourceRepo, audit, jobs),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo)),
     close: () => sourceRepo.close(),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),

@@ -35,9 +35,20 @@ describe.skipIf(!run)('web UI in Chromium', () => {
 
   it('refuses to show data without a valid key; an admin makes a crew key in the UI', async () => {
     const { page } = hx;
+    // First contact: no key yet is a short welcome page asking for one, not an error.
     await page.goto(`${hx.baseUrl}/`);
-    await seeText(page, '.notice.error', 'UNAUTHORIZED');
+    await seeText(page, 'h1', 'Welcome to partprint');
     await seeText(page, '#who', 'Enter API key');
+    expect(await page.locator('.notice.error').count()).toBe(0);
+    await shot('welcome');
+    await page.fill('form.welcome input[name=key]', 'ppk_000000000000_mistyped');
+    await page.click('form.welcome button[type=submit]');
+    await seeText(page, '.notice.error', 'does not know this key');
+    // a right key goes straight on to the parts list
+    await page.fill('form.welcome input[name=key]', hx.keys.viewer);
+    await page.click('form.welcome button[type=submit]');
+    await seeText(page, 'h1', 'Parts');
+    await page.locator('#who .role').filter({ hasText: 'viewer' }).waitFor();
     await page.goto(`${hx.baseUrl}/#/key`);
     await page.fill('input[name=key]', 'not-a-real-key');
     await page.click('button[type=submit]');
