@@ -112,6 +112,13 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('form.search button');
     await eventually(() => page.locator('table.list tbody tr').count(), 2);
     await seeText(page, '.pager', '1–2 of 2');
+    // each row: a photo (when the part has one) and how many photos and events it has
+    const row = page.locator('table.list tbody tr', { has: page.locator(`a:text-is("${SERIAL}")`) });
+    await eventually(() => row.locator('td.photos').textContent(), '1');
+    await eventually(() => row.locator('img.mini').evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0), true);
+    const bare = page.locator('table.list tbody tr', { has: page.locator('a:text-is("SN-E2E-0003")') });
+    await eventually(() => bare.locator('td.photos').textContent(), '0');
+    expect(await bare.locator('img.mini').count()).toBe(0);
     await shot('parts');
     await page.click(`a:text-is("${SERIAL}")`);
     await seeText(page, 'h1', SERIAL);
@@ -193,10 +200,19 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await seeText(page, '#verdict', SERIAL);
     await seeText(page, 'ol.timeline', 'torque 27.5 N·m');
     await page.locator('img.evidence').first().waitFor();
+    // the evidence spans its card, with a caption in words under it
+    await seeText(page, 'figure.evidence figcaption', 'green line joins one tiny surface feature');
+    const widths = await page.locator('figure.evidence').evaluate((fig) => {
+      const img = (fig as unknown as { querySelector(s: string): { getBoundingClientRect(): { width: number } } }).querySelector('img.evidence');
+      return [img.getBoundingClientRect().width, (fig as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width];
+    });
+    expect(widths[0]).toBeGreaterThan(0.95 * widths[1]);
+    expect(widths[0]).toBeGreaterThan(600);
     await shot('check-match');
     // The same answer on a phone (maintenance crew): verdict first, no sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate('document.documentElement.scrollWidth <= 390')).toBe(true);
+    const wide = await page.evaluate('[...document.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().right > 391).slice(0, 8).map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().width))');
+    expect(await page.evaluate('document.documentElement.scrollWidth <= 390'), JSON.stringify(wide)).toBe(true);
     await shot('check-match-phone');
     await page.setViewportSize({ width: 1200, height: 900 });
 
@@ -218,6 +234,17 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('form.check button[type=submit]');
     await page.locator('#verdict[data-decision="not-registered"]').waitFor({ timeout: 60_000 });
     await seeText(page, '#verdict .big', 'NO MATCH');
+
+    // The part page lists these checks: identify (same part), verify (same part), verify of the stranger (not this part).
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await eventually(() => page.locator('li.check').count(), 3);
+    expect(await page.locator('li.check[data-result=pass]').count()).toBe(2);
+    expect(await page.locator('li.check[data-result=fail]').count()).toBe(1);
+    await seeText(page, 'li.check[data-result=fail]', 'Not this part');
+    await seeText(page, 'li.check', 'by key:');
+    await eventually(() => page.locator('li.check img.mini').first().evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth > 0), true);
+    await shot('part-checks');
+    await page.goto(`${hx.baseUrl}/#/check`);
 
     // A featureless photo is refused as a photo, not reported as an unknown part.
     await page.fill('input[name=serial]', '');
