@@ -11,7 +11,7 @@ export function showWelcome(onKey) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         setKey(field(form, 'key'));
-        let me = null;
+        let me;
         try {
           me = await whoami();
         } catch (e) {
