@@ -52,6 +52,13 @@ export interface GeometricResult {
 /** Which normalisation turned n_inlier into the score a decision used. */
 export type ScoreKind = 'inlier-ratio' | 'inlier-min';
 
+/**
+ * What a registry decision compares with its threshold: a pair score, or `individual`, the
+ * inlier ratio after removing the inliers the probe shares with the other parts of its cohort
+ * (verify/cohort.ts).
+ */
+export type DecisionScoreKind = ScoreKind | 'individual';
+
 export interface Score {
   /** The value compared with the threshold. */
   value: number;

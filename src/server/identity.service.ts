@@ -61,7 +61,7 @@ export class IdentityService {
     private readonly checks?: CheckRecorder,
   ) {
     jobs.define('evaluate-identity', async (params, ctx) =>
-      this.repo.calibrate(Number(params.targetFmr ?? 1e-3), Number(params.maxImpostor ?? 20_000), params.apply === true, ctx.onProgress),
+      this.repo.calibrate(Number(params.targetFmr ?? 1e-3), Number(params.maxProbes ?? 300), params.apply === true, ctx.onProgress),
     );
     jobs.define('rebuild-index', async (_params, ctx) => this.repo.rebuildIndex(ctx.onProgress));
   }
@@ -96,9 +96,9 @@ export class IdentityService {
     if (!out) return { ...base, decision: 'not-registered', reason: part ? `part "${serial}" has no usable fingerprint` : `part "${serial}" is not registered` };
     if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
     const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.gallery, out.result))}` : null;
-    const same = out.status === 'same';
+    const same = out.status === 'match';
     const check = this.checks && out.best ? await this.checks.record({ kind: 'verify', serial, same, score: out.best.score, threshold: out.threshold, inliers: out.best.inliers ?? null }, upload, actor) : null;
-    return { ...base, threshold: out.threshold, decision: same ? 'match' : 'no-match', same, quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl, checkEventId: check?.id ?? null };
+    return { ...base, threshold: out.threshold, decision: out.status, same, quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl, checkEventId: check?.id ?? null };
   }
 
   async identify(upload: Upload, top: number, withEvidence: boolean, actor = 'unknown'): Promise<IdentifyAnswer> {

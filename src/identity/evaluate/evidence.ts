@@ -3,9 +3,9 @@
  * joined by lines (green), other putative pairs as small red marks; written as PNG through sharp.
  */
 import sharp from 'sharp';
-import type { GreyImage } from '../imaging/index.js';
-import type { VerifyResult } from './pipeline.js';
-import type { FeatureSet } from './types.js';
+import type { GreyImage } from '../../imaging/index.js';
+import type { VerifyResult } from '../verify/verify.js';
+import type { FeatureSet } from '../types.js';
 
 export interface EvidenceOptions {
   /** Draw at most this many inlier lines (evenly sampled). */

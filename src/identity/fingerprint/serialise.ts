@@ -5,8 +5,8 @@
  *   | descriptors n x bytes.
  * About 73 bytes per AKAZE keypoint.
  */
-import { IdentityError } from '../core/index.js';
-import type { FeatureSet } from './types.js';
+import { IdentityError } from '../../core/index.js';
+import type { FeatureSet } from '../types.js';
 
 const MAGIC = [0x50, 0x50, 0x46, 0x53]; // PPFS
 const FORMAT = 1;
