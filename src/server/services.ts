@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
 import { CheckRecorder } from './checks.js';
+import { ComputePool, DecodeBudget } from './compute/pool.js';
 import { EvidenceStore } from './evidence.store.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
@@ -34,9 +35,11 @@ export interface ServerLimits {
   maxPixels: number;
   /** Largest JSON body (EPCIS documents), bytes. */
   maxJsonBytes: number;
+  /** Image pixels being decoded at once, over all requests (more wait; one larger image runs alone). */
+  decodeBudgetPixels: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxUploadBytes: 64 * 2 ** 20, maxPixels: 20_000 * 20_000, maxJsonBytes: 8 * 2 ** 20 };
+export const DEFAULT_LIMITS: ServerLimits = { maxUploadBytes: 64 * 2 ** 20, maxPixels: 20_000 * 20_000, maxJsonBytes: 8 * 2 ** 20, decodeBudgetPixels: 100_000_000 };
 
 export interface ServerConfig {
   limits: ServerLimits;
@@ -48,6 +51,8 @@ export interface ServerConfig {
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
+  /** Worker threads for decoding, fingerprints and verification (default: the core count). */
+  computeThreads?: number;
 }
 
 export interface ServerOptions {
@@ -57,6 +62,7 @@ export interface ServerOptions {
   failedAuthLimit?: Partial<RateLimitOptions>;
   logger?: boolean | { level: string };
   staticDir?: string | null;
+  computeThreads?: number;
 }
 
 export interface ServerServices {
@@ -69,7 +75,11 @@ export interface ServerServices {
   events?: EventsService;
   source?: SourceService;
   identity?: IdentityService;
-  /** Releases what the services hold (model sessions). */
+  /** Worker threads for the CPU-heavy identity stages. */
+  compute: ComputePool;
+  /** Admission for decoding uploaded images. */
+  decodeBudget: DecodeBudget;
+  /** Releases what the services hold (model sessions, worker threads). */
   close(): Promise<void>;
   stats: StatsRepository;
   metrics: Metrics;
@@ -86,6 +96,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
     logger: options.logger,
     staticDir: options.staticDir,
+    computeThreads: options.computeThreads,
   };
 }
 
@@ -95,6 +106,8 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
   const eventsRepo = new EventsRepository(registry);
+  const compute = new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
+  const decodeBudget = new DecodeBudget(config.limits.decodeBudgetPixels, compute.threads * 4);
   const services: ServerServices = {
     registry,
     keys: new KeysService(new KeysRepository(db)),
@@ -104,8 +117,13 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(eventsRepo, audit),
     source: new SourceService(sourceRepo, audit, jobs),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo)),
-    close: () => sourceRepo.close(),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels, compute), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
+    compute,
+    decodeBudget,
+    close: async () => {
+      await sourceRepo.close();
+      await compute.close();
+    },
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
