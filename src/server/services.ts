@@ -51,7 +51,7 @@ export interface ServerConfig {
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
-  /** Worker threads for decoding, fingerprints and verification (default: the core count). */
+  /** Worker threads for decoding, fingerprints and verification (default: the core count; 0: all on the event loop, for comparison). */
   computeThreads?: number;
 }
 
@@ -75,8 +75,8 @@ export interface ServerServices {
   events?: EventsService;
   source?: SourceService;
   identity?: IdentityService;
-  /** Worker threads for the CPU-heavy identity stages. */
-  compute: ComputePool;
+  /** Worker threads for the CPU-heavy identity stages (null: computeThreads 0). */
+  compute: ComputePool | null;
   /** Admission for decoding uploaded images. */
   decodeBudget: DecodeBudget;
   /** Releases what the services hold (model sessions, worker threads). */
@@ -106,8 +106,8 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
   const eventsRepo = new EventsRepository(registry);
-  const compute = new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
-  const decodeBudget = new DecodeBudget(config.limits.decodeBudgetPixels, compute.threads * 4);
+  const compute = config.computeThreads === 0 ? null : new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
+  const decodeBudget = new DecodeBudget(config.limits.decodeBudgetPixels, (compute?.threads ?? 1) * 4);
   const services: ServerServices = {
     registry,
     keys: new KeysService(new KeysRepository(db)),
@@ -117,12 +117,12 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(eventsRepo, audit),
     source: new SourceService(sourceRepo, audit, jobs),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels, compute), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
     compute,
     decodeBudget,
     close: async () => {
       await sourceRepo.close();
-      await compute.close();
+      await compute?.close();
     },
     stats: new StatsRepository(registry),
     metrics: new Metrics(),

@@ -64,6 +64,11 @@ export class ComputePool implements IdentityCompute {
     return this.run({ kind: 'verify', a, b, options });
   }
 
+  /** Tasks the worker threads have finished (for health and tests). */
+  get completed(): number {
+    return this.pool.completed;
+  }
+
   close(): Promise<void> {
     return this.pool.destroy();
   }
