@@ -3,33 +3,17 @@
  * extraction and pair verification, plugged into IdentityService as its `compute`; and the decode
  * budget that bounds how many image pixels are being decoded at once.
  *
- * Under the TypeScript sources (tsx, vitest) the workers load worker.ts through tsx; from dist/
- * they load the compiled worker.js beside this file.
+ * From dist/ the threads load the compiled worker.js beside this file; under the TypeScript sources
+ * (tsx, vitest) worker.ts through tsx (core's workerFile).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { PartprintError, type ErrorCode } from '../../core/index.js';
+import { PartprintError, workerFile, type ErrorCode } from '../../core/index.js';
 import type { FeatureSet, FingerprintResult, IdentityServiceOptions, VerifyResult } from '../../identity/index.js';
 import { HttpError } from '../http-errors.js';
 import type { ComputeAnswer, ComputeTask } from './worker.js';
 
 export type IdentityCompute = NonNullable<IdentityServiceOptions['compute']>;
-
-function workerFilename(): string {
-  const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return fileURLToPath(js);
-  // Sources run through tsx or vitest: a small ESM entry (piscina wants a file) registers tsx in the worker, then loads worker.ts.
-  const ts = new URL('./worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = `import { register } from ${JSON.stringify(tsx)};\nregister();\nconst m = await import(${JSON.stringify(ts)});\nexport default m.default;\n`;
-  const file = path.join(os.tmpdir(), `partprint-compute-worker-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) writeFileSync(file, entry);
-  return file;
-}
 
 export interface ComputePoolOptions {
   /** Worker threads (default: the core count). */
@@ -47,7 +31,9 @@ export class ComputePool implements IdentityCompute {
     const threads = Math.max(1, options.threads ?? os.availableParallelism());
     this.threads = threads;
     this.maxPixels = options.maxPixels;
-    this.pool = new Piscina({ filename: workerFilename(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    const filename = workerFile('worker', import.meta.url);
+    if (!filename) throw new PartprintError('server compute worker (compute/worker.js) not found: run "npm run build"', { code: 'CONFIG' });
+    this.pool = new Piscina({ filename, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   }
 
   private async run<T>(task: ComputeTask): Promise<T> {
