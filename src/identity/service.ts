@@ -24,6 +24,7 @@ import type { ShortlistIndex } from './shortlist/shortlist.js';
 import { ShortlistStore } from './shortlist/store.js';
 import type { DecisionScoreKind, FeatureSet, QualityReport } from './types.js';
 import { cohortScores, type CohortScore } from './verify/cohort.js';
+import { residualScores } from './verify/texture.js';
 import type { MatchOptions } from './verify/match.js';
 import { verifyPair, type PartialVerifyOptions, type VerifyResult } from './verify/verify.js';
 
@@ -324,24 +325,37 @@ export class IdentityService {
     return [...bestOf.values()];
   }
 
-  /** Decision scores of verified parts: cohort-normalised (each against the others) or the raw pair score. */
-  private decide(verified: Verified[], s: IdentitySettings): Candidate[] {
-    const cohort: CohortScore[] | null = s.scoreKind === 'individual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
+  /**
+   * Decision scores of verified parts: cohort-normalised inliers (`individual`), the dense residual
+   * correlation with the cohort's mean texture subtracted (`residual`), or the raw pair score.
+   */
+  private decide(probe: FeatureSet, verified: Verified[], s: IdentitySettings): Candidate[] {
+    const cohort: CohortScore[] | null = s.scoreKind === 'individual' || s.scoreKind === 'residual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
+    // Cohort members: credible geometric matches, relative to the best one (parts of other moulds collect a few chance inliers).
+    const most = Math.max(0, ...verified.map((v) => v.result.geometry.inliers));
+    const members = verified.map((v) => v.result.geometry.inliers >= Math.max(s.cohort.minMemberInliers, s.cohort.memberFraction * most) && v.result.geometry.matrix !== null);
+    const residual =
+      s.scoreKind === 'residual' && probe.texture
+        ? residualScores(probe.texture, verified.map((v, i) => ({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix: v.features.texture ? v.result.geometry.matrix : null, member: members[i] && !!v.features.texture })))
+        : null;
+    // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
+    const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
     return verified
       .map((v, i) => {
         const c = cohort?.[i];
-        const score = c ? c.value : v.result.score.value;
+        const score = margin ? margin[i] : c ? c.value : v.result.score.value;
         const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
-        const same = v.comparable && score >= s.threshold && individualInliers >= s.minInliers;
-        return { serial: v.serial, captureId: v.captureId, score, scoreKind: s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
+        const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers;
+        const same = v.comparable && score >= s.threshold && enough;
+        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
       })
       .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
   }
 
   private static reasonOf(c: Candidate, threshold: number, minInliers: number): string {
-    const what = c.scoreKind === 'individual' ? `${c.individualInliers} individual inliers of ${c.inliers} (cohort of ${c.cohortSize} other parts), score ${c.score.toFixed(4)} (individual)` : `${c.inliers} inliers, score ${c.score.toFixed(4)} (${c.scoreKind})`;
+    const what = c.scoreKind === 'residual' ? `${c.inliers} inliers; fine-texture correlation with the cohort's mean texture removed, ${c.score.toFixed(3)} above the best of ${c.cohortSize} other parts (residual)` : c.scoreKind === 'individual' ? `${c.individualInliers} individual inliers of ${c.inliers} (cohort of ${c.cohortSize} other parts), score ${c.score.toFixed(4)} (individual)` : `${c.inliers} inliers, score ${c.score.toFixed(4)} (${c.scoreKind})`;
     if (c.same) return `${what} >= threshold ${threshold}`;
-    if (c.individualInliers < minInliers) return `${what}: fewer than ${minInliers} inliers`;
+    if ((c.scoreKind === 'residual' ? c.inliers : c.individualInliers) < minInliers) return `${what}: fewer than ${minInliers} inliers`;
     return `${what} < threshold ${threshold}`;
   }
 
@@ -373,7 +387,7 @@ export class IdentityService {
     const verified = await this.verifyAgainst(probe.fp.features, hits, s);
     const mine = verified.find((v) => v.serial === serial);
     if (!mine) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
-    const best = this.decide(verified, s).find((c) => c.serial === serial)!;
+    const best = this.decide(probe.fp.features!, verified, s).find((c) => c.serial === serial)!;
     const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers);
     const result = { ...mine.result, same: best.same, threshold: s.threshold, reason };
     return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: probe.fp, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
@@ -404,7 +418,7 @@ export class IdentityService {
     const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
     const verified = await this.verifyAgainst(probe.fp.features!, hits, s);
     const bySerial = new Map(verified.map((v) => [v.serial, v]));
-    return this.decide(verified, s).map((c) => ({ c, v: bySerial.get(c.serial)! }));
+    return this.decide(probe.fp.features!, verified, s).map((c) => ({ c, v: bySerial.get(c.serial)! }));
   }
 
   /**
@@ -456,9 +470,9 @@ export class IdentityService {
       const all = await this.shortlistHits(probe, index, s.shortlistSize + exclude.length + 1, false);
       const hits = all.filter((h) => !exclude.includes(h.captureId));
       const verified = await this.verifyAgainst(probe.fp.features, hits, s);
-      const withOwn = this.decide(verified, s);
+      const withOwn = this.decide(probe.fp.features, verified, s);
       genuine.push(withOwn.find((c) => c.serial === serial)?.score ?? 0);
-      const without = this.decide(verified.filter((v) => v.serial !== serial), s);
+      const without = this.decide(probe.fp.features, verified.filter((v) => v.serial !== serial), s);
       impostor.push(without[0]?.score ?? 0);
     }
     for (const [j, file] of (options.lookalikes ?? []).entries()) {

@@ -6,6 +6,15 @@
 import { Piscina } from 'piscina';
 import { SynthError, workerFile, type ProgressListener } from '../core/index.js';
 import { runRenderJob, type RenderJob, type RenderResult } from './jobs.js';
+import { runMouldJob, type MouldRenderJob, type MouldRenderResult } from './mould/jobs.js';
+
+type AnyJob = RenderJob | MouldRenderJob;
+type AnyResult = RenderResult | MouldRenderResult;
+
+/** Runs a job of either generator (the mould generator's jobs carry `generator: 'mould'`). */
+export function runAnyJob(job: AnyJob): Promise<AnyResult> {
+  return 'generator' in job && job.generator === 'mould' ? runMouldJob(job) : runRenderJob(job as RenderJob);
+}
 
 export interface PoolOptions {
   /** Worker threads; 1 = run in this thread. */
@@ -14,10 +23,12 @@ export interface PoolOptions {
   phase?: string;
 }
 
-export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Promise<RenderResult[]> {
+export function runJobs(jobs: RenderJob[], options?: PoolOptions): Promise<RenderResult[]>;
+export function runJobs(jobs: MouldRenderJob[], options?: PoolOptions): Promise<MouldRenderResult[]>;
+export async function runJobs(jobs: AnyJob[], options: PoolOptions = {}): Promise<AnyResult[]> {
   const phase = options.phase ?? 'render';
   const report = options.onProgress ?? (() => {});
-  const results = new Array<RenderResult>(jobs.length);
+  const results = new Array<AnyResult>(jobs.length);
   let done = 0;
   report({ phase, done, total: jobs.length });
   // Starting a worker costs a second or two (more under tsx): small batches run here.
@@ -25,14 +36,14 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
   const filename = nWorkers > 1 ? workerFile('worker', import.meta.url) : undefined;
   if (!filename) {
     for (let i = 0; i < jobs.length; i++) {
-      results[i] = await runRenderJob(jobs[i]);
+      results[i] = await runAnyJob(jobs[i]);
       report({ phase, done: ++done, total: jobs.length, detail: results[i].serial });
     }
     return results;
   }
-  const pool = new Piscina<RenderJob, RenderResult>({ filename, minThreads: nWorkers, maxThreads: nWorkers, maxQueue: 'auto' });
+  const pool = new Piscina<AnyJob, AnyResult>({ filename, minThreads: nWorkers, maxThreads: nWorkers });
   try {
-    // Fed a few at a time per thread (maxQueue), so progress follows the work and a failure stops the rest.
+    // Two jobs in flight per thread, so progress follows the work and a failure stops the rest.
     let failed: SynthError | null = null;
     let next = 0;
     const lane = async () => {

@@ -1,4 +1,4 @@
-/** Worker-thread entry of synth's piscina pool (./pool.ts): renders one job per call. */
-import { runRenderJob } from './jobs.js';
+/** Worker-thread entry of synth's piscina pool (./pool.ts): renders one job (either generator) per call. */
+import { runAnyJob } from './pool.js';
 
-export default runRenderJob;
+export default runAnyJob;

@@ -4,23 +4,28 @@ import { DEFAULT_EXTRACT_OPTIONS, extractFeatures, extractorVersion, type Extrac
 import { DEFAULT_NORMALISE_OPTIONS, normaliseCapture, type NormalisedCapture, type NormaliseOptions } from './normalise.js';
 import { assessImageQuality, checkKeypointCount, DEFAULT_QUALITY_OPTIONS, type QualityOptions } from './quality.js';
 import type { FeatureSet, QualityReport } from '../types.js';
+import { textureMap, type TextureOptions } from '../verify/texture.js';
 
 export interface FingerprintOptions {
   normalise: NormaliseOptions;
   quality: QualityOptions;
   extract: ExtractOptions;
+  /** Keep a texture map for the dense residual check; null = keypoints only. */
+  texture: TextureOptions | null;
 }
 
 export const DEFAULT_FINGERPRINT_OPTIONS: FingerprintOptions = {
   normalise: DEFAULT_NORMALISE_OPTIONS,
   quality: DEFAULT_QUALITY_OPTIONS,
   extract: DEFAULT_EXTRACT_OPTIONS,
+  texture: null,
 };
 
 export interface PartialFingerprintOptions {
   normalise?: Partial<NormaliseOptions>;
   quality?: Partial<QualityOptions>;
   extract?: Partial<ExtractOptions>;
+  texture?: TextureOptions | null;
 }
 
 export function resolveFingerprintOptions(options: PartialFingerprintOptions = {}): FingerprintOptions {
@@ -28,6 +33,7 @@ export function resolveFingerprintOptions(options: PartialFingerprintOptions = {
     normalise: { ...DEFAULT_FINGERPRINT_OPTIONS.normalise, ...options.normalise },
     quality: { ...DEFAULT_FINGERPRINT_OPTIONS.quality, ...options.quality },
     extract: { ...DEFAULT_FINGERPRINT_OPTIONS.extract, ...options.extract },
+    texture: options.texture === undefined ? DEFAULT_FINGERPRINT_OPTIONS.texture : options.texture,
   };
 }
 
@@ -40,7 +46,8 @@ export function fingerprintVersion(options: PartialFingerprintOptions = {}): str
   const n = o.normalise;
   const clahe = n.clahe ? `clahe${n.clahe.clipLimit}x${n.clahe.tileGrid}` : 'raw';
   const local = n.localNormalise ? `;ln${n.localNormalise.sigma}s${n.localNormalise.minStd}` : '';
-  return `${extractorVersion(o.extract)};${clahe}${local};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}`;
+  const texture = o.texture ? `;tx${o.texture.side}s${o.texture.sigma}` : '';
+  return `${extractorVersion(o.extract)};${clahe}${local};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}${texture}`;
 }
 
 export interface FingerprintResult {
@@ -70,6 +77,7 @@ export async function fingerprintNormalised(normalised: NormalisedCapture, optio
   if (!q.ok) return { quality: q, features: null, normalised };
   const features = await extractNormalised(normalised, o.extract);
   features.extractor = fingerprintVersion(o);
+  if (o.texture) features.texture = await textureMap(normalised.image, o.texture);
   return { quality: checkKeypointCount(q, features.sizes.length, o.quality), features, normalised };
 }
 
