@@ -201,7 +201,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await seeText(page, 'ol.timeline', 'torque 27.5 N·m');
     await page.locator('img.evidence').first().waitFor();
     // the evidence spans its card, with a caption in words under it
-    await seeText(page, 'figure.evidence figcaption', 'green line joins one tiny surface feature');
+    await seeText(page, 'figure.evidence figcaption', 'mark the same tiny surface feature');
     const widths = await page.locator('figure.evidence').evaluate((fig) => {
       const img = (fig as unknown as { querySelector(s: string): { getBoundingClientRect(): { width: number } } }).querySelector('img.evidence');
       return [img.getBoundingClientRect().width, (fig as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width];

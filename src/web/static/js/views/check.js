@@ -89,7 +89,7 @@ async function showAnswer(a) {
       h('div', 'This is part ', link(partHref(a.serial), h('strong.serial', a.serial)), '.'),
     ),
     scoreBlock(a),
-    a.evidence ? h('section.card', h('h2', 'Evidence: your photo (left) and the registered capture (right), inlier pairs drawn'), h('figure.evidence', evidenceImage(a.evidence), h('figcaption', evidenceCaption(a)))) : null,
+    a.evidence ? h('section.card', h('h2', 'Evidence: the registration photo and yours, matching surface points marked'), h('figure.evidence', evidenceImage(a.evidence), h('figcaption', evidenceCaption(a)))) : null,
     candidatesTable(a),
     h('div.cols', h('section.card', h('h2', 'History'), history), h('section.card', h('h2', 'Registered images'), images)),
   );
@@ -102,7 +102,7 @@ async function showAnswer(a) {
 function evidenceCaption(a) {
   const agree = a.inliers === null ? 'Many' : `${a.inliers}${a.total !== null ? ` of ${a.total}` : ''}`;
   const score = a.score === null ? '' : ` Their share, S = ${fmtNum(a.score, 3)}, is above the ${a.threshold === null ? 'calibrated threshold' : `threshold of ${fmtNum(a.threshold, 3)}`} that separates one part from its look-alikes.`;
-  return `Each green line joins one tiny surface feature found in both photos. ${agree} matched features agree on a single consistent position of the part, which happens only when both photos show the same individual part.${score}`;
+  return `Circles of one colour mark the same tiny surface feature in the registration photo and in yours. ${agree} matched features agree on a single consistent position of the part, which happens only when both photos show the same individual part.${score}`;
 }
 
 function scoreBlock(a) {
