@@ -12,6 +12,7 @@ import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
 import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
+import { EpcisBindingService } from './epcis-binding.service.js';
 import { ImportRepository } from './import.repository.js';
 import { ImportService } from './import.service.js';
 import { JobsRepository } from './jobs.repository.js';
@@ -73,6 +74,8 @@ export interface ServerServices {
   parts: PartsService;
   importer: ImportService;
   events?: EventsService;
+  /** The EPCIS 2.0 REST binding under /epcis (present with events). */
+  epcisBinding?: EpcisBindingService;
   source?: SourceService;
   identity?: IdentityService;
   /** Worker threads for the CPU-heavy identity stages (null: computeThreads 0). */
@@ -116,6 +119,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(eventsRepo, audit),
+    epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
     identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
     compute,
