@@ -309,12 +309,13 @@ export class IdentityService {
   private async verifyAgainst(probe: FeatureSet, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings): Promise<Verified[]> {
     const gallery = await this.galleryFor(hits.map((h) => h.captureId));
     const bestOf = new Map<string, Verified>();
-    // With a compute pool the pairs are verified side by side on its threads.
-    const verify = this.compute ? (a: FeatureSet, b: FeatureSet, o: PartialVerifyOptions) => this.compute!.verifyPair(a, b, o) : verifyPair;
-    const results = await Promise.all(hits.map((h) => {
-      const g = gallery.get(h.captureId);
-      return g ? verify(probe, g.features, this.pairOptions(s)) : null;
-    }));
+    // With a compute pool the pairs are verified side by side on its threads; in this thread one
+    // after another, in hit order (OpenCV's robust estimators draw from its per-thread RNG, so the
+    // order of the calls is part of the result).
+    const compute = this.compute;
+    const results: Array<VerifyResult | null> = [];
+    if (compute) results.push(...(await Promise.all(hits.map((h) => { const g = gallery.get(h.captureId); return g ? compute.verifyPair(probe, g.features, this.pairOptions(s)) : null; }))));
+    else for (const h of hits) { const g = gallery.get(h.captureId); results.push(g ? await verifyPair(probe, g.features, this.pairOptions(s)) : null); }
     for (const [i, h] of hits.entries()) {
       const g = gallery.get(h.captureId);
       const result = results[i];
