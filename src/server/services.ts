@@ -49,6 +49,8 @@ export interface ServerConfig {
   failedAuthLimit: RateLimitOptions;
   /** Temporary upload folder (default DATA/tmp/uploads). */
   tmpDir: string;
+  /** Bulk uploads waiting for their import job (DATA/tmp/imports). */
+  importsDir: string;
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
@@ -97,6 +99,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
     failedAuthLimit: { ...DEFAULT_FAILED_AUTH_LIMIT, ...options.failedAuthLimit },
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
+    importsDir: path.join(options.registry.dataDir, 'tmp', 'imports'),
     logger: options.logger,
     staticDir: options.staticDir,
     computeThreads: options.computeThreads,
@@ -117,7 +120,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     jobs,
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
-    importer: new ImportService(new ImportRepository(registry), jobs, audit),
+    importer: new ImportService(new ImportRepository(registry), jobs, audit, config.importsDir),
     events: new EventsService(eventsRepo, audit),
     epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
