@@ -71,9 +71,9 @@ async function buildGallery(registry: Registry): Promise<string[]> {
   return serials;
 }
 
-async function startServe(dataDir: string, key: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'partprint.js'), 'serve', '--data', dataDir, '--port', '0', '--rate-limit', '0'], {
-    env: { ...process.env, PARTPRINT_ADMIN_KEY: key },
+async function startServe(dataDir: string, key: string, computeThreads?: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'partprint.js'), 'serve', '--data', dataDir, '--port', '0', '--rate-limit', '0', ...(computeThreads === undefined ? [] : ['--compute-threads', String(computeThreads)])], {
+    env: { ...process.env, PARTPRINT_ADMIN_KEY: key, PARTPRINT_QUIET_DEV: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -130,7 +130,8 @@ export async function run(): Promise<BenchResult> {
     const modelDir = writeTinyModel(path.join(dir, 'models', 'tiny'), 'tiny', 'finish', ['dark', 'bright']);
     const { registerModel } = await import('../src/source/index.js');
     await registerModel(registry, modelDir, { activate: true });
-    const extra = await identityScenarios(registry, serials, notes);
+    const probes: Buffer[] = [];
+    const extra = await identityScenarios(registry, serials, notes, probes);
     await registry.close();
 
     const served = await startServe(dir, key);
@@ -166,16 +167,181 @@ export async function run(): Promise<BenchResult> {
       if (s.note) notes.push(s.note);
     }
     notes.push(`server and load generator share the machine (${os.cpus().length} cores); each scenario runs ${DURATION_S} s or ${MAX_REQUESTS} requests (after a warm-up request and 3 timed one-at-a-time requests), rate limit off, autocannon timeout 10 s`);
+
+    // Concurrency: identify at 8 clients, mixed load with /api/health, the decompression-sized upload; with the
+    // compute pool (one worker thread per core), then the same identify load with everything on the event loop.
+    const concurrency: Array<Array<string | number>> = [];
+    const load1 = os.loadavg();
+    const pooled = await identifyAtLoad(served.url, key, probes);
+    concurrency.push(['identify, compute pool', ...pooled.row]);
+    metrics['identify 8 clients, compute pool'] = pooled.metrics;
+    const mixed = await mixedLoad(served.url, key, probes, serials);
+    metrics['mixed load, compute pool'] = mixed.metrics;
+    const bomb = await bombUpload(served.url, key, served.child.pid!);
+    metrics['19000x19000 PNG uploads, compute pool'] = bomb.metrics;
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+    const inline = await startServe(dir, key, 0);
+    child = inline.child;
+    await fetch(`${inline.url}/api/identify`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': multipart({ evidence: 'false' }, { name: 'p.png', bytes: probes[0] }).contentType }, body: multipart({ evidence: 'false' }, { name: 'p.png', bytes: probes[0] }).body }).then((r) => r.text());
+    const onLoop = await identifyAtLoad(inline.url, key, probes);
+    concurrency.push(['identify, all on the event loop (--compute-threads 0)', ...onLoop.row]);
+    metrics['identify 8 clients, event loop'] = onLoop.metrics;
+    const mixedInline = await mixedLoad(inline.url, key, probes, serials, 'R2');
+    metrics['mixed load, event loop'] = mixedInline.metrics;
+    const load2 = os.loadavg();
+    const ratio = (pooled.metrics.requestsPerSecond as number) / Math.max(1e-9, onLoop.metrics.requestsPerSecond as number);
+    metrics.identifySpeedupVsEventLoop = ratio;
+    metrics.identifySpeedupVsRecorded = (pooled.metrics.requestsPerSecond as number) / 0.8;
+    metrics.loadAverage = { before: load1, after: load2 };
+    notes.push(
+      `concurrency runs: load average ${load1.map((l) => l.toFixed(1)).join(' ')} before, ${load2.map((l) => l.toFixed(1)).join(' ')} after (other agents share the machine: loaded)`,
+      `identify at ${IDENTIFY_CLIENTS} clients for ${IDENTIFY_S} s: ${(pooled.metrics.requestsPerSecond as number).toFixed(2)} req/s with the compute pool, ${(onLoop.metrics.requestsPerSecond as number).toFixed(2)} req/s on the event loop, same run (${ratio.toFixed(2)}x); the recorded figure before this work was 0.8 req/s (p50 2.05 s) at 2 clients`,
+    );
     return {
       name: 'server-load',
       metrics,
-      tables: [{ title: `HTTP API over loopback, ${PARTS}-part gallery`, columns: ['scenario', 'connections', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'one at a time ms', 'errors+timeouts'], rows }],
+      tables: [
+        { title: `HTTP API over loopback, ${PARTS}-part gallery`, columns: ['scenario', 'connections', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'one at a time ms', 'errors+timeouts'], rows },
+        { title: `Identify 1:N at ${IDENTIFY_CLIENTS} clients for ${IDENTIFY_S} s (${PARTS}-part gallery, 320x320 probes)`, columns: ['server', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'errors+timeouts'], rows: concurrency },
+        { title: `Mixed load for ${IDENTIFY_S} s: identify (4 clients) + register (2) + part pages (2), /api/health probed every 50 ms`, columns: ['server', 'identify req/s', 'identify p99 ms', 'register req/s', 'register p99 ms', 'part page req/s', 'part page p99 ms', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms'], rows: [['compute pool', ...mixed.row], ['event loop', ...mixedInline.row]] },
+        { title: `${BOMB_UPLOADS} parallel uploads of a ${BOMB_SIDE}x${BOMB_SIDE} PNG to /api/identify, /api/health probed every 50 ms (compute pool)`, columns: ['PNG bytes', 'answers', 'seconds until the last answer', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms', 'server peak RSS MiB'], rows: [bomb.row] },
+      ],
       notes,
     };
   } finally {
-    child?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
+}
+
+const IDENTIFY_S = Number(process.env.SERVER_BENCH_IDENTIFY_SECONDS ?? 60);
+const IDENTIFY_CLIENTS = 8;
+const BOMB_SIDE = Number(process.env.SERVER_BENCH_BOMB_SIDE ?? 19_000);
+const BOMB_UPLOADS = 6;
+
+function q(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** Probes /api/health every 50 ms until stopped; latencies in ms. */
+function healthProber(url: string): { stop(): Promise<number[]> } {
+  const times: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      try {
+        await (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(120_000) })).text();
+      } catch {
+        /* counted by its latency */
+      }
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return times.sort((a, b) => a - b);
+    },
+  };
+}
+
+function healthCells(h: number[]): Array<string | number> {
+  return [h.length, q(h, 0.5).toFixed(1), q(h, 0.99).toFixed(1), (h.at(-1) ?? NaN).toFixed(1)];
+}
+
+function identifyBody(probes: Buffer[], i: number) {
+  return multipart({ evidence: 'false' }, { name: 'probe.png', bytes: probes[i % probes.length] });
+}
+
+async function cannon(url: string, key: string, connections: number, seconds: number, request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: Buffer; contentType?: string }): Promise<autocannon.Result> {
+  let n = 0;
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    timeout: 60,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = request(n++);
+          return { ...req, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), headers: { ...req.headers, authorization: `Bearer ${key}`, ...(r.contentType ? { 'content-type': r.contentType } : {}) } };
+        },
+      },
+    ],
+  });
+}
+
+async function identifyAtLoad(url: string, key: string, probes: Buffer[]): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+  const r = await cannon(url, key, IDENTIFY_CLIENTS, IDENTIFY_S, (i) => ({ method: 'POST', path: '/api/identify', ...(({ body, contentType }) => ({ body, contentType }))(identifyBody(probes, i)) }));
+  const rps = r['2xx'] / r.duration;
+  return {
+    row: [r['2xx'], r.non2xx, rps.toFixed(2), r.latency.p50, r.latency.p99, r.errors + r.timeouts],
+    metrics: { ok: r['2xx'], non2xx: r.non2xx, requestsPerSecond: rps, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, timeouts: r.timeouts, duration: r.duration },
+  };
+}
+
+async function mixedLoad(url: string, key: string, probes: Buffer[], serials: string[], tag = 'R1'): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+  const health = healthProber(url);
+  const [identify, register, pages] = await Promise.all([
+    cannon(url, key, 4, IDENTIFY_S, (i) => ({ method: 'POST', path: '/api/identify', ...identifyBody(probes, i) })),
+    cannon(url, key, 2, IDENTIFY_S, (i) => {
+      const m = multipart({ serial: `BENCH-${tag}-${i}-${randomBytes(3).toString('hex')}` }, { name: 'new.png', bytes: probes[(i * 5) % probes.length] });
+      return { method: 'POST', path: '/api/register', body: m.body, contentType: m.contentType };
+    }),
+    cannon(url, key, 2, IDENTIFY_S, (i) => ({ method: 'GET', path: `/api/parts/${serials[(i * 7919) % serials.length]}` })),
+  ]);
+  const h = await health.stop();
+  const rps = (r: autocannon.Result) => (r['2xx'] / r.duration).toFixed(2);
+  return {
+    row: [rps(identify), identify.latency.p99, rps(register), register.latency.p99, rps(pages), pages.latency.p99, ...healthCells(h)],
+    metrics: {
+      identify: { ok: identify['2xx'], non2xx: identify.non2xx, p50Ms: identify.latency.p50, p99Ms: identify.latency.p99 },
+      register: { ok: register['2xx'], non2xx: register.non2xx, p50Ms: register.latency.p50, p99Ms: register.latency.p99 },
+      partPages: { ok: pages['2xx'], non2xx: pages.non2xx, p50Ms: pages.latency.p50, p99Ms: pages.latency.p99 },
+      health: { probes: h.length, p50Ms: q(h, 0.5), p99Ms: q(h, 0.99), maxMs: h.at(-1) },
+    },
+  };
+}
+
+/** Peak resident memory of a process (VmHWM), MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const m = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+async function bombUpload(url: string, key: string, pid: number): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+  // A flat grey plane: tiny as PNG, BOMB_SIDE^2 pixels once decoded (under the 400 Mpx default limit).
+  const png = await sharp({ create: { width: BOMB_SIDE, height: BOMB_SIDE, channels: 3, background: { r: 128, g: 128, b: 128 } }, limitInputPixels: false }).greyscale().png({ compressionLevel: 9 }).toBuffer();
+  const m = multipart({ evidence: 'false' }, { name: 'huge.png', bytes: png });
+  const health = healthProber(url);
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    Array.from({ length: BOMB_UPLOADS }, async () => {
+      const r = await fetch(`${url}/api/identify`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': m.contentType }, body: m.body, signal: AbortSignal.timeout(600_000) }).catch((e: Error) => ({ status: `error ${e.message}`, text: async () => '' }));
+      const body = await r.text();
+      return { status: r.status, decision: /"decision":"([a-z-]+)"|"code":"([A-Z_]+)"/.exec(body)?.slice(1).find(Boolean) ?? '' };
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  const h = await health.stop();
+  const summary = Object.entries(answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [`${a.status} ${a.decision}`]: (acc[`${a.status} ${a.decision}`] ?? 0) + 1 }), {}))
+    .map(([k, v]) => `${v}x ${k}`)
+    .join(', ');
+  const rss = await peakRssMiB(pid);
+  return {
+    row: [png.length, summary, seconds.toFixed(1), ...healthCells(h), rss],
+    metrics: { pngBytes: png.length, side: BOMB_SIDE, uploads: BOMB_UPLOADS, answers, seconds, health: { probes: h.length, p50Ms: q(h, 0.5), p99Ms: q(h, 0.99), maxMs: h.at(-1) }, serverPeakRssMiB: rss },
+  };
 }
 
 /** Distinct surfaces fingerprinted for real; the rest of the gallery is derived from them. */
@@ -202,7 +368,7 @@ function perturb(f: FeatureSet, seed: number): FeatureSet {
  * vector in the shortlist index with realistic size and match cost. The shortlist index is then built
  * by identity's own rebuild. Probes are new recaptures (rotated, scaled, noisy) of the base surfaces.
  */
-async function identityScenarios(registry: Registry, serials: string[], notes: string[]): Promise<Scenario[]> {
+async function identityScenarios(registry: Registry, serials: string[], notes: string[], probesOut: Buffer[] = []): Promise<Scenario[]> {
   const { IdentityService, ShortlistIndex, encodeFeatureSet, FINGERPRINT_KIND } = await import('../src/identity/index.js');
   const { makeTexture, recapture } = await import('../test/helpers/test-images.js');
   const { encodeGreyPng } = await import('../src/imaging/index.js');
@@ -217,6 +383,7 @@ async function identityScenarios(registry: Registry, serials: string[], notes: s
     if (!fp.features || !fp.quality.ok) throw new Error(`bench surface ${k} rejected: ${fp.quality.message}`);
     const probe = await encodeGreyPng(await recapture(tex, { angleDeg: 7, scale: 0.97, shiftX: 4, noiseStd: 5, seed: k }));
     bases.push({ features: fp.features, image: await inspectImage(png, { name: `surface-${k}.png` }), probe });
+    probesOut.push(probe);
   }
   const tFp = performance.now();
   const entries: Array<{ captureId: number; features: FeatureSet }> = [];

@@ -3,3 +3,4 @@ export * from './rng.js';
 export * from './progress.js';
 export * from './dispose.js';
 export * from './csv.js';
+export { workerFile } from './worker-file.js';

@@ -26,7 +26,7 @@ import type { DecisionScoreKind, FeatureSet, QualityReport } from './types.js';
 import { cohortScores, type CohortScore } from './verify/cohort.js';
 import { refinedTransform, residualScores } from './verify/texture.js';
 import type { MatchOptions } from './verify/match.js';
-import { verifyPair, type VerifyResult } from './verify/verify.js';
+import { verifyPair, type PartialVerifyOptions, type VerifyResult } from './verify/verify.js';
 
 export const FINGERPRINT_KIND = 'fingerprint';
 
@@ -101,9 +101,23 @@ export interface IdentityServiceOptions {
   /** Overrides the profile's fingerprint options. */
   fingerprint?: PartialFingerprintOptions;
   onProgress?: ProgressListener;
+  /** Where the CPU-heavy stages run; default: this thread. The server passes worker threads. */
+  compute?: IdentityCompute;
 }
 
 type ImageInput = string | Uint8Array | GreyImage;
+
+/**
+ * The CPU-heavy stages, injectable so that a server can run them on worker threads and keep its
+ * event loop free. `probe` must do what `IdentityService` does in this thread: decode (a path or
+ * bytes), take the options of `resolveFingerprintFor(fingerprint, size, meta.pixelSizeUm)`,
+ * normalise, gate and fingerprint, and, when the gate passes, the denser shortlist extraction
+ * (SHORTLIST_PROBE_EXTRACT) of the same normalisation.
+ */
+export interface IdentityCompute {
+  probe(image: ImageInput, fingerprint: PartialFingerprintOptions, meta: CaptureMeta, name: string | undefined): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }>;
+  verifyPair(a: FeatureSet, b: FeatureSet, options: PartialVerifyOptions): Promise<VerifyResult>;
+}
 
 function isGrey(image: ImageInput): image is GreyImage {
   return typeof image === 'object' && 'width' in image && 'data' in image;
@@ -127,8 +141,10 @@ export class IdentityService {
   private readonly fpOptions: PartialFingerprintOptions;
   private readonly index: ShortlistStore;
   private readonly onProgress: ProgressListener;
+  private readonly compute: IdentityCompute | undefined;
 
   constructor(readonly registry: Registry, options: IdentityServiceOptions = {}) {
+    this.compute = options.compute;
     this.dir = path.join(registry.dataDir, 'identity');
     this.profile = resolveProfile(options.profile ?? readProfileNameSync(this.dir));
     this.fpOptions = options.fingerprint ?? this.profile.fingerprint;
@@ -157,6 +173,10 @@ export class IdentityService {
   }
 
   private async probe(image: ImageInput, meta: CaptureMeta, name?: string): Promise<Probe> {
+    if (this.compute) {
+      const { fp, dense } = await this.compute.probe(image, this.fpOptions, meta, name);
+      return { fp, shortlistFeatures: async () => dense ?? extractNormalised(fp.normalised, { ...this.optionsFor(fp.normalised.image, meta).extract, ...SHORTLIST_PROBE_EXTRACT }) };
+    }
     const grey = await toGrey(image, name);
     const options = this.optionsFor(grey, meta);
     const normalised = await normaliseCapture(grey, options.normalise);
@@ -289,10 +309,17 @@ export class IdentityService {
   private async verifyAgainst(probe: FeatureSet, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings): Promise<Verified[]> {
     const gallery = await this.galleryFor(hits.map((h) => h.captureId));
     const bestOf = new Map<string, Verified>();
-    for (const h of hits) {
+    // With a compute pool the pairs are verified side by side on its threads; in this thread one
+    // after another, in hit order (OpenCV's robust estimators draw from its per-thread RNG, so the
+    // order of the calls is part of the result).
+    const compute = this.compute;
+    const results: Array<VerifyResult | null> = [];
+    if (compute) results.push(...(await Promise.all(hits.map((h) => { const g = gallery.get(h.captureId); return g ? compute.verifyPair(probe, g.features, this.pairOptions(s)) : null; }))));
+    else for (const h of hits) { const g = gallery.get(h.captureId); results.push(g ? await verifyPair(probe, g.features, this.pairOptions(s)) : null); }
+    for (const [i, h] of hits.entries()) {
       const g = gallery.get(h.captureId);
-      if (!g) continue;
-      const result = await verifyPair(probe, g.features, this.pairOptions(s));
+      const result = results[i];
+      if (!g || !result) continue;
       const prev = bestOf.get(g.serial);
       if (!prev || result.score.value > prev.result.score.value) bestOf.set(g.serial, { serial: g.serial, comparable: probe.extractor === g.features.extractor, captureId: h.captureId, features: g.features, result, similarity: h.similarity });
     }

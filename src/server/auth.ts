@@ -21,7 +21,25 @@ export function presentedKey(request: FastifyRequest): string | null {
   return null;
 }
 
-export function installAuth(app: FastifyInstance, keys: KeysService, limiter: RateLimiter): void {
+/**
+ * Checks a presented key, counting unknown or revoked ones per client address in `failures`: once
+ * an address has spent its failed-authentication budget, every key it presents is refused (429)
+ * until the budget refills, whether the key is right or not.
+ */
+export async function authenticatePresented(request: FastifyRequest, keys: KeysService, failures: RateLimiter, secret: string): Promise<Principal> {
+  const blocked = failures.wait(request.ip);
+  if (blocked > 0) {
+    throw new HttpError(429, 'RATE_LIMITED', `too many failed authentications from ${request.ip}; retry in ${blocked.toFixed(1)} s`, { 'retry-after': String(Math.ceil(blocked)) });
+  }
+  const principal = await keys.authenticate(secret);
+  if (principal === null) {
+    failures.take(request.ip);
+    throw new HttpError(401, 'UNAUTHORIZED', 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
+  }
+  return principal;
+}
+
+export function installAuth(app: FastifyInstance, keys: KeysService, limiter: RateLimiter, failures: RateLimiter): void {
   app.addHook('onRoute', (route) => {
     const permission = (route.config as { permission?: string } | undefined)?.permission;
     if (permission === undefined && !(route.config as { static?: boolean } | undefined)?.static && route.url.startsWith('/api')) {
@@ -33,8 +51,7 @@ export function installAuth(app: FastifyInstance, keys: KeysService, limiter: Ra
     if (permission === undefined || permission === 'public') return;
     const secret = presentedKey(request);
     if (secret === null) throw new HttpError(401, 'UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>"', { 'www-authenticate': 'Bearer' });
-    const principal = await keys.authenticate(secret);
-    if (principal === null) throw new HttpError(401, 'UNAUTHORIZED', 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
+    const principal = await authenticatePresented(request, keys, failures, secret);
     request.principal = principal;
     const wait = principal.ratePerSecond === null ? limiter.take(principal.keyId) : limiter.take(principal.keyId, principal.ratePerSecond, Math.max(1, principal.ratePerSecond * 2));
     if (wait > 0) {

@@ -5,7 +5,7 @@
  */
 import { PartprintError, type ErrorCode } from '../core/index.js';
 
-export type HttpErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'NOT_FOUND' | 'BAD_INPUT' | 'TOO_LARGE' | 'UNSUPPORTED' | 'REJECTED';
+export type HttpErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'NOT_FOUND' | 'BAD_INPUT' | 'TOO_LARGE' | 'UNSUPPORTED' | 'REJECTED' | 'BUSY';
 
 /** An error that is about the HTTP exchange itself (who asks, how often), not about the data. */
 export class HttpError extends Error {

@@ -21,6 +21,7 @@ import {
   type VerifyResult,
 } from '../identity/index.js';
 import type { Capture, CaptureMeta, NewPart, Part, Registry } from '../registry/index.js';
+import type { IdentityCompute } from './compute/pool.js';
 
 export type StoreOutcome = { status: 'registered'; part: Part; capture: Capture; fingerprint: FingerprintResult & { features: FeatureSet } } | { status: 'rejected'; fingerprint: FingerprintResult };
 
@@ -30,8 +31,9 @@ export class IdentityRepository {
   constructor(
     private readonly registry: Registry,
     private readonly maxPixels: number,
+    private readonly compute?: IdentityCompute,
   ) {
-    this.service = new IdentityService(registry);
+    this.service = new IdentityService(registry, { compute });
   }
 
   settings(): Promise<IdentitySettings> {
@@ -53,14 +55,14 @@ export class IdentityRepository {
    * `IdentityService.register`, the registration path the CLI uses too.
    */
   async store(serial: string, file: string, name: string, meta: CaptureMeta, newPart: NewPart | null): Promise<StoreOutcome> {
-    await this.decode(file, name); // the pixel limit and a clear error naming the upload, before any work
+    // the upload's header was checked against the pixel limit; the decode runs in the compute pool
     const out = await this.service.register(serial, file, meta, { name, ...(newPart ? { newPart } : {}) });
     if (out.status === 'rejected') return { status: 'rejected', fingerprint: out.fingerprint };
     return { status: 'registered', part: out.part, capture: out.capture, fingerprint: out.fingerprint };
   }
 
-  /** 1:1 (null when the part is missing or has no usable fingerprint). */
-  async verify(serial: string, image: GreyImage): Promise<VerifyOutcome | null> {
+  /** 1:1 (null when the part is missing or has no usable fingerprint); `image` decoded, or a file the compute pool decodes. */
+  async verify(serial: string, image: GreyImage | string): Promise<VerifyOutcome | null> {
     try {
       return await this.service.verify(serial, image);
     } catch (err) {
@@ -69,7 +71,7 @@ export class IdentityRepository {
     }
   }
 
-  identify(image: GreyImage, shortlistSize?: number): Promise<IdentifyOutcome> {
+  identify(image: GreyImage | string, shortlistSize?: number): Promise<IdentifyOutcome> {
     return this.service.identify(image, {}, { shortlistSize });
   }
 
@@ -80,7 +82,7 @@ export class IdentityRepository {
 
   /** Rebuilds the shortlist index from the database (re-extracting stale fingerprints). */
   async rebuildIndex(onProgress: ProgressListener): Promise<{ captures: number; failures: FingerprintFailure[] }> {
-    const svc = new IdentityService(this.registry, { onProgress });
+    const svc = new IdentityService(this.registry, { onProgress, compute: this.compute });
     const refreshed = await svc.refreshFingerprints();
     const index = await svc.rebuildShortlist();
     // the long-lived service reloads the saved index on its next freshness check
@@ -89,7 +91,7 @@ export class IdentityRepository {
 
   /** Genuine/impostor scores over the registry, calibration, DET and histogram SVGs. */
   async calibrate(targetFmr: number, maxProbes: number, apply: boolean, onProgress: ProgressListener): Promise<Record<string, unknown>> {
-    const svc = new IdentityService(this.registry, { onProgress });
+    const svc = new IdentityService(this.registry, { onProgress, compute: this.compute });
     const { calibration, genuine, impostor, probes } = await svc.calibrateFromRegistry(targetFmr, { maxProbes, apply });
     const { curve: _curve, ...summary } = calibration;
     return {

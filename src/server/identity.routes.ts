@@ -124,6 +124,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
               best: { anyOf: [candidateSchema, { type: 'null' }] },
               evidenceUrl: { type: ['string', 'null'], description: 'PNG: probe and gallery capture side by side with inlier pairs' },
               part: { anyOf: [partSchema, { type: 'null' }] },
+              checkEventId: { type: ['integer', 'null'], description: 'the inspected event this check was recorded as in the part\'s history' },
             },
           },
         },
@@ -132,7 +133,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
     async (request) => {
       const up = await upload(request, verifyFields);
       try {
-        return await identity.verify(up.fields.serial, up.file!, up.fields.evidence !== 'false');
+        return await identity.verify(up.fields.serial, up.file!, up.fields.evidence !== 'false', actorOf(request));
       } finally {
         await up.cleanup();
       }
@@ -161,6 +162,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
               galleryCaptures: { type: 'integer' },
               evidenceUrl: { type: ['string', 'null'] },
               part: { anyOf: [partSchema, { type: 'null' }] },
+              checkEventId: { type: ['integer', 'null'], description: 'the inspected event this check was recorded as in the part\'s history' },
             },
           },
         },
@@ -169,10 +171,22 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
     async (request) => {
       const up = await upload(request, identifyFields);
       try {
-        return await identity.identify(up.file!, up.fields.top ? Number(up.fields.top) : 5, up.fields.evidence !== 'false');
+        return await identity.identify(up.file!, up.fields.top ? Number(up.fields.top) : 5, up.fields.evidence !== 'false', actorOf(request));
       } finally {
         await up.cleanup();
       }
+    },
+  );
+
+  app.get<{ Params: { hash: string } }>(
+    '/api/check-photos/:hash',
+    {
+      config: { permission: 'read', openapi: { produces: ['image/png'] } },
+      schema: { summary: 'The photo of a recorded identity check (a preview PNG; its hash is in the check event\'s notes)', tags, params: { type: 'object', required: ['hash'], properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } },
+    },
+    async (request, reply) => {
+      const png = await identity.checkPhoto(request.params.hash);
+      return reply.type('image/png').header('cache-control', 'private, max-age=86400, immutable').send(png);
     },
   );
 

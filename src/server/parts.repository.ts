@@ -23,6 +23,29 @@ export class PartsRepository {
   count(): Promise<number> {
     return this.registry.parts.count();
   }
+
+  /** Per part: how many captures and events it has and its first capture (the list's thumbnail); two grouped queries for a page. */
+  async summaries(partIds: number[]): Promise<Map<number, PartSummary>> {
+    const out = new Map<number, PartSummary>(partIds.map((id) => [id, { captureCount: 0, eventCount: 0, thumbnailCaptureId: null }]));
+    if (partIds.length === 0) return out;
+    const db = this.registry.db;
+    const captures = await db
+      .selectFrom('captures')
+      .select(['part_id', db.fn.countAll<number | string>().as('n'), db.fn.min<number>('id').as('first')])
+      .where('part_id', 'in', partIds)
+      .groupBy('part_id')
+      .execute();
+    for (const c of captures) Object.assign(out.get(c.part_id)!, { captureCount: Number(c.n), thumbnailCaptureId: c.first === null ? null : Number(c.first) });
+    const events = await db.selectFrom('events').select(['part_id', db.fn.countAll<number | string>().as('n')]).where('part_id', 'in', partIds).groupBy('part_id').execute();
+    for (const e of events) out.get(e.part_id)!.eventCount = Number(e.n);
+    return out;
+  }
+}
+
+export interface PartSummary {
+  captureCount: number;
+  eventCount: number;
+  thumbnailCaptureId: number | null;
 }
 
 export class CapturesRepository {

@@ -24,6 +24,17 @@ function parseAttrFilters(attr: string[] | undefined): Record<string, string> {
   return out;
 }
 
+/** A part in a list: the part plus what the list shows about it. */
+const partListItemSchema = {
+  ...partSchema,
+  properties: {
+    ...partSchema.properties,
+    captureCount: { type: 'integer' },
+    eventCount: { type: 'integer', description: 'history events, identity checks included' },
+    thumbnailCaptureId: { type: ['integer', 'null'], description: 'first capture; GET /api/captures/{id}/preview' },
+  },
+} as const;
+
 export const captureFormSchema = {
   type: 'object',
   properties: captureMetaFields,
@@ -70,7 +81,7 @@ export function registerPartsRoutes(app: FastifyInstance, services: ServerServic
           },
         },
         response: {
-          200: { type: 'object', required: ['items', 'total', 'limit', 'offset'], properties: { items: { type: 'array', items: partSchema }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } },
+          200: { type: 'object', required: ['items', 'total', 'limit', 'offset'], properties: { items: { type: 'array', items: partListItemSchema }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } },
         },
       },
     },

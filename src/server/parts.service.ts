@@ -3,7 +3,7 @@ import { PartprintError } from '../core/index.js';
 import { renderPreviewPng } from '../imaging/index.js';
 import type { Capture, CaptureMeta, Part } from '../registry/index.js';
 import type { AuditRepository } from './audit.repository.js';
-import type { CapturesRepository, PartsRepository } from './parts.repository.js';
+import type { CapturesRepository, PartsRepository, PartSummary } from './parts.repository.js';
 
 export interface ListPartsInput {
   limit: number;
@@ -32,7 +32,7 @@ export class PartsService {
     return { ...part, captures: await this.captures.listForPart(serial) };
   }
 
-  async list(input: ListPartsInput): Promise<{ items: Part[]; total: number; limit: number; offset: number }> {
+  async list(input: ListPartsInput): Promise<{ items: Array<Part & PartSummary>; total: number; limit: number; offset: number }> {
     const { parts, total } = await this.parts.list({
       attributes: input.attributes,
       partNumber: input.partNumber,
@@ -40,7 +40,8 @@ export class PartsService {
       limit: input.limit,
       offset: input.offset,
     });
-    return { items: parts, total, limit: input.limit, offset: input.offset };
+    const summaries = await this.parts.summaries(parts.map((p) => p.id));
+    return { items: parts.map((p) => ({ ...p, ...summaries.get(p.id)! })), total, limit: input.limit, offset: input.offset };
   }
 
   async setAttributes(serial: string, attributes: Record<string, string | null>, actor: string): Promise<Part> {

@@ -5,6 +5,8 @@
 import path from 'node:path';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
+import { CheckRecorder } from './checks.js';
+import { ComputePool, DecodeBudget } from './compute/pool.js';
 import { EvidenceStore } from './evidence.store.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
@@ -20,7 +22,7 @@ import { KeysService } from './keys.service.js';
 import { Metrics } from './metrics.js';
 import { CapturesRepository, PartsRepository } from './parts.repository.js';
 import { PartsService } from './parts.service.js';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
+import { DEFAULT_FAILED_AUTH_LIMIT, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 import { ROLE_PERMISSIONS, type Role } from './roles.js';
 import { SourceRepository } from './source.repository.js';
 import { SourceService } from './source.service.js';
@@ -34,13 +36,17 @@ export interface ServerLimits {
   maxPixels: number;
   /** Largest JSON body (EPCIS documents), bytes. */
   maxJsonBytes: number;
+  /** Image pixels being decoded at once, over all requests (more wait; one larger image runs alone). */
+  decodeBudgetPixels: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxUploadBytes: 64 * 2 ** 20, maxPixels: 20_000 * 20_000, maxJsonBytes: 8 * 2 ** 20 };
+export const DEFAULT_LIMITS: ServerLimits = { maxUploadBytes: 64 * 2 ** 20, maxPixels: 20_000 * 20_000, maxJsonBytes: 8 * 2 ** 20, decodeBudgetPixels: 100_000_000 };
 
 export interface ServerConfig {
   limits: ServerLimits;
   rateLimit: RateLimitOptions;
+  /** Failed authentications per client address (unknown or revoked keys). */
+  failedAuthLimit: RateLimitOptions;
   /** Temporary upload folder (default DATA/tmp/uploads). */
   tmpDir: string;
   /** Bulk uploads waiting for their import job (DATA/tmp/imports). */
@@ -48,14 +54,18 @@ export interface ServerConfig {
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
+  /** Worker threads for decoding, fingerprints and verification (default: the core count; 0: all on the event loop, for comparison). */
+  computeThreads?: number;
 }
 
 export interface ServerOptions {
   registry: Registry;
   limits?: Partial<ServerLimits>;
   rateLimit?: Partial<RateLimitOptions>;
+  failedAuthLimit?: Partial<RateLimitOptions>;
   logger?: boolean | { level: string };
   staticDir?: string | null;
+  computeThreads?: number;
 }
 
 export interface ServerServices {
@@ -70,7 +80,11 @@ export interface ServerServices {
   epcisBinding?: EpcisBindingService;
   source?: SourceService;
   identity?: IdentityService;
-  /** Releases what the services hold (model sessions). */
+  /** Worker threads for the CPU-heavy identity stages (null: computeThreads 0). */
+  compute: ComputePool | null;
+  /** Admission for decoding uploaded images. */
+  decodeBudget: DecodeBudget;
+  /** Releases what the services hold (model sessions, worker threads). */
   close(): Promise<void>;
   stats: StatsRepository;
   metrics: Metrics;
@@ -83,10 +97,12 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
   return {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
+    failedAuthLimit: { ...DEFAULT_FAILED_AUTH_LIMIT, ...options.failedAuthLimit },
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
     importsDir: path.join(options.registry.dataDir, 'tmp', 'imports'),
     logger: options.logger,
     staticDir: options.staticDir,
+    computeThreads: options.computeThreads,
   };
 }
 
@@ -96,6 +112,8 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
   const eventsRepo = new EventsRepository(registry);
+  const compute = config.computeThreads === 0 ? null : new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
+  const decodeBudget = new DecodeBudget(config.limits.decodeBudgetPixels, (compute?.threads ?? 1) * 4);
   const services: ServerServices = {
     registry,
     keys: new KeysService(new KeysRepository(db)),
@@ -106,8 +124,13 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     events: new EventsService(eventsRepo, audit),
     epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
-    close: () => sourceRepo.close(),
+    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
+    compute,
+    decodeBudget,
+    close: async () => {
+      await sourceRepo.close();
+      await compute?.close();
+    },
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),

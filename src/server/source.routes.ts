@@ -1,8 +1,9 @@
 /** /api/models and /api/source/predict: thin routes over SourceService. */
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from './auth.js';
+import { HttpError } from './http-errors.js';
 import { jobSchema } from './jobs.routes.js';
-import { imageFileField } from './schemas.js';
+import { imageFileField, serialParam } from './schemas.js';
 import type { ServerConfig, ServerServices } from './services.js';
 import { readUpload } from './uploads.js';
 
@@ -119,6 +120,27 @@ export function registerSourceRoutes(app: FastifyInstance, services: ServerServi
       calibratedConfidence: { type: ['number', 'null'], description: 'winner probability after the card\'s temperature scaling' },
     },
   } as const;
+
+  app.get<{ Params: { serial: string }; Querystring: { attribute?: string } }>(
+    '/api/parts/:serial/source',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Source prediction for a registered part, from its first capture, by the active model (of attribute); 404 when the part has no capture or no model is active',
+        tags,
+        params: serialParam,
+        querystring: { type: 'object', additionalProperties: false, properties: { attribute: predictFields.properties.attribute } },
+        response: { 200: { ...predictionSchema, properties: { ...predictionSchema.properties, captureId: { type: 'integer' } } } },
+      },
+    },
+    async (request) => {
+      const part = await services.parts.get(request.params.serial);
+      const capture = part.captures[0];
+      if (!capture) throw new HttpError(404, 'NOT_FOUND', `part "${part.serial}" has no capture to predict its source from`);
+      const file = { path: services.registry.blobs.path(capture.blobHash), filename: `capture ${capture.id} of ${part.serial}.${capture.format}` };
+      return { ...(await source.predict(file, { attribute: request.query.attribute, k: 16, seed: 1 })), captureId: capture.id };
+    },
+  );
 
   app.post(
     '/api/source/predict',

@@ -17,6 +17,8 @@ export interface UploadedFile {
   filename: string;
   mimetype: string;
   bytes: number;
+  /** Width x height from the header probe (when the upload was checked as an image). */
+  pixels?: number;
 }
 
 export interface Upload {
@@ -80,7 +82,8 @@ export async function readUpload(request: FastifyRequest, options: UploadOptions
   }
   if (file && options.maxPixels !== undefined) {
     try {
-      await probeImage(file.path, { maxPixels: options.maxPixels, name: file.filename });
+      const info = await probeImage(file.path, { maxPixels: options.maxPixels, name: file.filename });
+      file.pixels = info.width * info.height;
     } catch (err) {
       await cleanup();
       throw err;

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { SourceError } from '../core/index.js';
 import { readModelCard, type ModelCard } from './card.js';
 
@@ -33,13 +33,15 @@ export interface LoadModelOptions {
  */
 export async function loadSourceModel(dir: string, options: LoadModelOptions = {}): Promise<SourceModel> {
   const card = await readModelCard(dir);
+  // Loaded here, not at the top: commands and routes that never run a model do not pay for the runtime.
+  const ort: typeof Ort = await import('onnxruntime-node');
   const file = path.join(dir, card.onnx.file);
   try {
     await stat(file);
   } catch (err) {
     throw new SourceError(`model ${dir}: ONNX file ${card.onnx.file} is missing`, { code: 'NOT_FOUND', cause: err });
   }
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, {
       intraOpNumThreads: options.threads ?? os.cpus().length,

@@ -1,4 +1,4 @@
-/** Worker-thread entry: renders the jobs it is sent, one at a time. */
-import { serveRenderJobs } from './pool.js';
+/** Worker-thread entry of synth's piscina pool (./pool.ts): renders one job (either generator) per call. */
+import { runAnyJob } from './pool.js';
 
-serveRenderJobs();
+export default runAnyJob;

@@ -19,7 +19,8 @@ export interface Harness {
 export async function startHarness(options: Partial<Omit<ServerOptions, 'registry'>> = {}, location?: { dataDir: string; databaseUrl?: string }): Promise<Harness> {
   const dir = location?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'partprint-api-')));
   const registry = await openRegistry({ dataDir: dir, databaseUrl: location?.databaseUrl });
-  const server = await createServer({ registry, staticDir: null, rateLimit: { perSecond: 0, burst: 1 }, ...options });
+  // Rate limits off unless a test sets them: tests make many requests (and many failed ones) from one address.
+  const server = await createServer({ registry, staticDir: null, rateLimit: { perSecond: 0, burst: 1 }, failedAuthLimit: { perSecond: 0, burst: 1 }, ...options });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'inspector', 'viewer'] as const) {
     keys[role] = (await server.services.keys.create({ role, name: `test ${role}` })).secret;

@@ -73,7 +73,10 @@ describe('identity over HTTP', () => {
   });
 
   it('identifies 1:N with ranked candidates, and reports an unregistered part as such', async () => {
+    const tasksBefore = h.server.services.compute!.completed;
     const found = await post('/api/identify', 'inspector', {}, png.aAgain);
+    // the probe and each candidate's verification ran on the compute pool's threads
+    expect(h.server.services.compute!.completed - tasksBefore).toBeGreaterThanOrEqual(1 + 2);
     expect(found.statusCode, found.body).toBe(200);
     expect(found.json()).toMatchObject({ decision: 'identified', best: { serial: 'ID-A', same: true }, part: { serial: 'ID-A' }, galleryCaptures: 2 });
     expect(found.json().candidates.map((c: { serial: string }) => c.serial)).toEqual(['ID-A', 'ID-B']);
@@ -83,6 +86,36 @@ describe('identity over HTTP', () => {
     expect(stranger.json().candidates).toHaveLength(1);
     expect(stranger.json().candidates[0].same).toBe(false);
     expect((await h.server.app.inject({ method: 'GET', url: '/api/evidence/000000000000000000000000', headers: h.auth('viewer') })).statusCode).toBe(404);
+  });
+
+  it('records every check against a registered part as an inspection event with the photo, the score and the key', async () => {
+    const before = (await h.server.app.inject({ method: 'GET', url: '/api/parts/ID-A/events', headers: h.auth('viewer') })).json();
+    const match = (await post('/api/verify', 'inspector', { serial: 'ID-A', evidence: 'false' }, png.aAgain, 'gate-3.png')).json();
+    const miss = (await post('/api/verify', 'inspector', { serial: 'ID-B', evidence: 'false' }, png.aAgain)).json();
+    const found = (await post('/api/identify', 'inspector', { evidence: 'false' }, png.aAgain)).json();
+    const nobody = (await post('/api/identify', 'inspector', { evidence: 'false' }, png.stranger)).json();
+    expect([typeof match.checkEventId, typeof miss.checkEventId, typeof found.checkEventId]).toEqual(['number', 'number', 'number']);
+    expect(nobody.checkEventId).toBeNull(); // no part to record it against
+    const events = (await h.server.app.inject({ method: 'GET', url: '/api/parts/ID-A/events', headers: h.auth('viewer') })).json();
+    const list = (events.items ?? events) as Array<{ id: number; type: string; actor: string; notes: string; fields: { result: string; measurements: Record<string, { value: number }> } }>;
+    const added = list.filter((e) => !(before.items ?? before).some((b: { id: number }) => b.id === e.id));
+    expect(added.map((e) => e.id).sort()).toEqual([match.checkEventId, found.checkEventId].sort());
+    const verifyEvent = added.find((e) => e.id === match.checkEventId)!;
+    expect(verifyEvent).toMatchObject({ type: 'inspected', actor: expect.stringContaining('test inspector'), fields: { result: 'pass' } });
+    expect(verifyEvent.notes).toMatch(/^identity check \(verify 1:1\): the photo is this part; photo sha256:[0-9a-f]{64} \(gate-3\.png\)$/);
+    expect(verifyEvent.fields.measurements.score.value).toBeCloseTo(match.best.score, 5);
+    expect(verifyEvent.fields.measurements.threshold.value).toBeCloseTo(match.threshold, 5);
+    expect(verifyEvent.fields.measurements.inliers.value).toBe(match.best.inliers);
+    // the no-match is a failed check of the part it was checked against
+    const other = (await h.server.app.inject({ method: 'GET', url: '/api/parts/ID-B/events', headers: h.auth('viewer') })).json();
+    expect((other.items ?? other).find((e: { id: number }) => e.id === miss.checkEventId)).toMatchObject({ fields: { result: 'fail' } });
+    // the photo is served, as a PNG preview, for hashes that a check names, and only those
+    const hash = /sha256:([0-9a-f]{64})/.exec(verifyEvent.notes)![1];
+    const photo = await h.server.app.inject({ method: 'GET', url: `/api/check-photos/${hash}`, headers: h.auth('viewer') });
+    expect(photo.statusCode).toBe(200);
+    expect(photo.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+    const captureHash = (await h.registry.captures.listForPart('ID-A'))[0].blobHash;
+    expect((await h.server.app.inject({ method: 'GET', url: `/api/check-photos/${captureHash}`, headers: h.auth('viewer') })).statusCode).toBe(404);
   });
 
   it('adds a fingerprinted capture to a registered part', async () => {

@@ -47,7 +47,7 @@ async function withServe(args: string[], env: Record<string, string>, fn: (url: 
 describe('partprint serve / keys', () => {
   it('prints a bootstrap admin key once on an empty key table, and keys made by the CLI work with their role', async () => {
     const data = tempData();
-    await withServe(['--data', data], {}, async (url, out) => {
+    const served = await withServe(['--data', data], {}, async (url, out) => {
       const key = /^\s+(ppk_[0-9a-f]{12}_\S+)$/m.exec(out)?.[1];
       expect(key, out).toBeDefined();
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
@@ -56,6 +56,9 @@ describe('partprint serve / keys', () => {
       expect(keys.status).toBe(200);
       expect(((await keys.json()) as { items: unknown[] }).items[0]).toMatchObject({ role: 'admin', name: 'bootstrap admin' });
     });
+    // the page to open, with the address serve listened on
+    const url = /serving (http:\/\/\S+)/.exec(served)![1];
+    expect(served).toContain(`Open ${url}/ in a browser and paste the admin key above`);
     const made = spawnSync(process.execPath, [BIN, 'keys', 'create', '--role', 'viewer', '--name', 'wall screen', '--json', '--data', data], { encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
     const { secret, key } = JSON.parse(made.stdout);

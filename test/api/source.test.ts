@@ -66,6 +66,23 @@ describe('source models and prediction', () => {
     expect((await app.inject({ method: 'POST', url: '/api/models/nope/activate', headers: h.auth('admin') })).statusCode).toBe(404);
   });
 
+  it('predicts the source of a registered part from its first capture for any reader, by the active model', async () => {
+    const app = h.server.app;
+    writeTinyModel(path.join(h.dir, 'models', 'c'), 'part-page-v1', 'finish-pp', ['dark', 'bright']);
+    await app.inject({ method: 'POST', url: '/api/models', headers: h.auth('admin'), payload: { dir: path.join(h.dir, 'models', 'c'), activate: true } });
+    await app.inject({ method: 'POST', url: '/api/parts', headers: h.auth('operator'), payload: { serial: 'SRC-DARK' } });
+    const photo = path.join(h.dir, 'dark.png');
+    writeFileSync(photo, await flatPng(40));
+    await h.registry.captures.add('SRC-DARK', photo, {}, { name: 'dark.png' });
+    const res = await app.inject({ method: 'GET', url: '/api/parts/SRC-DARK/source?attribute=finish-pp', headers: h.auth('viewer') });
+    expect(res.statusCode, res.body).toBe(200);
+    const capture = (await h.registry.captures.listForPart('SRC-DARK'))[0];
+    expect(res.json()).toMatchObject({ model: { name: 'part-page-v1' }, label: 'dark', rois: 16, captureId: capture.id });
+    await app.inject({ method: 'POST', url: '/api/parts', headers: h.auth('operator'), payload: { serial: 'SRC-NOPHOTO' } });
+    expect((await app.inject({ method: 'GET', url: '/api/parts/SRC-NOPHOTO/source', headers: h.auth('viewer') })).json().error.message).toMatch(/has no capture/);
+    expect((await app.inject({ method: 'GET', url: '/api/parts/SRC-DARK/source?attribute=colour', headers: h.auth('viewer') })).statusCode).toBe(404);
+  });
+
   it('evaluates a model on an exported dataset as a background job, with the confusion matrix', async () => {
     const ds = path.join(h.dir, 'dataset');
     mkdirSync(path.join(ds, 'images'), { recursive: true });

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { createRng } from '../../src/core/index.js';
 import { candidatesFromManifest, planSplit, writeDataset } from '../../src/source/index.js';
 import { writeTinyModel } from '../api/tiny-onnx.js';
-import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
+import { chromiumAvailable, eventually, needRoute, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
 
 const run = chromiumAvailable();
 
@@ -31,7 +31,7 @@ describe.skipIf(!run)('web UI charts in Chromium', () => {
   const hasSource = () => hx.routes.has('POST /api/source/predict');
 
   it('predicts the source of a part and draws the vote distribution', async (ctx) => {
-    if (!hasSource()) return ctx.skip('source routes are not wired into this server build');
+    if (!needRoute(ctx, hasSource(), 'source routes are not wired into this server build')) return;
     const dir = writeTinyModel(path.join(hx.dir, 'models', 'finish'), 'finish-v1', 'finish', ['dark', 'bright']);
     // The card's evaluation metrics (as the trainer writes them): rows = true class.
     const card = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
@@ -63,7 +63,7 @@ describe.skipIf(!run)('web UI charts in Chromium', () => {
   });
 
   it('draws the confusion matrix of each model on the evaluation page', async (ctx) => {
-    if (!hasSource()) return ctx.skip('source routes are not wired into this server build');
+    if (!needRoute(ctx, hasSource(), 'source routes are not wired into this server build')) return;
     const { page } = hx;
     await page.goto(`${hx.baseUrl}/#/eval`);
     await seeText(page, 'h3', 'finish-v1');
@@ -71,11 +71,13 @@ describe.skipIf(!run)('web UI charts in Chromium', () => {
     const cells = await page.locator('svg.heat rect title').allTextContents();
     expect(cells).toEqual(['true dark, predicted dark: 9', 'true dark, predicted bright: 1', 'true bright, predicted dark: 2', 'true bright, predicted bright: 8']);
     await seeText(page, 'dl.kv', '0.85');
+    // The cells' colours are presentation attributes: the CSP (style-src 'self') blocks inline style="".
+    expect(hx.cspViolations).toEqual([]);
     await shot('eval');
   });
 
   it('runs a source evaluation job from the UI and draws its confusion matrix', async (ctx) => {
-    if (!hx.routes.has('POST /api/jobs/evaluate-source')) return ctx.skip('no source evaluation job route in this server build');
+    if (!needRoute(ctx, hx.routes.has('POST /api/jobs/evaluate-source'), 'no source evaluation job route in this server build')) return;
     // A small exported dataset: textured parts around a dark or a bright grey level.
     const root = path.join(hx.dir, 'finish-parts');
     mkdirSync(path.join(root, 'images'), { recursive: true });

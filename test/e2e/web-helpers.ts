@@ -22,6 +22,18 @@ export function chromiumAvailable(): boolean {
   return false;
 }
 
+/**
+ * Skips the rest of a test whose server route is missing from this build; under
+ * PARTPRINT_REQUIRE_ALL=1 (CI) a missing route fails the test instead, so a route that was
+ * dropped or never wired cannot pass as a skip. Returns whether the test may go on.
+ */
+export function needRoute(ctx: { skip(note?: string): void }, present: boolean, what: string): boolean {
+  if (present) return true;
+  if (process.env.PARTPRINT_REQUIRE_ALL === '1') throw new Error(`web e2e: ${what} (PARTPRINT_REQUIRE_ALL=1: a missing route is a failure)`);
+  ctx.skip(what);
+  return false;
+}
+
 export interface WebHarness {
   dir: string;
   registry: Registry;
@@ -32,6 +44,8 @@ export interface WebHarness {
   page: Page;
   /** Server routes ("METHOD /path") from the OpenAPI document. */
   routes: Set<string>;
+  /** What the browser refused under the server's Content-Security-Policy (console errors), so tests can require none. */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -54,6 +68,10 @@ export async function startWebHarness(): Promise<WebHarness> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   return {
     dir,
     registry,
@@ -63,6 +81,7 @@ export async function startWebHarness(): Promise<WebHarness> {
     browser,
     page,
     routes,
+    cspViolations,
     close: async () => {
       await browser.close().catch(() => undefined);
       await server.close();

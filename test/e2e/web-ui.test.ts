@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, eventually, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
+import { chromiumAvailable, eventually, needRoute, screenshotDir, seeText, startWebHarness, surfacePng, writeTemp, type WebHarness, takeShot, useKey as enterKey } from './web-helpers.js';
 
 const run = chromiumAvailable();
 const SERIAL = 'SN-E2E-0001';
@@ -35,9 +35,20 @@ describe.skipIf(!run)('web UI in Chromium', () => {
 
   it('refuses to show data without a valid key; an admin makes a crew key in the UI', async () => {
     const { page } = hx;
+    // First contact: no key yet is a short welcome page asking for one, not an error.
     await page.goto(`${hx.baseUrl}/`);
-    await seeText(page, '.notice.error', 'UNAUTHORIZED');
+    await seeText(page, 'h1', 'Welcome to partprint');
     await seeText(page, '#who', 'Enter API key');
+    expect(await page.locator('.notice.error').count()).toBe(0);
+    await shot('welcome');
+    await page.fill('form.welcome input[name=key]', 'ppk_000000000000_mistyped');
+    await page.click('form.welcome button[type=submit]');
+    await seeText(page, '.notice.error', 'does not know this key');
+    // a right key goes straight on to the parts list
+    await page.fill('form.welcome input[name=key]', hx.keys.viewer);
+    await page.click('form.welcome button[type=submit]');
+    await seeText(page, 'h1', 'Parts');
+    await page.locator('#who .role').filter({ hasText: 'viewer' }).waitFor();
     await page.goto(`${hx.baseUrl}/#/key`);
     await page.fill('input[name=key]', 'not-a-real-key');
     await page.click('button[type=submit]');
@@ -101,6 +112,13 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('form.search button');
     await eventually(() => page.locator('table.list tbody tr').count(), 2);
     await seeText(page, '.pager', '1–2 of 2');
+    // each row: a photo (when the part has one) and how many photos and events it has
+    const row = page.locator('table.list tbody tr', { has: page.locator(`a:text-is("${SERIAL}")`) });
+    await eventually(() => row.locator('td.photos').textContent(), '1');
+    await eventually(() => row.locator('img.mini').evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0), true);
+    const bare = page.locator('table.list tbody tr', { has: page.locator('a:text-is("SN-E2E-0003")') });
+    await eventually(() => bare.locator('td.photos').textContent(), '0');
+    expect(await bare.locator('img.mini').count()).toBe(0);
     await shot('parts');
     await page.click(`a:text-is("${SERIAL}")`);
     await seeText(page, 'h1', SERIAL);
@@ -173,7 +191,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     if (!identityWired()) {
       await seeText(page, '.notice.warn', 'does not offer identification');
       await shot('check-unavailable');
-      ctx.skip('identity routes are not wired into this server build yet');
+      needRoute(ctx, false, 'identity routes are not wired into this server build');
       return;
     }
     await page.setInputFiles('input[name=image]', files.recapture);
@@ -182,10 +200,19 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await seeText(page, '#verdict', SERIAL);
     await seeText(page, 'ol.timeline', 'torque 27.5 N·m');
     await page.locator('img.evidence').first().waitFor();
+    // the evidence spans its card, with a caption in words under it
+    await seeText(page, 'figure.evidence figcaption', 'mark the same tiny surface feature');
+    const widths = await page.locator('figure.evidence').evaluate((fig) => {
+      const img = (fig as unknown as { querySelector(s: string): { getBoundingClientRect(): { width: number } } }).querySelector('img.evidence');
+      return [img.getBoundingClientRect().width, (fig as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width];
+    });
+    expect(widths[0]).toBeGreaterThan(0.95 * widths[1]);
+    expect(widths[0]).toBeGreaterThan(600);
     await shot('check-match');
     // The same answer on a phone (maintenance crew): verdict first, no sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate('document.documentElement.scrollWidth <= 390')).toBe(true);
+    const wide = await page.evaluate('[...document.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().right > 391).slice(0, 8).map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().width))');
+    expect(await page.evaluate('document.documentElement.scrollWidth <= 390'), JSON.stringify(wide)).toBe(true);
     await shot('check-match-phone');
     await page.setViewportSize({ width: 1200, height: 900 });
 
@@ -208,6 +235,17 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.locator('#verdict[data-decision="not-registered"]').waitFor({ timeout: 60_000 });
     await seeText(page, '#verdict .big', 'NO MATCH');
 
+    // The part page lists these checks: identify (same part), verify (same part), verify of the stranger (not this part).
+    await page.goto(`${hx.baseUrl}/#/part/${SERIAL}`);
+    await eventually(() => page.locator('li.check').count(), 3);
+    expect(await page.locator('li.check[data-result=pass]').count()).toBe(2);
+    expect(await page.locator('li.check[data-result=fail]').count()).toBe(1);
+    await seeText(page, 'li.check[data-result=fail]', 'Not this part');
+    await seeText(page, 'li.check', 'by key:');
+    await eventually(() => page.locator('li.check img.mini').first().evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth > 0), true);
+    await shot('part-checks');
+    await page.goto(`${hx.baseUrl}/#/check`);
+
     // A featureless photo is refused as a photo, not reported as an unknown part.
     await page.fill('input[name=serial]', '');
     await page.setInputFiles('input[name=image]', files.blank);
@@ -217,7 +255,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
   });
 
   it('adds a second photo to a part, then an admin evaluates identification and sees the DET curve', async (ctx) => {
-    if (!identityWired()) return ctx.skip('identity routes are not wired into this server build yet');
+    if (!needRoute(ctx, identityWired(), 'identity routes are not wired into this server build')) return;
     const { page } = hx;
     await useKey(hx.keys.operator, 'operator');
     const addPhoto = async (serial: string, file: string, photos: number) => {
@@ -237,7 +275,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     await page.click('button[type=submit]');
     await seeText(page, '.notice.ok', 'Registered.');
     await addPhoto('SN-E2E-0099', files.strangerAgain, 2);
-    if (!hx.routes.has('POST /api/jobs/evaluate-identity')) return ctx.skip('no identity evaluation job route in this server build');
+    if (!needRoute(ctx, hx.routes.has('POST /api/jobs/evaluate-identity'), 'no identity evaluation job route in this server build')) return;
     await useKey(hx.keys.admin, 'admin');
     await page.goto(`${hx.baseUrl}/#/eval`);
     // Few parts here: a handful of impostor pairs (the job scores them on the server's thread).
@@ -283,5 +321,7 @@ describe.skipIf(!run)('web UI in Chromium', () => {
     expect(await page.locator('summary:text("Add a photo")').isVisible()).toBe(false);
     expect(await page.locator('nav a[data-route=register]').isVisible()).toBe(false);
     expect(await page.locator('nav a[data-route=parts]').isVisible()).toBe(true);
+    // Every page above ran under the server's CSP without the browser blocking anything.
+    expect(hx.cspViolations).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ interface ServeOptions extends RegistryCliOptions {
   rateLimit: string;
   burst: string;
   maxUploadMb: string;
+  computeThreads?: string;
   log?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--rate-limit <perSecond>', 'requests per second per API key (0 = off)', String(DEFAULT_RATE_LIMIT.perSecond))
     .option('--burst <n>', 'requests a key may make at once', String(DEFAULT_RATE_LIMIT.burst))
     .option('--max-upload-mb <n>', 'largest upload, MiB', String(DEFAULT_LIMITS.maxUploadBytes / 2 ** 20))
+    .option('--compute-threads <n>', 'worker threads for decoding, fingerprints and verification (env PARTPRINT_COMPUTE_THREADS; default: one per core; 0 = on the event loop)')
     .option('--log', 'log every request (JSON lines on stdout)');
   addRegistryOptions(serve);
   serve.action(async (opts: ServeOptions) => {
@@ -40,6 +42,7 @@ export function register(program: Command): void {
       rateLimit: { perSecond: positive(opts.rateLimit, 'rate-limit'), burst: Math.max(1, positive(opts.burst, 'burst')) },
       limits: { maxUploadBytes: Math.round(positive(opts.maxUploadMb, 'max-upload-mb') * 2 ** 20) },
       logger: opts.log ? { level: 'info' } : false,
+      ...((opts.computeThreads ?? process.env.PARTPRINT_COMPUTE_THREADS) !== undefined ? { computeThreads: positive(opts.computeThreads ?? process.env.PARTPRINT_COMPUTE_THREADS!, 'compute-threads') } : {}),
     });
     const boot = await server.services.keys.bootstrap(process.env.PARTPRINT_ADMIN_KEY);
     if (boot?.secret) {
@@ -52,6 +55,9 @@ export function register(program: Command): void {
     }
     const address = await server.app.listen({ port, host: opts.host });
     process.stdout.write(`partprint serving ${address} (API /api, OpenAPI ${address}/openapi.json, database ${registry.dialect})\n`);
+    // listen() names the bound address; 0.0.0.0 / :: are not addresses a browser can open.
+    const openUrl = address.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost');
+    process.stdout.write(`Open ${openUrl}/ in a browser${boot?.secret ? ' and paste the admin key above' : ''} (Ctrl+C stops the server).\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -1,5 +1,5 @@
 // Hash router: #/ (parts), #/part/SERIAL, #/check, #/register, #/source, #/eval, #/analytics, #/trace, #/jobs, #/key.
-import { loadCapabilities, whoami } from './api.js';
+import { getKey, loadCapabilities, whoami } from './api.js';
 import { errorNotice, h, leaveView, render } from './ui.js';
 import { showAnalytics } from './views/analytics.js';
 import { showCheck } from './views/check.js';
@@ -11,6 +11,7 @@ import { showRegister } from './views/register.js';
 import { showSearch } from './views/search.js';
 import { showSource } from './views/source.js';
 import { showTrace } from './views/trace.js';
+import { showWelcome } from './views/welcome.js';
 
 const routes = [
   [/^#?\/?$/, 'parts', () => showSearch(new URLSearchParams())],
@@ -33,6 +34,14 @@ async function route() {
     const m = re.exec(hash);
     if (!m) continue;
     for (const a of document.querySelectorAll('[data-route]')) a.classList.toggle('active', a.dataset.route === name);
+    // No key in this browser yet: every page but the key page would only answer 401.
+    if (!getKey() && name !== 'key') {
+      showWelcome(async () => {
+        await refreshWho();
+        await route();
+      });
+      return;
+    }
     try {
       await show(m);
     } catch (e) {

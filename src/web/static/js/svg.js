@@ -46,7 +46,7 @@ export function heatmap(classes, matrix) {
       const f = v / sum;
       const light = fix(97 - f * 62);
       const hue = i === j ? 210 : 10;
-      out.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell - 1}" height="${cell - 1}" style="fill:hsl(${hue},70%,${light}%)"><title>true ${esc(classes[i])}, predicted ${esc(classes[j])}: ${v}</title></rect>`);
+      out.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="hsl(${hue},70%,${light}%)"><title>true ${esc(classes[i])}, predicted ${esc(classes[j])}: ${v}</title></rect>`);
       if (cell >= 24 && v > 0) out.push(`<text x="${left + j * cell + cell / 2}" y="${top + i * cell + cell * 0.62}" text-anchor="middle" class="${f > 0.5 ? 'cellv dark' : 'cellv'}">${v}</text>`);
     }
   }

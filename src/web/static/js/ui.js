@@ -48,6 +48,10 @@ export function notice(kind, ...children) {
 }
 
 export function errorNotice(e) {
+  if (e instanceof ApiError && e.status === 401) {
+    // A key that stopped working (revoked, or the server's data was replaced): say what to do, not the code.
+    return notice('warn', 'This page needs a valid API key; the one stored in this browser is not accepted. ', h('a', { href: '#/key' }, 'Enter another key'), '.');
+  }
   if (e instanceof ApiError) {
     const hint = e.status === 401 ? ' Enter a valid API key under "Key".' : e.status === 403 ? ' Your key\'s role may not do this.' : '';
     return notice('error', h('strong', `${e.code}: `), e.message, hint);

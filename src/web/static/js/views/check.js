@@ -89,13 +89,20 @@ async function showAnswer(a) {
       h('div', 'This is part ', link(partHref(a.serial), h('strong.serial', a.serial)), '.'),
     ),
     scoreBlock(a),
-    a.evidence ? h('section.card', h('h2', 'Evidence: your photo (left) and the registered capture (right), inlier pairs drawn'), evidenceImage(a.evidence)) : null,
+    a.evidence ? h('section.card', h('h2', 'Evidence: the registration photo and yours, matching surface points marked'), h('figure.evidence', evidenceImage(a.evidence), h('figcaption', evidenceCaption(a)))) : null,
     candidatesTable(a),
     h('div.cols', h('section.card', h('h2', 'History'), history), h('section.card', h('h2', 'Registered images'), images)),
   );
   timeline(a.serial).then((t) => history.replaceChildren(t), (e) => history.replaceChildren(errorNotice(e)));
   get(`/api/parts/${encodeURIComponent(a.serial)}`).then((p) => images.replaceChildren(dl(p.attributes), captureGrid(p.captures)), (e) => images.replaceChildren(errorNotice(e)));
   return out;
+}
+
+/** What the evidence picture shows, in words (the picture's own label is for the record). */
+function evidenceCaption(a) {
+  const agree = a.inliers === null ? 'Many' : `${a.inliers}${a.total !== null ? ` of ${a.total}` : ''}`;
+  const score = a.score === null ? '' : ` Their share, S = ${fmtNum(a.score, 3)}, is above the ${a.threshold === null ? 'calibrated threshold' : `threshold of ${fmtNum(a.threshold, 3)}`} that separates one part from its look-alikes.`;
+  return `Circles of one colour mark the same tiny surface feature in the registration photo and in yours. ${agree} matched features agree on a single consistent position of the part, which happens only when both photos show the same individual part.${score}`;
 }
 
 function scoreBlock(a) {

@@ -6,10 +6,13 @@ import { errorNotice, fmtTime, h, onLeave, render } from '../ui.js';
 function progressBar(job) {
   const p = job.progress;
   const frac = job.status === 'succeeded' ? 1 : p && p.total ? Math.min(1, p.done / p.total) : 0;
+  // The width is set through the CSSOM: a style="" attribute is inline style, which the CSP refuses.
+  const fill = h(`div.fill.${job.status}`);
+  fill.style.width = `${(frac * 100).toFixed(1)}%`;
   return h(
     'div.progress',
     { title: p ? `${p.phase}: ${p.done}/${p.total}${p.detail ? ` – ${p.detail}` : ''}` : job.status },
-    h(`div.fill.${job.status}`, { style: `width:${(frac * 100).toFixed(1)}%` }),
+    fill,
     h('span', p ? `${p.phase} ${p.done}/${p.total}` : job.status),
   );
 }

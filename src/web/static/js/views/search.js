@@ -1,6 +1,6 @@
 // #/ and #/parts?serial=&partNumber=&attr=name:value&page=: search parts, paginated.
 import { get, query } from '../api.js';
-import { errorNotice, field, fmtTime, h, link, partHref, render } from '../ui.js';
+import { authImage, errorNotice, field, fmtTime, h, link, partHref, render } from '../ui.js';
 
 const PAGE = 25;
 
@@ -47,15 +47,18 @@ function resultTable(res, params, page) {
     'div',
     h(
       'table.list',
-      h('thead', h('tr', h('th', 'Serial'), h('th', 'Part number'), h('th', 'Attributes'), h('th', 'Registered'))),
+      h('thead', h('tr', h('th', { 'aria-label': 'photo' }, ''), h('th', 'Serial'), h('th', 'Part number'), h('th', 'Attributes'), h('th.num', 'Photos'), h('th.num', 'Events'), h('th', 'Registered'))),
       h(
         'tbody',
         res.items.map((p) =>
           h(
             'tr',
+            h('td.thumbcell', p.thumbnailCaptureId ? h('a', { href: partHref(p.serial) }, authImage(`/api/captures/${p.thumbnailCaptureId}/preview?size=96`, `photo of ${p.serial}`, 'mini')) : h('span.muted', '–')),
             h('td', link(partHref(p.serial), p.serial)),
             h('td', p.partNumber ?? '–'),
             h('td.attrs', Object.entries(p.attributes).map(([k, v]) => h('span.tag', `${k}=${v}`))),
+            h('td.num.photos', String(p.captureCount ?? 0)),
+            h('td.num.events', String(p.eventCount ?? 0)),
             h('td', fmtTime(p.createdAt)),
           ),
         ),

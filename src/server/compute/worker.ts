@@ -1,0 +1,46 @@
+/**
+ * Worker-thread side of the server's compute pool (./pool.ts): the CPU-heavy identity stages, so
+ * the event loop only routes requests. Each task is a plain record in and out (structured clone).
+ */
+import { readGreyImage, type GreyImage } from '../../imaging/index.js';
+import {
+  extractNormalised,
+  fingerprintNormalised,
+  normaliseCapture,
+  resolveFingerprintFor,
+  SHORTLIST_PROBE_EXTRACT,
+  verifyPair,
+  type FeatureSet,
+  type FingerprintResult,
+  type PartialFingerprintOptions,
+  type PartialVerifyOptions,
+  type VerifyResult,
+} from '../../identity/index.js';
+import type { CaptureMeta } from '../../registry/index.js';
+
+export type ComputeTask =
+  | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
+  | { kind: 'verify'; a: FeatureSet; b: FeatureSet; options: PartialVerifyOptions };
+
+export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | VerifyResult | { error: { message: string; code: string } };
+
+/** What IdentityService.probe does in its own thread (see IdentityCompute in identity/service.ts). */
+async function probe(t: Extract<ComputeTask, { kind: 'probe' }>): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }> {
+  const grey = typeof t.image === 'object' && 'width' in t.image ? t.image : await readGreyImage(t.image, { name: t.name, maxPixels: t.maxPixels });
+  const options = resolveFingerprintFor(t.fingerprint, { width: grey.width, height: grey.height }, t.meta.pixelSizeUm ?? null);
+  const normalised = await normaliseCapture(grey, options.normalise);
+  const fp = await fingerprintNormalised(normalised, options);
+  const dense = fp.quality.ok && fp.features ? await extractNormalised(normalised, { ...options.extract, ...SHORTLIST_PROBE_EXTRACT }) : null;
+  return { fp, dense };
+}
+
+/** Errors come back as data: a thrown error crossing the thread boundary would lose its code (and the HTTP status it maps to). */
+export default async function run(task: ComputeTask): Promise<ComputeAnswer> {
+  try {
+    if (task.kind === 'probe') return await probe(task);
+    return await verifyPair(task.a, task.b, task.options);
+  } catch (err) {
+    const e = err as { message?: string; code?: unknown };
+    return { error: { message: e.message ?? String(err), code: typeof e.code === 'string' ? e.code : 'INTERNAL' } };
+  }
+}
