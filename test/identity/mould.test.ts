@@ -27,7 +27,7 @@ describe('identity on same-mould parts', () => {
   }, 120_000);
 
   it('identifies a recapture and rejects look-alikes from the same mould', async () => {
-    const set = await renderMouldSet({ partsPerMould: 5, recaptures: 1, lookalikesPerMould: 3, size: 768, encode: true, seed: 11 });
+    const set = await renderMouldSet({ partsPerMould: 5, recaptures: 1, lookalikesPerMould: 3, size: 1024, encode: true, seed: 11 });
     const reg = await openRegistry({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'pp-mould-id-')) });
     try {
       const svc = new IdentityService(reg);
