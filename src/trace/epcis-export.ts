@@ -62,22 +62,32 @@ export function placeFromUri(uri: string, base = DEFAULT_PLACE_URI_BASE): string
   }
 }
 
-/** One event as an EPCIS 2.0 ObjectEvent. */
+/**
+ * One event as an EPCIS 2.0 ObjectEvent; an installation into an assembly (`fields.assembly`) as
+ * an AggregationEvent (parentID = the assembly's URI, childEPCs = the part's, action ADD).
+ */
 export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {}): JsonObject {
   const cbv = cbvFor(e.type, e.fields);
   const bizStep = e.epcis?.bizStep !== undefined ? e.epcis.bizStep : cbv.bizStep;
   const disposition = e.epcis?.disposition !== undefined ? e.epcis.disposition : cbv.disposition;
   const place = e.place === null ? null : placeUri(e.place, options.placeUriBase);
   const bizLocation = e.epcis?.bizLocation !== undefined ? e.epcis.bizLocation : place;
+  const aggregation = e.type === 'installed' && e.fields.assembly !== undefined;
   const out: JsonObject = {
-    type: 'ObjectEvent',
+    type: aggregation ? 'AggregationEvent' : 'ObjectEvent',
     eventID: e.eventId,
     eventTime: formatInOffset(e.occurredAt, e.timeZoneOffset),
     eventTimeZoneOffset: e.timeZoneOffset,
     recordTime: e.recordedAt,
-    epcList: [partUri(e.serial, options.partUriBase)],
-    action: cbv.action,
   };
+  if (aggregation) {
+    out.parentID = partUri(e.fields.assembly!, options.partUriBase);
+    out.childEPCs = [partUri(e.serial, options.partUriBase)];
+    out.action = 'ADD';
+  } else {
+    out.epcList = [partUri(e.serial, options.partUriBase)];
+    out.action = cbv.action;
+  }
   if (bizStep) out.bizStep = bizStep;
   if (disposition) out.disposition = disposition;
   if (place !== null) out.readPoint = { id: place };
@@ -94,6 +104,7 @@ export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {})
   if (f.torqueNm !== undefined) out['pp:torqueNm'] = f.torqueNm;
   if (f.position !== undefined) out['pp:position'] = f.position;
   if (f.result !== undefined) out['pp:result'] = f.result;
+  if (f.assembly !== undefined && !aggregation) out['pp:assembly'] = partUri(f.assembly, options.partUriBase);
   if (f.measurements !== undefined) {
     out['pp:measurements'] = Object.entries(f.measurements).map(([name, m]) => ({ 'pp:name': name, 'pp:value': m.value, 'pp:unit': m.unit }));
   }
@@ -101,7 +112,7 @@ export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {})
 }
 
 /**
- * Builds an EPCISDocument (schemaVersion 2.0) of ObjectEvents.
+ * Builds an EPCISDocument (schemaVersion 2.0) of ObjectEvents (AggregationEvents for installations into an assembly).
  *
  * @example JSON.stringify(buildEpcisDocument(events), null, 2)
  */

@@ -45,9 +45,9 @@ export interface ParsedEpcisDocument {
 
 const STANDARD_MEMBERS = new Set([
   '@context', 'type', 'eventID', 'eventTime', 'eventTimeZoneOffset', 'recordTime', 'epcList', 'action', 'bizStep', 'disposition',
-  'readPoint', 'bizLocation', 'errorDeclaration', 'certificationInfo',
+  'readPoint', 'bizLocation', 'errorDeclaration', 'certificationInfo', 'parentID', 'childEPCs',
 ]);
-const PP_MEMBERS = new Set(['eventType', 'actor', 'recordedBy', 'notes', 'correctsEventID', 'torqueNm', 'position', 'result', 'measurements']);
+const PP_MEMBERS = new Set(['eventType', 'actor', 'recordedBy', 'notes', 'correctsEventID', 'torqueNm', 'position', 'result', 'measurements', 'assembly']);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -95,28 +95,44 @@ function parseOne(raw: Obj, index: number, prefixes: string[], options: EpcisUri
     for (const p of prefixes) if (`${p}${name}` in o) return o[`${p}${name}`];
     return undefined;
   };
-  if (raw.type !== 'ObjectEvent') fail(`type ${JSON.stringify(raw.type)} is not supported (partprint imports ObjectEvents)`);
+  const aggregation = raw.type === 'AggregationEvent';
+  if (raw.type !== 'ObjectEvent' && !aggregation) fail(`type ${JSON.stringify(raw.type)} is not supported (partprint imports ObjectEvents and AggregationEvents)`);
   const action = raw.action;
   if (action !== 'ADD' && action !== 'OBSERVE' && action !== 'DELETE') fail(`action ${JSON.stringify(action)} must be ADD, OBSERVE or DELETE`);
   if (typeof raw.eventTime !== 'string') fail('eventTime is missing');
   if (typeof raw.eventTimeZoneOffset !== 'string') fail('eventTimeZoneOffset is missing');
   parseOffset(raw.eventTimeZoneOffset, 'eventTimeZoneOffset');
   const time = parseEventTime(raw.eventTime, 'eventTime');
-  const epcs = raw.epcList;
-  if (!Array.isArray(epcs) || epcs.length === 0) fail('epcList is missing or empty (class-level events with quantityList only are not supported)');
+  const epcs = aggregation ? raw.childEPCs : raw.epcList;
+  if (!Array.isArray(epcs) || epcs.length === 0) fail(`${aggregation ? 'childEPCs' : 'epcList'} is missing or empty (class-level events with quantityList only are not supported)`);
   for (const epc of epcs) if (typeof epc !== 'string' || epc === '') fail(`epcList entry ${JSON.stringify(epc)} is not a URI`);
   if (raw.eventID !== undefined && (typeof raw.eventID !== 'string' || raw.eventID === '')) fail('eventID must be a URI');
   const documentEventId = typeof raw.eventID === 'string' ? raw.eventID : `urn:uuid:${uuidV5(`epcis-event\n${stableJson(raw)}`)}`;
 
   const declaredType = pp(raw, 'eventType');
   const bizStep = typeof raw.bizStep === 'string' ? raw.bizStep : undefined;
-  const type = isEventType(declaredType) ? declaredType : typeForEpcis(action as EpcisAction, bizStep);
+  // An aggregation (a part put into an assembly) is an installation, whatever else the document says.
+  const type = aggregation ? 'installed' : isEventType(declaredType) ? declaredType : typeForEpcis(action as EpcisAction, bizStep);
+  if (aggregation && declaredType !== undefined && declaredType !== 'installed') warnings.push(`event ${index}: AggregationEvent with pp:eventType ${JSON.stringify(declaredType)}; read as installed`);
   if (declaredType !== undefined && !isEventType(declaredType)) warnings.push(`event ${index}: pp:eventType ${JSON.stringify(declaredType)} is unknown; read as ${type}`);
 
   const fields: Obj = {};
   for (const name of ['torqueNm', 'position', 'result'] as const) {
     const v = pp(raw, name);
     if (v !== undefined) fields[name] = v;
+  }
+  if (aggregation) {
+    if (typeof raw.parentID !== 'string') fail('AggregationEvent without parentID is not supported');
+    const parent = serialFromPartUri(raw.parentID, options.partUriBase);
+    if (parent === null) fail(`parentID ${JSON.stringify(raw.parentID)} is not a part URI under ${options.partUriBase ?? 'urn:partprint:part:'}`);
+    fields.assembly = parent;
+  } else {
+    const assembly = pp(raw, 'assembly');
+    if (assembly !== undefined) {
+      const parent = typeof assembly === 'string' ? serialFromPartUri(assembly, options.partUriBase) : null;
+      if (parent === null) fail(`pp:assembly ${JSON.stringify(assembly)} is not a part URI`);
+      fields.assembly = parent;
+    }
   }
   const ms = pp(raw, 'measurements');
   if (ms !== undefined) fields.measurements = readMeasurements(ms, pp);

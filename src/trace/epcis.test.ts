@@ -91,7 +91,7 @@ describe('EPCIS import parsing', () => {
     const parsed = parseEpcisDocument(doc);
     expect(parsed.rejected.map((r) => r.index)).toEqual([0, 1, 3, 4]);
     expect(parsed.rejected[0].reason).toMatch(/"torqueNm" does not belong to shipped events/);
-    expect(parsed.rejected[1].reason).toMatch(/AggregationEvent.*not supported/);
+    expect(parsed.rejected[1].reason).toMatch(/childEPCs is missing/);
     expect(parsed.rejected[2].reason).toMatch(/eventTime "2026-01-01T10:00:00" must be ISO 8601 with an offset/);
     expect(parsed.rejected[3].reason).toMatch(/torqueNm/);
     expect(parsed.events).toHaveLength(1);

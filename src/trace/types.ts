@@ -28,6 +28,8 @@ export interface InstalledFields {
   torqueNm?: number;
   /** Position or location in the assembly, e.g. "wheel 3". */
   position?: string;
+  /** Serial of the assembly (a registered part) this part was installed in: exported as an EPCIS AggregationEvent (parentID). */
+  assembly?: string;
 }
 
 /** Typed fields of an `inspected` event. */
@@ -35,6 +37,10 @@ export interface InspectedFields {
   result?: 'pass' | 'fail';
   /** Measured values by name, e.g. { diameter: { value: 12.02, unit: "mm" } }. */
   measurements?: Record<string, Measurement>;
+  /** Position in the assembly that was inspected (plan checks). */
+  position?: string;
+  /** Serial of the assembly the inspected part sits in (plan checks). */
+  assembly?: string;
 }
 
 /** The typed fields of any event; which keys are allowed depends on the type (see FIELD_SPECS). */

@@ -5,10 +5,10 @@ import { EVENT_TYPES, type EventFields, type EventType, type Measurement, type N
 /** Which typed fields each event type has. */
 export const FIELD_SPECS: Record<EventType, readonly (keyof EventFields)[]> = {
   commissioned: [],
-  inspected: ['result', 'measurements'],
+  inspected: ['result', 'measurements', 'position', 'assembly'],
   shipped: [],
   received: [],
-  installed: ['torqueNm', 'position'],
+  installed: ['torqueNm', 'position', 'assembly'],
   removed: [],
   observed: [],
   decommissioned: [],
@@ -93,6 +93,11 @@ export function validateFields(type: EventType, fields: unknown): EventFields {
       case 'position': {
         const text = checkText('field "position"', value);
         if (text !== null) out.position = text;
+        break;
+      }
+      case 'assembly': {
+        const text = checkText('field "assembly"', value);
+        if (text !== null) out.assembly = text;
         break;
       }
       case 'result':
