@@ -8,10 +8,11 @@ import type { ServerServices } from './services.js';
 const eventFields = {
   type: 'object',
   additionalProperties: false,
-  description: 'Typed fields: installed {torqueNm, position}; inspected {result: pass|fail, measurements: {name: {value, unit}}}',
+  description: 'Typed fields: installed {torqueNm, position, assembly}; inspected {result: pass|fail, measurements: {name: {value, unit}}, position, assembly}',
   properties: {
     torqueNm: { type: 'number', exclusiveMinimum: 0 },
     position: { type: 'string', maxLength: 500 },
+    assembly: { type: 'string', maxLength: 500, description: 'serial of the assembly (installed: exported as an EPCIS AggregationEvent)' },
     result: { type: 'string', enum: ['pass', 'fail'] },
     measurements: { type: 'object', additionalProperties: { type: 'object', required: ['value', 'unit'], additionalProperties: false, properties: { value: { type: 'number' }, unit: { type: 'string', maxLength: 50 } } } },
   },

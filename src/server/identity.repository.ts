@@ -45,7 +45,7 @@ export class IdentityRepository {
   }
 
   /** Decodes an uploaded image (errors name the client's file name). */
-  decode(file: string, name: string): Promise<GreyImage> {
+  decode(file: string | Uint8Array, name: string): Promise<GreyImage> {
     return readGreyImage(file, { maxPixels: this.maxPixels, name });
   }
 

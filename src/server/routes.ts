@@ -6,6 +6,7 @@ import { registerIdentityRoutes } from './identity.routes.js';
 import { registerJobsRoutes } from './jobs.routes.js';
 import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
+import { registerPlanRoutes } from './plan.routes.js';
 import type { ServerConfig, ServerServices } from './services.js';
 import { registerSystemRoutes } from './system.routes.js';
 
@@ -17,4 +18,5 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   if (services.events) registerEventsRoutes(app, services);
   if (services.source) registerSourceRoutes(app, services, config);
   if (services.identity) registerIdentityRoutes(app, services, config);
+  if (services.plan) registerPlanRoutes(app, services, config);
 }

@@ -19,6 +19,7 @@ import { KeysService } from './keys.service.js';
 import { Metrics } from './metrics.js';
 import { CapturesRepository, PartsRepository } from './parts.repository.js';
 import { PartsService } from './parts.service.js';
+import { PlanChecksService } from './plan.service.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 import { ROLE_PERMISSIONS, type Role } from './roles.js';
 import { SourceRepository } from './source.repository.js';
@@ -65,6 +66,7 @@ export interface ServerServices {
   events?: EventsService;
   source?: SourceService;
   identity?: IdentityService;
+  plan?: PlanChecksService;
   /** Releases what the services hold (model sessions). */
   close(): Promise<void>;
   stats: StatsRepository;
@@ -88,6 +90,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const db = serverDb(registry.db);
   const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
   const audit = new AuditRepository(db);
+  const identityRepo = new IdentityRepository(registry, config.limits.maxPixels);
   const jobs = new JobsService(new JobsRepository(db));
   const services: ServerServices = {
     registry,
@@ -98,12 +101,13 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
     events: new EventsService(new EventsRepository(registry), audit),
     source: new SourceService(sourceRepo, audit, jobs),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels), new EvidenceStore(), audit, jobs),
+    identity: new IdentityService(identityRepo, new EvidenceStore(), audit, jobs),
+    plan: new PlanChecksService(registry, identityRepo, audit),
     close: () => sourceRepo.close(),
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
-    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined }),
+    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined, plan: services.plan !== undefined }),
   };
   return services;
 }
