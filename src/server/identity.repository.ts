@@ -82,7 +82,13 @@ export class IdentityRepository {
     return { status: 'registered', part, capture, fingerprint: { ...fp, features } };
   }
 
-  private withIndexLock<T>(fn: () => Promise<T>): Promise<T> {
+  /** The identity service whose shortlist index this repository keeps (shared with line registration). */
+  get identityService(): IdentityService {
+    return this.service;
+  }
+
+  /** Runs `fn` with index updates serialised against this repository's identify and register. */
+  withIndexLock<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.indexLock.then(fn, fn);
     this.indexLock = next.catch(() => undefined);
     return next;

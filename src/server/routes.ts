@@ -7,6 +7,7 @@ import { registerJobsRoutes } from './jobs.routes.js';
 import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
 import { registerPlanRoutes } from './plan.routes.js';
+import { registerLineRoutes } from './line.routes.js';
 import type { ServerConfig, ServerServices } from './services.js';
 import { registerSystemRoutes } from './system.routes.js';
 
@@ -19,4 +20,5 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   if (services.source) registerSourceRoutes(app, services, config);
   if (services.identity) registerIdentityRoutes(app, services, config);
   if (services.plan) registerPlanRoutes(app, services, config);
+  if (services.line) registerLineRoutes(app, services, config);
 }

@@ -20,6 +20,7 @@ import { Metrics } from './metrics.js';
 import { CapturesRepository, PartsRepository } from './parts.repository.js';
 import { PartsService } from './parts.service.js';
 import { PlanChecksService } from './plan.service.js';
+import { LineService } from './line.service.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 import { ROLE_PERMISSIONS, type Role } from './roles.js';
 import { SourceRepository } from './source.repository.js';
@@ -67,6 +68,7 @@ export interface ServerServices {
   source?: SourceService;
   identity?: IdentityService;
   plan?: PlanChecksService;
+  line?: LineService;
   /** Releases what the services hold (model sessions). */
   close(): Promise<void>;
   stats: StatsRepository;
@@ -91,6 +93,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
   const audit = new AuditRepository(db);
   const identityRepo = new IdentityRepository(registry, config.limits.maxPixels);
+  const line = new LineService(registry, identityRepo, audit);
   const jobs = new JobsService(new JobsRepository(db));
   const services: ServerServices = {
     registry,
@@ -103,11 +106,15 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     source: new SourceService(sourceRepo, audit, jobs),
     identity: new IdentityService(identityRepo, new EvidenceStore(), audit, jobs),
     plan: new PlanChecksService(registry, identityRepo, audit),
-    close: () => sourceRepo.close(),
+    line,
+    close: async () => {
+      await line.close();
+      await sourceRepo.close();
+    },
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
-    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined, plan: services.plan !== undefined }),
+    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined, plan: services.plan !== undefined, line: services.line !== undefined }),
   };
   return services;
 }
