@@ -90,7 +90,7 @@ describe.skipIf(!run)('guided capture page with a fake camera', () => {
     await page.goto(`${hx.baseUrl}/#/capture`).catch(() => undefined);
     await page.locator('#capture-status[data-state=queued]').waitFor({ timeout: 60_000 });
     await page.locator('#queue[data-count="1"]').waitFor();
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    expect(await page.evaluate('navigator.onLine')).toBe(false);
     await page.context().setOffline(false);
     await seeText(page, '.queued-result #verdict[data-decision=match]', 'MATCH', 60_000);
     await page.locator('#queue[data-count="0"]').waitFor({ state: 'attached' });
