@@ -8,6 +8,7 @@ import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
 import { registerPlanRoutes } from './plan.routes.js';
 import { registerLineRoutes } from './line.routes.js';
+import { registerAnalyticsRoutes } from './analytics.routes.js';
 import type { ServerConfig, ServerServices } from './services.js';
 import { registerSystemRoutes } from './system.routes.js';
 
@@ -21,4 +22,5 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   if (services.identity) registerIdentityRoutes(app, services, config);
   if (services.plan) registerPlanRoutes(app, services, config);
   if (services.line) registerLineRoutes(app, services, config);
+  if (services.events) registerAnalyticsRoutes(app, services);
 }
