@@ -58,8 +58,10 @@ async function main(): Promise<void> {
       const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { run: () => Promise<BenchResult> };
       const result = await mod.run();
       const when = new Date().toISOString();
-      writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify({ ...result, when, machine: machineSummary(), wallSeconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
-      writeFileSync(path.join(outDir, `${name}.md`), renderMarkdown(result, when));
+      // A benchmark may name its result after a variant of itself (identity-mould -> identity-mould-heldout).
+      const outName = result.name.startsWith(name) ? result.name : name;
+      writeFileSync(path.join(outDir, `${outName}.json`), `${JSON.stringify({ ...result, when, machine: machineSummary(), wallSeconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
+      writeFileSync(path.join(outDir, `${outName}.md`), renderMarkdown(result, when));
       process.stderr.write(result.skipped ? `bench ${name}: skipped (${result.skipped})\n` : `bench ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     } catch (err) {
       failed++;

@@ -204,7 +204,7 @@ function perturb(f: FeatureSet, seed: number): FeatureSet {
  */
 async function identityScenarios(registry: Registry, serials: string[], notes: string[]): Promise<Scenario[]> {
   const { IdentityService, ShortlistIndex, encodeFeatureSet, FINGERPRINT_KIND } = await import('../src/identity/index.js');
-  const { makeTexture, recapture } = await import('../src/identity/test-images.js');
+  const { makeTexture, recapture } = await import('../test/helpers/test-images.js');
   const { encodeGreyPng } = await import('../src/imaging/index.js');
   const { inspectImage } = await import('../src/registry/index.js');
   const svc = new IdentityService(registry);

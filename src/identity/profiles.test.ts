@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRegistry } from '../registry/index.js';
-import { fingerprintVersion } from './pipeline.js';
+import { fingerprintVersion } from './fingerprint/fingerprint.js';
 import { IDENTITY_PROFILES, resolveProfile } from './profiles.js';
 import { IdentityService } from './service.js';
 import { loadIdentitySettings, readProfileNameSync } from './settings.js';

@@ -5,8 +5,8 @@
  * --profile NAME` evaluates a labelled folder with one.
  */
 import { IdentityError } from '../core/index.js';
-import type { MatchOptions } from './match.js';
-import type { PartialFingerprintOptions } from './pipeline.js';
+import type { MatchOptions } from './verify/match.js';
+import type { PartialFingerprintOptions } from './fingerprint/fingerprint.js';
 
 export type ProfileName = 'parts' | 'fingerprint';
 
@@ -16,8 +16,10 @@ export interface IdentityProfile {
   description: string;
   fingerprint: PartialFingerprintOptions;
   match: Partial<MatchOptions>;
-  /** Uncalibrated decision threshold on S = n_inlier / N_total (until `identity calibrate`). */
+  /** Uncalibrated decision threshold on the decision score (until `identity calibrate`). */
   threshold: number;
+  /** And at least this many (individual) inliers. */
+  minInliers: number;
 }
 
 export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> = {
@@ -32,6 +34,7 @@ export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> =
     fingerprint: { normalise: { clahe: { clipLimit: 2, tileGrid: 8 }, maxSide: 256 } },
     match: { ratio: 0.9 },
     threshold: 0.008,
+    minInliers: 6,
   },
   /**
    * Elastic, pressure-dependent ridge patterns (human fingerprints): native resolution and local
@@ -46,6 +49,7 @@ export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> =
     fingerprint: { normalise: { localNormalise: { sigma: 4, minStd: 8 } } },
     match: { ratio: 0.95 },
     threshold: 0.004,
+    minInliers: 6,
   },
 };
 
@@ -62,4 +66,12 @@ export function resolveProfile(name: string): IdentityProfile {
     throw new IdentityError(`unknown identity profile "${name}" (known: ${PROFILE_NAMES.join(', ')})`, { code: 'CONFIG' });
   }
   return IDENTITY_PROFILES[name as ProfileName];
+}
+
+/**
+ * The fingerprint options for one capture: the profile's, with the capture's stated pixel size
+ * (normalisation resamples to the profile's canonical pixel size when both are known).
+ */
+export function resolveFingerprintFor(options: PartialFingerprintOptions, _size: { width: number; height: number }, pixelSizeUm: number | null): PartialFingerprintOptions {
+  return { ...options, normalise: { ...options.normalise, pixelSizeUm } };
 }

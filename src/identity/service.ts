@@ -1,62 +1,99 @@
 /**
- * Identity over the registry: register a capture with its fingerprint (one transaction), verify a
- * probe against a part, identify a probe among all parts (shortlist + geometric verification),
- * keep fingerprints and the shortlist index current, calibrate the threshold.
+ * Identity over the registry: register a capture with its fingerprint (one transaction, then the
+ * shortlist index), verify a probe against a part (1:1), identify a probe among all parts (1:N),
+ * keep fingerprints and the index current, calibrate the threshold. The stages live in
+ * fingerprint/, verify/, shortlist/ and evaluate/; this file composes them.
+ *
+ * Decisions use the cohort-normalised score (verify/cohort.ts) by default: a probe is compared with
+ * the claimed or best part AND with the other parts the shortlist finds most similar, and only the
+ * inliers it does not share with them count.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IdentityError, noProgress, type ProgressListener } from '../core/index.js';
+import { deriveSeed, IdentityError, noProgress, type ProgressListener } from '../core/index.js';
 import { readGreyImage, type GreyImage } from '../imaging/index.js';
-import type { Capture, CaptureMeta, Registry } from '../registry/index.js';
-import { calibrateScores, type Calibration } from './calibrate.js';
-import { fingerprintImage, fingerprintVersion, verifyPair, type FingerprintResult, type PartialFingerprintOptions, type VerifyResult } from './pipeline.js';
-import { normaliseCapture } from './normalise.js';
-import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
-import type { MatchOptions } from './match.js';
-import { IDENTITY_PROFILES, resolveProfile, type IdentityProfile } from './profiles.js';
+import type { Capture, CaptureMeta, NewPart, Part, Registry } from '../registry/index.js';
+import { calibrateScores, type Calibration } from './evaluate/calibrate.js';
+import { syntheticRecapture } from './evaluate/synthetic-recapture.js';
+import { extractNormalised, fingerprintNormalised, fingerprintVersion, type FingerprintResult, type PartialFingerprintOptions } from './fingerprint/fingerprint.js';
+import { normaliseCapture } from './fingerprint/normalise.js';
+import { decodeFeatureSet, encodeFeatureSet } from './fingerprint/serialise.js';
+import { IDENTITY_PROFILES, resolveFingerprintFor, resolveProfile, type IdentityProfile } from './profiles.js';
 import { loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
-import { ShortlistIndex } from './shortlist.js';
-import type { FeatureSet, QualityReport } from './types.js';
+import type { ShortlistIndex } from './shortlist/shortlist.js';
+import { ShortlistStore } from './shortlist/store.js';
+import type { DecisionScoreKind, FeatureSet, QualityReport } from './types.js';
+import { cohortScores, type CohortScore } from './verify/cohort.js';
+import { residualScores } from './verify/texture.js';
+import type { MatchOptions } from './verify/match.js';
+import { verifyPair, type VerifyResult } from './verify/verify.js';
 
 export const FINGERPRINT_KIND = 'fingerprint';
 
 /** Fingerprint settings of the default registry profile `parts` (see profiles.ts for why). */
 export const REGISTRY_FINGERPRINT_OPTIONS: PartialFingerprintOptions = IDENTITY_PROFILES.parts.fingerprint;
 
-/** Matching of the default registry profile `parts`: ratio 0.9, the value the synthetic-parts benchmark was measured with. */
+/** Matching of the default registry profile `parts`. */
 export const REGISTRY_MATCH_OPTIONS: Partial<MatchOptions> = IDENTITY_PROFILES.parts.match;
 
 /**
  * Extraction for the probe's shortlist search only (the decision still uses the registry
- * fingerprint): a lower AKAZE threshold gives the probe about 2.7x the keypoints (about 780 against
- * 290 on the synthetic parts), so more of a gallery capture's keypoints find their counterpart and
- * the true part collects more votes (true part in the top 50 among 200 parts of one machine: 95.3%
- * with the registry extraction, 98.7% with this; bench/identity-synth.md).
+ * fingerprint): a lower AKAZE threshold gives the probe about 2.7x the keypoints, so more of a
+ * gallery capture's keypoints find their counterpart and the true part collects more votes.
  */
 export const SHORTLIST_PROBE_EXTRACT = { akazeThreshold: 0.0002 };
 
+/** The answers, used verbatim by the CLI's JSON, the API and the web UI. */
+export type IdentifyDecision = 'identified' | 'not-registered' | 'rejected';
+export type VerifyDecision = 'match' | 'no-match' | 'rejected';
+export type Decision = IdentifyDecision | VerifyDecision;
+
 export type RegisterOutcome =
-  | { status: 'registered'; capture: Capture; keypoints: number; quality: QualityReport }
-  | { status: 'rejected'; quality: QualityReport };
+  | { status: 'registered'; part: Part; capture: Capture; keypoints: number; quality: QualityReport; fingerprint: FingerprintResult & { features: FeatureSet } }
+  | { status: 'rejected'; quality: QualityReport; fingerprint: FingerprintResult };
 
 export interface Candidate {
   serial: string;
   captureId: number;
-  /** Decision score (`scoreKind`), S = n_inlier / N_total by default. */
+  /** Decision score (`scoreKind`): the cohort-normalised S by default. */
   score: number;
-  scoreKind: string;
+  scoreKind: DecisionScoreKind;
+  /** S = n_inlier / N_total as published, before cohort normalisation. */
+  rawScore: number;
   inliers: number;
+  /** Inliers not shared with the cohort (equals `inliers` when the decision is not cohort-normalised). */
+  individualInliers: number;
+  /** Other parts the score was normalised against. */
+  cohortSize: number;
   /** Shortlist similarity: pose-consistent descriptor collisions per probe keypoint (ShortlistHit). */
   shortlistSimilarity: number | null;
   same: boolean;
 }
 
+interface Verified {
+  serial: string;
+  /** Probe and gallery fingerprints come from the same extractor version (else no decision can be made). */
+  comparable: boolean;
+  captureId: number;
+  features: FeatureSet;
+  result: VerifyResult;
+  similarity: number | null;
+}
+
 export type VerifyOutcome =
-  | { status: 'same' | 'different'; serial: string; best: Candidate; result: VerifyResult; probe: FingerprintResult; gallery: { captureId: number; features: FeatureSet }; threshold: number; reason: string }
-  | { status: 'rejected'; quality: QualityReport };
+  | { status: 'match' | 'no-match'; serial: string; best: Candidate; result: VerifyResult; probe: FingerprintResult; gallery: { captureId: number; features: FeatureSet }; threshold: number; reason: string }
+  | { status: 'rejected'; quality: QualityReport; probe: FingerprintResult };
 
 export type IdentifyOutcome =
   | { status: 'identified' | 'not-registered'; candidates: Candidate[]; threshold: number; galleryCaptures: number; reason: string; probe: FingerprintResult; bestResult: VerifyResult | null; bestGallery: { captureId: number; features: FeatureSet } | null }
-  | { status: 'rejected'; quality: QualityReport };
+  | { status: 'rejected'; quality: QualityReport; probe: FingerprintResult };
+
+export interface FingerprintFailure {
+  captureId: number;
+  serial: string;
+  reason: string;
+  message: string;
+}
 
 export interface IdentityServiceOptions {
   /** Profile name; default: the one in DATA/identity/settings.json, else `parts`. */
@@ -66,9 +103,21 @@ export interface IdentityServiceOptions {
   onProgress?: ProgressListener;
 }
 
-async function toGrey(image: string | Uint8Array | GreyImage, name?: string): Promise<GreyImage> {
-  if (typeof image === 'object' && 'width' in image && 'data' in image) return image;
+type ImageInput = string | Uint8Array | GreyImage;
+
+function isGrey(image: ImageInput): image is GreyImage {
+  return typeof image === 'object' && 'width' in image && 'data' in image;
+}
+
+async function toGrey(image: ImageInput, name?: string): Promise<GreyImage> {
+  if (isGrey(image)) return image;
   return readGreyImage(image, { name });
+}
+
+/** A probe normalised and gated once; its denser shortlist extraction reuses the normalisation. */
+interface Probe {
+  fp: FingerprintResult;
+  shortlistFeatures(): Promise<FeatureSet>;
 }
 
 export class IdentityService {
@@ -76,7 +125,7 @@ export class IdentityService {
   readonly version: string;
   readonly profile: IdentityProfile;
   private readonly fpOptions: PartialFingerprintOptions;
-  private shortlist: ShortlistIndex | null = null;
+  private readonly index: ShortlistStore;
   private readonly onProgress: ProgressListener;
 
   constructor(readonly registry: Registry, options: IdentityServiceOptions = {}) {
@@ -85,246 +134,334 @@ export class IdentityService {
     this.fpOptions = options.fingerprint ?? this.profile.fingerprint;
     this.version = fingerprintVersion(this.fpOptions);
     this.onProgress = options.onProgress ?? noProgress;
+    this.index = new ShortlistStore(this.dir, this.version, {
+      stats: () => registry.features.stats(FINGERPRINT_KIND, this.version),
+      entries: async () => {
+        await this.refreshFingerprints();
+        const rows = await registry.features.dataOf(FINGERPRINT_KIND, this.version);
+        this.onProgress({ phase: 'index', done: 0, total: rows.length });
+        const entries = rows.map((r) => ({ captureId: r.captureId, features: decodeFeatureSet(r.data, `fingerprint of capture ${r.captureId}`) }));
+        this.onProgress({ phase: 'index', done: rows.length, total: rows.length });
+        return entries;
+      },
+    });
   }
 
   settings(): Promise<IdentitySettings> {
     return loadIdentitySettings(this.dir);
   }
 
-  /** Fingerprints a capture image (no storage). */
-  async fingerprint(image: string | Uint8Array | GreyImage, meta: CaptureMeta = {}, name?: string): Promise<FingerprintResult> {
+  /** The fingerprint options for a capture of this size and stated pixel size (profiles.ts picks the working resolution). */
+  private optionsFor(image: GreyImage, meta: CaptureMeta): PartialFingerprintOptions {
+    return resolveFingerprintFor(this.fpOptions, { width: image.width, height: image.height }, meta.pixelSizeUm ?? null);
+  }
+
+  private async probe(image: ImageInput, meta: CaptureMeta, name?: string): Promise<Probe> {
     const grey = await toGrey(image, name);
-    return fingerprintImage(grey, { ...this.fpOptions, normalise: { ...this.fpOptions.normalise, pixelSizeUm: meta.pixelSizeUm ?? null } });
+    const options = this.optionsFor(grey, meta);
+    const normalised = await normaliseCapture(grey, options.normalise);
+    const fp = await fingerprintNormalised(normalised, options);
+    let dense: Promise<FeatureSet> | null = null;
+    return {
+      fp,
+      shortlistFeatures: () => (dense ??= extractNormalised(normalised, { ...options.extract, ...SHORTLIST_PROBE_EXTRACT })),
+    };
+  }
+
+  /** Fingerprints a capture image (no storage). */
+  async fingerprint(image: ImageInput, meta: CaptureMeta = {}, name?: string): Promise<FingerprintResult> {
+    return (await this.probe(image, meta, name)).fp;
   }
 
   /** The denser extraction a probe is searched with in the shortlist (SHORTLIST_PROBE_EXTRACT). */
-  async shortlistProbe(image: string | Uint8Array | GreyImage, meta: CaptureMeta = {}, name?: string): Promise<FeatureSet | null> {
-    const grey = await toGrey(image, name);
-    const fp = await fingerprintImage(grey, { ...this.fpOptions, normalise: { ...this.fpOptions.normalise, pixelSizeUm: meta.pixelSizeUm ?? null }, extract: { ...this.fpOptions.extract, ...SHORTLIST_PROBE_EXTRACT } });
-    return fp.features;
+  async shortlistProbe(image: ImageInput, meta: CaptureMeta = {}, name?: string): Promise<FeatureSet | null> {
+    const p = await this.probe(image, meta, name);
+    return p.fp.features ? p.shortlistFeatures() : null;
   }
 
   /**
-   * Stores a new capture of `serial` with its fingerprint in one transaction, then adds it to the
-   * shortlist index. A capture that fails the quality gate is returned as rejected; nothing is stored.
+   * Stores a capture of `serial` with its fingerprint in one transaction (creating the part first
+   * when `newPart` is given, or when `createPart` is set and it is missing), then adds it to the
+   * shortlist index. A capture that fails the quality gate is returned as rejected; nothing is
+   * stored. The one registration path of the CLI, the server and line registration.
    *
    * @example
    *   const r = await new IdentityService(reg).register('A-0001', 'a1.png', {}, { createPart: true });
    */
-  async register(serial: string, image: string | Uint8Array, meta: CaptureMeta = {}, options: { createPart?: boolean; name?: string } = {}): Promise<RegisterOutcome> {
-    const bytes = typeof image === 'string' ? new Uint8Array(await import('node:fs/promises').then((fs) => fs.readFile(image))) : image;
+  async register(
+    serial: string,
+    image: string | Uint8Array,
+    meta: CaptureMeta = {},
+    options: { createPart?: boolean; newPart?: NewPart; name?: string } = {},
+  ): Promise<RegisterOutcome> {
+    const bytes = typeof image === 'string' ? new Uint8Array(await readFile(image)) : image;
     const name = options.name ?? (typeof image === 'string' ? path.basename(image) : 'image');
     const fp = await this.fingerprint(bytes, meta, name);
-    if (!fp.quality.ok || !fp.features) return { status: 'rejected', quality: fp.quality };
+    if (!fp.quality.ok || !fp.features) return { status: 'rejected', quality: fp.quality, fingerprint: fp };
     const features = fp.features;
-    const index = await this.shortlistIndex();
-    const capture = await this.registry.transaction(async (_trx, scope) => {
-      if (!(await scope.parts.get(serial))) {
-        if (!options.createPart) throw new IdentityError(`part "${serial}" is not in the registry (create it first, or pass --create-part)`, { code: 'NOT_FOUND' });
-        await scope.parts.create({ serial });
-      }
-      const cap = await scope.captures.add(serial, bytes, meta, { name });
-      await scope.features.put({ captureId: cap.id, kind: FINGERPRINT_KIND, version: this.version, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length, quality: fp.quality.metrics } });
-      return cap;
-    });
-    // Add to the index (a full rebuild when there is none yet).
-    if (index) {
-      index.add(capture.id, features);
-      await index.save(this.dir);
-    } else await this.rebuildShortlist();
-    return { status: 'registered', capture, keypoints: features.sizes.length, quality: fp.quality };
+    const stored = await this.index.addAfter(features, () =>
+      this.registry.transaction(async (_trx, scope) => {
+        if (options.newPart) await scope.parts.create(options.newPart);
+        else if (!(await scope.parts.get(serial))) {
+          if (!options.createPart) throw new IdentityError(`part "${serial}" is not in the registry (create it first, or pass --create-part)`, { code: 'NOT_FOUND' });
+          await scope.parts.create({ serial });
+        }
+        const capture = await scope.captures.add(serial, typeof image === 'string' ? image : bytes, meta, { name });
+        await scope.features.put({ captureId: capture.id, kind: FINGERPRINT_KIND, version: this.version, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length, quality: fp.quality.metrics } });
+        return { captureId: capture.id, capture, part: (await scope.parts.get(serial))! };
+      }),
+    );
+    return { status: 'registered', part: stored.part, capture: stored.capture, keypoints: features.sizes.length, quality: fp.quality, fingerprint: { ...fp, features } };
   }
 
   /** Fingerprints of current version for the given captures (re-extracting stale ones). */
   private async galleryFor(captureIds: number[]): Promise<Map<number, { serial: string; features: FeatureSet }>> {
     const out = new Map<number, { serial: string; features: FeatureSet }>();
-    if (captureIds.length === 0) return out;
-    const rows = await this.registry.db
-      .selectFrom('captures')
-      .innerJoin('parts', 'parts.id', 'captures.part_id')
-      .leftJoin('capture_features', (j) => j.onRef('capture_features.capture_id', '=', 'captures.id').on('capture_features.kind', '=', FINGERPRINT_KIND))
-      .select(['captures.id as id', 'parts.serial as serial', 'capture_features.version as version', 'capture_features.data as data'])
-      .where('captures.id', 'in', captureIds)
-      .execute();
-    for (const r of rows) {
-      let features: FeatureSet | null;
-      if (r.data && r.version === this.version) {
-        const d = r.data as Uint8Array;
-        features = decodeFeatureSet(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), `fingerprint of capture ${r.id}`);
-      } else features = await this.reextract(r.id);
-      if (features) out.set(r.id, { serial: r.serial, features });
+    for (const r of await this.registry.features.forCaptures(captureIds, FINGERPRINT_KIND)) {
+      const features = r.data && r.version === this.version ? decodeFeatureSet(r.data, `fingerprint of capture ${r.captureId}`) : (await this.reextract(r.captureId)).features;
+      if (features) out.set(r.captureId, { serial: r.serial, features });
     }
     return out;
   }
 
-  /** A stored capture's image, normalised as for fingerprinting (for evidence pictures). */
-  async normalisedImage(captureId: number): Promise<GreyImage> {
-    const cap = await this.registry.captures.get(captureId);
-    if (!cap) throw new IdentityError(`capture ${captureId} does not exist`, { code: 'NOT_FOUND' });
-    const grey = await readGreyImage(await this.registry.captures.readImage(cap), { name: `capture ${captureId}` });
-    const n = await normaliseCapture(grey, { ...this.fpOptions.normalise, pixelSizeUm: cap.pixelSizeUm ?? null });
-    return n.image;
+  /** A stored capture's decoded image. */
+  private async captureImage(captureId: number): Promise<{ capture: Capture; image: GreyImage }> {
+    const capture = await this.registry.captures.get(captureId);
+    if (!capture) throw new IdentityError(`capture ${captureId} does not exist`, { code: 'NOT_FOUND' });
+    return { capture, image: await readGreyImage(await this.registry.captures.readImage(capture), { name: `capture ${captureId}` }) };
   }
 
-  /** Re-extracts one capture's fingerprint from its stored image; null when the image fails the quality gate. */
-  private async reextract(captureId: number): Promise<FeatureSet | null> {
-    const cap = await this.registry.captures.get(captureId);
-    if (!cap) return null;
-    const fp = await this.fingerprint(await this.registry.captures.readImage(cap), cap, `capture ${captureId}`);
-    if (!fp.features || !fp.quality.ok) return null;
+  /** A stored capture's image, normalised as for fingerprinting (for evidence pictures). */
+  async normalisedImage(captureId: number): Promise<GreyImage> {
+    const { capture, image } = await this.captureImage(captureId);
+    return (await normaliseCapture(image, this.optionsFor(image, capture).normalise)).image;
+  }
+
+  /** Re-extracts one capture's fingerprint from its stored image; features null (with the reason) when it cannot be fingerprinted. */
+  private async reextract(captureId: number): Promise<{ features: FeatureSet | null; reason: string; message: string }> {
+    let loaded;
+    try {
+      loaded = await this.captureImage(captureId);
+    } catch (err) {
+      return { features: null, reason: 'unreadable', message: (err as Error).message };
+    }
+    const fp = await this.fingerprint(loaded.image, loaded.capture);
+    if (!fp.features || !fp.quality.ok) return { features: null, reason: fp.quality.reason ?? 'rejected', message: fp.quality.message };
     await this.registry.features.put({ captureId, kind: FINGERPRINT_KIND, version: this.version, data: encodeFeatureSet(fp.features), meta: { keypoints: fp.features.sizes.length, quality: fp.quality.metrics } });
-    return fp.features;
+    return { features: fp.features, reason: 'ok', message: 'ok' };
   }
 
   /**
    * Brings every capture's fingerprint to the current version (missing or stale ones are
-   * re-extracted from the stored images). Returns how many were (re)made and how many failed the gate.
+   * re-extracted from the stored images, with progress). Returns the counts and, for each capture
+   * that could not be fingerprinted, why.
    */
-  async refreshFingerprints(): Promise<{ checked: number; extracted: number; rejected: number }> {
-    const rows = await this.registry.db
-      .selectFrom('captures')
-      .leftJoin('capture_features', (j) => j.onRef('capture_features.capture_id', '=', 'captures.id').on('capture_features.kind', '=', FINGERPRINT_KIND))
-      .select(['captures.id as id', 'capture_features.version as version'])
-      .orderBy('captures.id')
-      .execute();
+  async refreshFingerprints(): Promise<{ checked: number; extracted: number; rejected: number; failures: FingerprintFailure[] }> {
+    const rows = await this.registry.features.versionsByCapture(FINGERPRINT_KIND);
     const stale = rows.filter((r) => r.version !== this.version);
-    let extracted = 0, rejected = 0;
+    let extracted = 0;
+    const failures: FingerprintFailure[] = [];
     for (const [i, r] of stale.entries()) {
-      this.onProgress({ phase: 'fingerprint', done: i, total: stale.length });
-      if (await this.reextract(r.id)) extracted++;
-      else rejected++;
+      this.onProgress({ phase: 'fingerprint stored captures', done: i, total: stale.length, detail: `capture ${r.captureId}` });
+      const out = await this.reextract(r.captureId);
+      if (out.features) extracted++;
+      else failures.push({ captureId: r.captureId, serial: r.serial, reason: out.reason, message: out.message });
     }
-    if (stale.length > 0) this.onProgress({ phase: 'fingerprint', done: stale.length, total: stale.length });
-    return { checked: rows.length, extracted, rejected };
-  }
-
-  /** Count and largest capture id of current-version fingerprints in the database. */
-  private async fingerprintStats(): Promise<{ count: number; maxId: number }> {
-    const r = await this.registry.db
-      .selectFrom('capture_features')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('capture_id').as('m')])
-      .where('kind', '=', FINGERPRINT_KIND)
-      .where('version', '=', this.version)
-      .executeTakeFirst();
-    return { count: Number(r?.n ?? 0), maxId: Number(r?.m ?? 0) };
+    if (stale.length > 0) this.onProgress({ phase: 'fingerprint stored captures', done: stale.length, total: stale.length });
+    return { checked: rows.length, extracted, rejected: failures.length, failures };
   }
 
   /** The shortlist index, loaded from DATA/identity or rebuilt from the database when missing or stale; null when nothing is registered. */
-  async shortlistIndex(): Promise<ShortlistIndex | null> {
-    const stats = await this.fingerprintStats();
-    const fresh = (s: ShortlistIndex | null) => s !== null && s.meta.fingerprintVersion === this.version && s.meta.count === stats.count && s.meta.maxCaptureId === stats.maxId;
-    if (fresh(this.shortlist)) return this.shortlist;
-    this.shortlist = await ShortlistIndex.load(this.dir);
-    if (fresh(this.shortlist)) return this.shortlist;
-    return this.rebuildShortlist();
+  shortlistIndex(): Promise<ShortlistIndex | null> {
+    return this.index.current();
   }
 
   /** Rebuilds the shortlist index from every current fingerprint in the database. */
-  async rebuildShortlist(): Promise<ShortlistIndex | null> {
-    await this.refreshFingerprints();
-    const rows = await this.registry.db
-      .selectFrom('capture_features')
-      .select(['capture_id', 'data'])
-      .where('kind', '=', FINGERPRINT_KIND)
-      .where('version', '=', this.version)
-      .orderBy('capture_id')
-      .execute();
-    if (rows.length === 0) {
-      this.shortlist = null;
-      return null;
-    }
-    this.onProgress({ phase: 'index', done: 0, total: rows.length });
-    const entries = rows.map((r) => {
-      const d = r.data as Uint8Array;
-      return { captureId: r.capture_id, features: decodeFeatureSet(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)) };
-    });
-    const index = ShortlistIndex.build(entries, this.version);
-    this.onProgress({ phase: 'index', done: rows.length, total: rows.length });
-    await index.save(this.dir);
-    this.shortlist = index;
-    return index;
+  rebuildShortlist(): Promise<ShortlistIndex | null> {
+    return this.index.rebuild();
   }
 
-  private candidate(serial: string, captureId: number, r: VerifyResult, similarity: number | null): Candidate {
-    return { serial, captureId, score: r.score.value, scoreKind: r.score.kind, inliers: r.geometry.inliers, shortlistSimilarity: similarity, same: r.same };
+  private pairOptions(s: IdentitySettings) {
+    return { threshold: s.threshold, scoreKind: s.scoreKind === 'inlier-min' ? ('inlier-min' as const) : ('inlier-ratio' as const), minInliers: s.minInliers, match: this.profile.match };
+  }
+
+  /** Verifies the probe against the given captures; one entry per part (its best capture by raw score). */
+  private async verifyAgainst(probe: FeatureSet, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings): Promise<Verified[]> {
+    const gallery = await this.galleryFor(hits.map((h) => h.captureId));
+    const bestOf = new Map<string, Verified>();
+    for (const h of hits) {
+      const g = gallery.get(h.captureId);
+      if (!g) continue;
+      const result = await verifyPair(probe, g.features, this.pairOptions(s));
+      const prev = bestOf.get(g.serial);
+      if (!prev || result.score.value > prev.result.score.value) bestOf.set(g.serial, { serial: g.serial, comparable: probe.extractor === g.features.extractor, captureId: h.captureId, features: g.features, result, similarity: h.similarity });
+    }
+    return [...bestOf.values()];
   }
 
   /**
-   * 1:1: is the probe image the registered part `serial`? Compared with every capture of the part;
-   * the best score decides.
+   * Decision scores of verified parts: cohort-normalised inliers (`individual`), the dense residual
+   * correlation with the cohort's mean texture subtracted (`residual`), or the raw pair score.
    */
-  async verify(serial: string, image: string | Uint8Array | GreyImage, meta: CaptureMeta = {}): Promise<VerifyOutcome> {
+  private decide(probe: FeatureSet, verified: Verified[], s: IdentitySettings): Candidate[] {
+    const cohort: CohortScore[] | null = s.scoreKind === 'individual' || s.scoreKind === 'residual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
+    // Cohort members: credible geometric matches, relative to the best one (parts of other moulds collect a few chance inliers).
+    const most = Math.max(0, ...verified.map((v) => v.result.geometry.inliers));
+    const members = verified.map((v) => v.result.geometry.inliers >= Math.max(s.cohort.minMemberInliers, s.cohort.memberFraction * most) && v.result.geometry.matrix !== null);
+    const residual =
+      s.scoreKind === 'residual' && probe.texture
+        ? residualScores(probe.texture, verified.map((v, i) => ({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix: v.features.texture ? v.result.geometry.matrix : null, member: members[i] && !!v.features.texture })))
+        : null;
+    // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
+    const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
+    return verified
+      .map((v, i) => {
+        const c = cohort?.[i];
+        const score = margin ? margin[i] : c ? c.value : v.result.score.value;
+        const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
+        const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers;
+        const same = v.comparable && score >= s.threshold && enough;
+        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
+      })
+      .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
+  }
+
+  private static reasonOf(c: Candidate, threshold: number, minInliers: number): string {
+    const what = c.scoreKind === 'residual' ? `${c.inliers} inliers; fine-texture correlation with the cohort's mean texture removed, ${c.score.toFixed(3)} above the best of ${c.cohortSize} other parts (residual)` : c.scoreKind === 'individual' ? `${c.individualInliers} individual inliers of ${c.inliers} (cohort of ${c.cohortSize} other parts), score ${c.score.toFixed(4)} (individual)` : `${c.inliers} inliers, score ${c.score.toFixed(4)} (${c.scoreKind})`;
+    if (c.same) return `${what} >= threshold ${threshold}`;
+    if ((c.scoreKind === 'residual' ? c.inliers : c.individualInliers) < minInliers) return `${what}: fewer than ${minInliers} inliers`;
+    return `${what} < threshold ${threshold}`;
+  }
+
+  /** Shortlist hits for a probe (every capture for small galleries). */
+  private async shortlistHits(probe: Probe, index: ShortlistIndex, k: number, exhaustive: boolean) {
+    return index.search(exhaustive ? probe.fp.features! : await probe.shortlistFeatures(), k);
+  }
+
+  /**
+   * 1:1: is the probe image the registered part `serial`? Compared with every capture of the part
+   * and, for the cohort-normalised score, with the `cohortSize` most similar other parts.
+   */
+  async verify(serial: string, image: ImageInput, meta: CaptureMeta = {}): Promise<VerifyOutcome> {
     const part = await this.registry.parts.get(serial);
     if (!part) throw new IdentityError(`part "${serial}" is not registered`, { code: 'NOT_FOUND' });
-    const captures = await this.registry.captures.listForPart(serial);
-    const gallery = await this.galleryFor(captures.map((c) => c.id));
-    if (gallery.size === 0) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
-    const probe = await this.fingerprint(image, meta, typeof image === 'string' ? path.basename(image) : undefined);
-    if (!probe.quality.ok || !probe.features) return { status: 'rejected', quality: probe.quality };
+    const own = (await this.registry.captures.listForPart(serial)).map((c) => c.id);
     const s = await this.settings();
-    let best: { id: number; features: FeatureSet; r: VerifyResult } | null = null;
-    for (const [id, g] of gallery) {
-      const r = await verifyPair(probe.features, g.features, { threshold: s.threshold, scoreKind: s.scoreKind, minInliers: s.minInliers, match: this.profile.match });
-      if (!best || r.score.value > best.r.score.value) best = { id, features: g.features, r };
+    const probe = await this.probe(image, meta, typeof image === 'string' ? path.basename(image) : undefined);
+    if (!probe.fp.quality.ok || !probe.fp.features) return { status: 'rejected', quality: probe.fp.quality, probe: probe.fp };
+    const hits: Array<{ captureId: number; similarity: number | null }> = own.map((id) => ({ captureId: id, similarity: null }));
+    if (s.scoreKind === 'individual') {
+      const index = await this.shortlistIndex();
+      if (index) {
+        const ownSet = new Set(own);
+        const exhaustive = index.size <= s.exhaustiveUpTo;
+        for (const h of await this.shortlistHits(probe, index, exhaustive ? index.size : s.cohortSize + own.length, exhaustive)) if (!ownSet.has(h.captureId)) hits.push(h);
+      }
     }
-    const b = best!;
-    return { status: b.r.same ? 'same' : 'different', serial, best: this.candidate(serial, b.id, b.r, null), result: b.r, probe, gallery: { captureId: b.id, features: b.features }, threshold: s.threshold, reason: b.r.reason };
+    const verified = await this.verifyAgainst(probe.fp.features, hits, s);
+    const mine = verified.find((v) => v.serial === serial);
+    if (!mine) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
+    const best = this.decide(probe.fp.features!, verified, s).find((c) => c.serial === serial)!;
+    const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers);
+    const result = { ...mine.result, same: best.same, threshold: s.threshold, reason };
+    return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: probe.fp, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
   }
 
   /**
    * 1:N: which registered part is this? Shortlist from the index, geometric verification of each
-   * candidate, ranked by score; `identified` when the best passes the threshold.
+   * candidate, cohort-normalised scores, ranked; `identified` when the best passes the threshold.
    */
-  async identify(image: string | Uint8Array | GreyImage, meta: CaptureMeta = {}, options: { shortlistSize?: number } = {}): Promise<IdentifyOutcome> {
-    const grey = await toGrey(image, typeof image === 'string' ? path.basename(image) : undefined);
-    const probe = await this.fingerprint(grey, meta);
-    if (!probe.quality.ok || !probe.features) return { status: 'rejected', quality: probe.quality };
+  async identify(image: ImageInput, meta: CaptureMeta = {}, options: { shortlistSize?: number; excludeCaptures?: number[] } = {}): Promise<IdentifyOutcome> {
+    const probe = await this.probe(image, meta, typeof image === 'string' ? path.basename(image) : undefined);
+    if (!probe.fp.quality.ok || !probe.fp.features) return { status: 'rejected', quality: probe.fp.quality, probe: probe.fp };
     const s = await this.settings();
     const index = await this.shortlistIndex();
-    if (!index) return { status: 'not-registered', candidates: [], threshold: s.threshold, galleryCaptures: 0, reason: 'the registry holds no fingerprints', probe, bestResult: null, bestGallery: null };
-    const exhaustive = index.size <= s.exhaustiveUpTo;
-    const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize);
-    const hits = index.search(exhaustive ? probe.features : ((await this.shortlistProbe(grey, meta)) ?? probe.features), k);
-    const gallery = await this.galleryFor(hits.map((h) => h.captureId));
-    const scored: Array<{ c: Candidate; r: VerifyResult; g: { captureId: number; features: FeatureSet } }> = [];
-    for (const h of hits) {
-      const g = gallery.get(h.captureId);
-      if (!g) continue;
-      const r = await verifyPair(probe.features, g.features, { threshold: s.threshold, scoreKind: s.scoreKind, minInliers: s.minInliers, match: this.profile.match });
-      scored.push({ c: this.candidate(g.serial, h.captureId, r, h.similarity), r, g: { captureId: h.captureId, features: g.features } });
-    }
-    scored.sort((x, y) => y.c.score - x.c.score);
-    // One row per part: its best capture.
-    const seen = new Set<string>();
-    const ranked = scored.filter((x) => (seen.has(x.c.serial) ? false : (seen.add(x.c.serial), true)));
+    if (!index) return { status: 'not-registered', candidates: [], threshold: s.threshold, galleryCaptures: 0, reason: 'the registry holds no fingerprints', probe: probe.fp, bestResult: null, bestGallery: null };
+    const ranked = await this.rankAgainstIndex(probe, index, s, options);
     const top = ranked[0];
     const identified = top !== undefined && top.c.same;
-    const reason = identified
-      ? `${top.c.serial}: ${top.r.reason}`
-      : top
-        ? `no candidate passes: best ${top.c.serial} ${top.r.reason}`
-        : 'no candidate from the shortlist';
-    return { status: identified ? 'identified' : 'not-registered', candidates: ranked.map((x) => x.c), threshold: s.threshold, galleryCaptures: index.size, reason, probe, bestResult: top?.r ?? null, bestGallery: top?.g ?? null };
+    const reason = top ? `${identified ? top.c.serial : `no candidate passes: best ${top.c.serial}`}: ${IdentityService.reasonOf(top.c, s.threshold, s.minInliers)}` : 'no candidate from the shortlist';
+    const bestResult = top ? { ...top.v.result, same: top.c.same, threshold: s.threshold, reason } : null;
+    return { status: identified ? 'identified' : 'not-registered', candidates: ranked.map((x) => x.c), threshold: s.threshold, galleryCaptures: index.size, reason, probe: probe.fp, bestResult, bestGallery: top ? { captureId: top.v.captureId, features: top.v.features } : null };
+  }
+
+  private async rankAgainstIndex(probe: Probe, index: ShortlistIndex, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Array<{ c: Candidate; v: Verified }>> {
+    const exhaustive = index.size <= s.exhaustiveUpTo;
+    const exclude = new Set(options.excludeCaptures ?? []);
+    const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize) + exclude.size;
+    const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
+    const verified = await this.verifyAgainst(probe.fp.features!, hits, s);
+    const bySerial = new Map(verified.map((v) => [v.serial, v]));
+    return this.decide(probe.fp.features!, verified, s).map((c) => ({ c, v: bySerial.get(c.serial)! }));
   }
 
   /**
-   * Calibrates the threshold from registered parts with two or more captures: every pair of
-   * captures of one part is genuine, pairs across parts impostor (sampled to `maxImpostors`).
+   * Calibrates the threshold on the decision score as 1:N is used: for up to `maxProbes` registered
+   * parts, a probe (another real capture of the part when it has one, else a synthetic recapture of
+   * its registered image) is identified twice over the same verified shortlist: with the part in
+   * the gallery (genuine: its own score) and without it (impostor: the best score of another part,
+   * i.e. the part as an unregistered look-alike of its cohort). `lookalikes` (image files of parts
+   * that are not registered) add impostor scores. Works for a registry with one capture per part.
    */
-  async calibrateFromRegistry(targetFmr: number, options: { maxImpostors?: number; apply?: boolean } = {}): Promise<{ calibration: Calibration; genuine: number[]; impostor: number[] }> {
-    const rows = await this.registry.db.selectFrom('captures').innerJoin('parts', 'parts.id', 'captures.part_id').select(['captures.id as id', 'parts.serial as serial']).orderBy('captures.id').execute();
+  async calibrateFromRegistry(
+    targetFmr: number,
+    options: { maxProbes?: number; lookalikes?: string[]; apply?: boolean; seed?: number } = {},
+  ): Promise<{ calibration: Calibration; genuine: number[]; impostor: number[]; probes: { real: number; synthetic: number; lookalikes: number } }> {
+    const rows = await this.registry.features.versionsByCapture(FINGERPRINT_KIND);
     const bySerial = new Map<string, number[]>();
-    for (const r of rows) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r.id]);
-    const multi = [...bySerial.entries()].filter(([, ids]) => ids.length >= 2);
-    if (multi.length < 2) throw new IdentityError(`calibration needs at least 2 parts with 2 or more captures; the registry has ${multi.length}`, { code: 'BAD_INPUT' });
-    const ids = multi.flatMap(([, v]) => v);
-    const gallery = await this.galleryFor(ids);
-    const items = ids.filter((id) => gallery.has(id)).map((id) => ({ id, ...gallery.get(id)! }));
-    const s = await this.settings();
-    const result = await scoreLabelled(items.map((i) => ({ label: i.serial, features: i.features })), { scoreKind: s.scoreKind, match: this.profile.match, maxImpostors: options.maxImpostors ?? 20_000, onProgress: this.onProgress });
-    const calibration = calibrateScores(result.genuine, result.impostor, targetFmr);
-    if (options.apply !== false) await this.applyCalibration(calibration, 'registry');
-    return { calibration, ...result };
+    for (const r of rows) bySerial.set(r.serial, [...(bySerial.get(r.serial) ?? []), r.captureId]);
+    const serials = [...bySerial.keys()];
+    if (serials.length < 2) throw new IdentityError(`calibration needs at least 2 registered parts; the registry has ${serials.length}`, { code: 'BAD_INPUT' });
+    const s = { ...(await this.settings()), exhaustiveUpTo: 0 };
+    const index = await this.shortlistIndex();
+    if (!index) throw new IdentityError('calibration needs registered fingerprints; none are usable', { code: 'BAD_INPUT' });
+    const seed = options.seed ?? 1;
+    const max = options.maxProbes ?? 300;
+    const step = Math.max(1, serials.length / max);
+    const picked = Array.from({ length: Math.min(max, serials.length) }, (_, i) => serials[Math.floor(i * step)]);
+    const genuine: number[] = [], impostor: number[] = [];
+    const probes = { real: 0, synthetic: 0, lookalikes: 0 };
+    const todo = picked.length + (options.lookalikes?.length ?? 0);
+    for (const [i, serial] of picked.entries()) {
+      this.onProgress({ phase: 'calibrate', done: i, total: todo, detail: serial });
+      const ids = bySerial.get(serial)!;
+      let probeImage: GreyImage, probeMeta: CaptureMeta, exclude: number[];
+      if (ids.length >= 2) {
+        const { capture, image } = await this.captureImage(ids[ids.length - 1]);
+        probeImage = image;
+        probeMeta = capture;
+        exclude = [capture.id];
+        probes.real++;
+      } else {
+        const { capture, image } = await this.captureImage(ids[0]);
+        probeImage = await syntheticRecapture(image, deriveSeed(seed, serial));
+        probeMeta = capture;
+        exclude = [];
+        probes.synthetic++;
+      }
+      const probe = await this.probe(probeImage, probeMeta);
+      if (!probe.fp.features || !probe.fp.quality.ok) continue;
+      const all = await this.shortlistHits(probe, index, s.shortlistSize + exclude.length + 1, false);
+      const hits = all.filter((h) => !exclude.includes(h.captureId));
+      const verified = await this.verifyAgainst(probe.fp.features, hits, s);
+      const withOwn = this.decide(probe.fp.features, verified, s);
+      genuine.push(withOwn.find((c) => c.serial === serial)?.score ?? 0);
+      const without = this.decide(probe.fp.features, verified.filter((v) => v.serial !== serial), s);
+      impostor.push(without[0]?.score ?? 0);
+    }
+    for (const [j, file] of (options.lookalikes ?? []).entries()) {
+      this.onProgress({ phase: 'calibrate', done: picked.length + j, total: todo, detail: path.basename(file) });
+      const probe = await this.probe(file, {}, path.basename(file));
+      if (!probe.fp.features || !probe.fp.quality.ok) continue;
+      const ranked = await this.rankAgainstIndex(probe, index, s, {});
+      impostor.push(ranked[0]?.c.score ?? 0);
+      probes.lookalikes++;
+    }
+    this.onProgress({ phase: 'calibrate', done: todo, total: todo });
+    if (genuine.length === 0) throw new IdentityError('calibration: no probe passed the quality gate', { code: 'BAD_INPUT' });
+    const calibration = calibrateScores(genuine, impostor, targetFmr);
+    if (options.apply !== false) await this.applyCalibration(calibration, `registry (${probes.real} real, ${probes.synthetic} synthetic recaptures, ${probes.lookalikes} look-alikes)`);
+    return { calibration, genuine, impostor, probes };
   }
 
   async applyCalibration(c: Calibration, source: string): Promise<IdentitySettings> {
@@ -345,33 +482,4 @@ export class IdentityService {
     await saveIdentitySettings(this.dir, next);
     return next;
   }
-}
-
-/**
- * Genuine and impostor scores over labelled fingerprints: all same-label pairs, and different-label
- * pairs (all, or an evenly spaced subset of `maxImpostors`).
- */
-export async function scoreLabelled(
-  items: Array<{ label: string; features: FeatureSet }>,
-  options: { scoreKind?: IdentitySettings['scoreKind']; match?: Partial<MatchOptions>; maxImpostors?: number; onProgress?: ProgressListener } = {},
-): Promise<{ genuine: number[]; impostor: number[] }> {
-  const pairs: Array<[number, number, boolean]> = [];
-  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) pairs.push([i, j, items[i].label === items[j].label]);
-  const gen = pairs.filter((p) => p[2]);
-  let imp = pairs.filter((p) => !p[2]);
-  const max = options.maxImpostors ?? Infinity;
-  if (imp.length > max) {
-    const step = imp.length / max;
-    imp = Array.from({ length: max }, (_, k) => imp[Math.floor(k * step)]);
-  }
-  const todo = [...gen, ...imp];
-  const genuine: number[] = [], impostor: number[] = [];
-  const progress = options.onProgress ?? noProgress;
-  for (const [k, [i, j, same]] of todo.entries()) {
-    if (k % 50 === 0) progress({ phase: 'score pairs', done: k, total: todo.length });
-    const r = await verifyPair(items[i].features, items[j].features, { scoreKind: options.scoreKind ?? 'inlier-ratio', match: options.match ?? REGISTRY_MATCH_OPTIONS });
-    (same ? genuine : impostor).push(r.score.value);
-  }
-  progress({ phase: 'score pairs', done: todo.length, total: todo.length });
-  return { genuine, impostor };
 }

@@ -3,17 +3,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IdentityError } from '../core/index.js';
-import { PROFILE_NAMES, resolveProfile, type ProfileName } from './profiles.js';
-import type { ScoreKind } from './types.js';
+import { IDENTITY_PROFILES, PROFILE_NAMES, resolveProfile, type ProfileName } from './profiles.js';
+import type { DecisionScoreKind } from './types.js';
+import { DEFAULT_COHORT_OPTIONS, type CohortOptions } from './verify/cohort.js';
 
 export interface IdentitySettings {
   /** Fingerprint and matching profile (profiles.ts); changing it re-extracts every fingerprint. */
   profile: ProfileName;
   /** Same item when the score is at or above this. */
   threshold: number;
-  scoreKind: ScoreKind;
-  /** And at least this many inliers. */
+  scoreKind: DecisionScoreKind;
+  /** And at least this many (individual) inliers. */
   minInliers: number;
+  /** 1:1 verify: how many of the most similar other parts form the cohort the score is normalised against. */
+  cohortSize: number;
+  /** When a probe keypoint counts as shared with the cohort. */
+  cohort: CohortOptions;
   /** Candidates taken from the shortlist for geometric verification. */
   shortlistSize: number;
   /**
@@ -39,9 +44,11 @@ export interface IdentitySettings {
 /** Uncalibrated defaults, chosen from the benchmarks (bench/identity-*.md). */
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   profile: 'parts',
-  threshold: 0.008,
-  scoreKind: 'inlier-ratio',
-  minInliers: 6,
+  threshold: IDENTITY_PROFILES.parts.threshold,
+  scoreKind: 'individual',
+  minInliers: IDENTITY_PROFILES.parts.minInliers,
+  cohortSize: 20,
+  cohort: DEFAULT_COHORT_OPTIONS,
   shortlistSize: 100,
   exhaustiveUpTo: 100,
   calibration: null,
@@ -50,6 +57,7 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
 export async function loadIdentitySettings(dir: string): Promise<IdentitySettings> {
   const file = path.join(dir, 'settings.json');
   if (!existsSync(file)) return { ...DEFAULT_IDENTITY_SETTINGS };
+  // (DEFAULT_IDENTITY_SETTINGS takes its threshold and minInliers from the default profile.)
   let stored: Partial<IdentitySettings>;
   try {
     stored = JSON.parse(await readFile(file, 'utf8')) as Partial<IdentitySettings>;
@@ -58,7 +66,8 @@ export async function loadIdentitySettings(dir: string): Promise<IdentitySetting
   }
   // A settings file that names a profile but no threshold gets that profile's uncalibrated one.
   const profile = readProfileNameSync(dir);
-  return { ...DEFAULT_IDENTITY_SETTINGS, threshold: resolveProfile(profile).threshold, ...stored, profile };
+  const p = resolveProfile(profile);
+  return { ...DEFAULT_IDENTITY_SETTINGS, threshold: p.threshold, minInliers: p.minInliers, ...stored, cohort: { ...DEFAULT_IDENTITY_SETTINGS.cohort, ...stored.cohort }, profile };
 }
 
 export async function saveIdentitySettings(dir: string, settings: IdentitySettings): Promise<void> {

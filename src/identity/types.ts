@@ -25,6 +25,17 @@ export interface FeatureSet {
   scale: number;
   /** Extractor identity and version, e.g. "akaze-mldb/1"; a change means re-extraction. */
   extractor: string;
+  /** The capture's fine texture for the dense residual check (verify/texture.ts), when the profile keeps one. */
+  texture?: TextureMap | null;
+}
+
+/** A reduced, high-passed copy of the normalised capture: int8 z-scores x 32, row-major. */
+export interface TextureMap {
+  width: number;
+  height: number;
+  /** Map pixels per normalised-image pixel. */
+  scale: number;
+  data: Int8Array;
 }
 
 /** Putative correspondences: index pairs into the two FeatureSets plus descriptor distances. */
@@ -51,6 +62,14 @@ export interface GeometricResult {
 
 /** Which normalisation turned n_inlier into the score a decision used. */
 export type ScoreKind = 'inlier-ratio' | 'inlier-min';
+
+/**
+ * What a registry decision compares with its threshold: a pair score, or `individual`, the
+ * inlier ratio after removing the inliers the probe shares with the other parts of its cohort
+ * (verify/cohort.ts), or `residual`, the correlation of the fine texture with the cohort's mean
+ * subtracted (verify/texture.ts).
+ */
+export type DecisionScoreKind = ScoreKind | 'individual' | 'residual';
 
 export interface Score {
   /** The value compared with the threshold. */

@@ -1,14 +1,15 @@
 /**
- * One delivered image, registered exactly once: the journal row (file name + SHA-256 of its bytes)
- * is written in the same transaction as the part, capture and fingerprint, so a process killed at
- * any point either registered the part and journalled it, or did neither. A file found again after
- * a restart is recognised by its row and only moved on.
+ * One delivered image, registered exactly once. The journal (one row per file name + SHA-256 of its
+ * bytes) says what became of every file; a file found again after a restart is recognised by its
+ * row and only moved on, and one registered just before a kill (row not yet written) by its
+ * capture, whose blob is these very bytes.
  */
 import type { Kysely } from 'kysely';
 import { PartprintError } from '../core/index.js';
-import { encodeFeatureSet, FINGERPRINT_KIND, type IdentityService } from '../identity/index.js';
+import type { IdentityService } from '../identity/index.js';
 import { sha256Hex, type Database, type Registry } from '../registry/index.js';
 import type { ItemData } from './fields.js';
+import { crashPoint } from './faults.js';
 import type { LineTables } from './tables.js';
 
 export const REJECT_REASONS = ['quality', 'duplicate', 'unknown-serial', 'no-serial', 'bad-data', 'corrupt'] as const;
@@ -55,18 +56,24 @@ async function journalReject(registry: Registry, source: string, sha256: string,
 
 export interface RegisterLineOptions {
   registry: Registry;
+  /** Registers through identity's one registration path (its shortlist index and lock); share the server's instance there. */
   identity: IdentityService;
-  /** Serialises index updates with other writers of this process (the server's identify and register). */
-  withIndexLock?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** A part already registered may get another capture of a face it has none of (default true); same face again = duplicate. */
   allowNewFace?: boolean;
 }
 
-const noLock = <T>(fn: () => Promise<T>) => fn();
+async function journalRegistered(registry: Registry, source: string, sha256: string, serial: string, captureId: number): Promise<void> {
+  await lineDb(registry.db).insertInto('line_items').values({ source, sha256, serial, status: 'registered', reason: null, detail: null, capture_id: captureId, processed_at: new Date().toISOString() }).execute();
+}
 
 /**
  * Registers (or rejects, with the reason) one image whose data has been resolved. `resolved`
  * carries the rejection found before (no serial, unknown serial).
+ *
+ * Exactly once: registration (part, capture, fingerprint: one transaction in identity) commits
+ * first, the journal row after. A process killed between the two leaves a capture whose blob is
+ * these very bytes: found again, the file is recognised by its SHA-256 as registered (for the same
+ * serial) and only journalled, never registered twice.
  */
 export async function registerLineItem(o: RegisterLineOptions, source: string, bytes: Uint8Array, resolved: { ok: true; data: ItemData } | { ok: false; reason: RejectReason; detail: string }): Promise<LineOutcome> {
   const { registry, identity } = o;
@@ -75,50 +82,32 @@ export async function registerLineItem(o: RegisterLineOptions, source: string, b
   const d = resolved.data;
   const serial = d.serial!;
   const face = d.meta.face ?? null;
-  const dup = await duplicateOf(registry, serial, face, sha256, o.allowNewFace !== false);
+  const stored = await registry.db.selectFrom('captures').innerJoin('parts', 'parts.id', 'captures.part_id').select(['parts.serial', 'captures.id']).where('captures.blob_hash', '=', sha256).executeTakeFirst();
+  if (stored && stored.serial === serial) {
+    // Registered before a kill, journal row missing: record it now.
+    await journalRegistered(registry, source, sha256, serial, Number(stored.id));
+    return { status: 'registered', serial, captureId: Number(stored.id), keypoints: 0, newPart: false };
+  }
+  if (stored) return journalReject(registry, source, sha256, serial, 'duplicate', `the same image is stored already as capture #${stored.id} of ${stored.serial}`);
+  const dup = await duplicateOf(registry, serial, face, o.allowNewFace !== false);
   if (dup) return journalReject(registry, source, sha256, serial, 'duplicate', dup);
-  let fp;
+  const isNew = !(await registry.parts.get(serial));
+  let out;
   try {
-    fp = await identity.fingerprint(bytes, d.meta, source);
+    out = await identity.register(serial, bytes, d.meta, { name: source, ...(isNew ? { newPart: { serial, partNumber: d.partNumber, attributes: d.attributes } } : {}) });
   } catch (err) {
-    if (err instanceof PartprintError && ['CORRUPT', 'UNSUPPORTED', 'BAD_INPUT', 'TOO_LARGE'].includes(err.code)) return journalReject(registry, source, sha256, serial, 'corrupt', err.message);
+    if (err instanceof PartprintError && err.code === 'CONFLICT') return journalReject(registry, source, sha256, serial, 'duplicate', err.message);
+    if (err instanceof PartprintError && ['CORRUPT', 'UNSUPPORTED', 'TOO_LARGE', 'BAD_INPUT'].includes(err.code)) return journalReject(registry, source, sha256, serial, 'corrupt', err.message);
     throw err;
   }
-  if (!fp.quality.ok || !fp.features) return journalReject(registry, source, sha256, serial, 'quality', `${fp.quality.reason}: ${fp.quality.message}`);
-  const features = fp.features;
-  const lock = o.withIndexLock ?? noLock;
-  return lock(async () => {
-    const index = await identity.shortlistIndex();
-    let newPart = false;
-    let capture;
-    try {
-      capture = await registry.transaction(async (trx, scope) => {
-        if (!(await scope.parts.get(serial))) {
-          await scope.parts.create({ serial, partNumber: d.partNumber, attributes: d.attributes });
-          newPart = true;
-        }
-        const cap = await scope.captures.add(serial, bytes, d.meta, { name: source });
-        await scope.features.put({ captureId: cap.id, kind: FINGERPRINT_KIND, version: identity.version, data: encodeFeatureSet(features), meta: { keypoints: features.sizes.length, quality: fp.quality.metrics } });
-        await lineDb(trx).insertInto('line_items').values({ source, sha256, serial, status: 'registered', reason: null, detail: null, capture_id: cap.id, processed_at: new Date().toISOString() }).execute();
-        return cap;
-      });
-    } catch (err) {
-      if (err instanceof PartprintError && err.code === 'CONFLICT') return journalReject(registry, source, sha256, serial, 'duplicate', err.message);
-      if (err instanceof PartprintError && ['CORRUPT', 'UNSUPPORTED', 'TOO_LARGE'].includes(err.code)) return journalReject(registry, source, sha256, serial, 'corrupt', err.message);
-      throw err;
-    }
-    if (index) {
-      index.add(capture.id, features);
-      await index.save(identity.dir);
-    } else await identity.rebuildShortlist();
-    return { status: 'registered', serial, captureId: capture.id, keypoints: features.sizes.length, newPart } as LineOutcome;
-  });
+  if (out.status === 'rejected') return journalReject(registry, source, sha256, serial, 'quality', `${out.quality.reason}: ${out.quality.message}`);
+  crashPoint('AFTER_COMMIT');
+  await journalRegistered(registry, source, sha256, serial, out.capture.id);
+  return { status: 'registered', serial, captureId: out.capture.id, keypoints: out.keypoints, newPart: isNew };
 }
 
-/** Why this image would be a duplicate (null when it is not): the same bytes stored already, or the part has this face already. */
-async function duplicateOf(registry: Registry, serial: string, face: string | null, sha256: string, allowNewFace: boolean): Promise<string | null> {
-  const same = await registry.db.selectFrom('captures').innerJoin('parts', 'parts.id', 'captures.part_id').select(['parts.serial', 'captures.id']).where('captures.blob_hash', '=', sha256).executeTakeFirst();
-  if (same) return `the same image is stored already as capture #${same.id} of ${same.serial}`;
+/** Why this image would be a duplicate (null when it is not): the part has a capture of this face already. */
+async function duplicateOf(registry: Registry, serial: string, face: string | null, allowNewFace: boolean): Promise<string | null> {
   const part = await registry.parts.get(serial);
   if (!part) return null;
   if (!allowNewFace) return `part ${serial} is registered already`;

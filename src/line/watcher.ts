@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PartprintError } from '../core/index.js';
 import { sha256Hex } from '../registry/index.js';
 import { compilePattern, MesFeed, resolveItem, type ItemData } from './fields.js';
+import { crashPoint } from './faults.js';
 import { journalEntry, registerLineItem, type LineOutcome, type RegisterLineOptions } from './register.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.pgm', '.ppm', '.webp'];
@@ -55,16 +56,6 @@ interface Seen {
   size: number;
   mtimeMs: number;
   since: number;
-}
-
-let commits = 0;
-/**
- * Fault injection for the restart test: PARTPRINT_LINE_KILL_AFTER_COMMIT=N kills the process
- * (SIGKILL, as a power cut would) right after its Nth registration committed, before the file moved.
- */
-function crashPoint(): void {
-  const n = Number(process.env.PARTPRINT_LINE_KILL_AFTER_COMMIT ?? 0);
-  if (n > 0 && ++commits === n) process.kill(process.pid, 'SIGKILL');
 }
 
 function sidecarNames(file: string): Array<{ path: string; kind: 'json' | 'csv' }> {
@@ -223,7 +214,7 @@ export class LineWatcher {
       const resolved = resolveItem({ name, pattern: this.pattern, sidecar, mes: this.mes, defaults: this.o.defaults });
       outcome = await registerLineItem(this.o, name, bytes, resolved);
     }
-    if (outcome.status === 'registered' && !recovered) crashPoint();
+    if (outcome.status === 'registered' && !recovered) crashPoint('BEFORE_MOVE');
     const dir = outcome.status === 'registered' ? this.doneDir : this.rejectedDir;
     const dest = path.join(dir, name);
     const result = { file: name, sha256, ...outcome, recovered, processedAt: new Date().toISOString() };

@@ -59,6 +59,57 @@ export class FeaturesRepo {
     return (await q.orderBy('capture_id').execute()).map(toFeature);
   }
 
+  /** Count and largest capture id of the features of a kind and version (reads the covering index). */
+  async stats(kind: string, version: string): Promise<{ count: number; maxCaptureId: number }> {
+    const r = await this.ctx.db
+      .selectFrom('capture_features')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('capture_id').as('m')])
+      .where('kind', '=', kind)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return { count: Number(r?.n ?? 0), maxCaptureId: Number(r?.m ?? 0) };
+  }
+
+  /**
+   * The given captures with their part's serial and their feature of `kind` (data and version
+   * null when there is none), in no particular order; ids that are not captures are left out.
+   */
+  async forCaptures(captureIds: number[], kind: string): Promise<Array<{ captureId: number; serial: string; version: string | null; data: Uint8Array | null }>> {
+    if (captureIds.length === 0) return [];
+    const rows = await this.ctx.db
+      .selectFrom('captures')
+      .innerJoin('parts', 'parts.id', 'captures.part_id')
+      .leftJoin('capture_features', (j) => j.onRef('capture_features.capture_id', '=', 'captures.id').on('capture_features.kind', '=', kind))
+      .select(['captures.id as id', 'parts.serial as serial', 'capture_features.version as version', 'capture_features.data as data'])
+      .where('captures.id', 'in', captureIds)
+      .execute();
+    return rows.map((r) => {
+      const d = r.data as Uint8Array | null;
+      return { captureId: r.id, serial: r.serial, version: r.version ?? null, data: d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : null };
+    });
+  }
+
+  /** Every capture (id order) with its part's serial and the version of its feature of `kind` (null: none). */
+  async versionsByCapture(kind: string): Promise<Array<{ captureId: number; serial: string; version: string | null }>> {
+    const rows = await this.ctx.db
+      .selectFrom('captures')
+      .innerJoin('parts', 'parts.id', 'captures.part_id')
+      .leftJoin('capture_features', (j) => j.onRef('capture_features.capture_id', '=', 'captures.id').on('capture_features.kind', '=', kind))
+      .select(['captures.id as id', 'parts.serial as serial', 'capture_features.version as version'])
+      .orderBy('captures.id')
+      .execute();
+    return rows.map((r) => ({ captureId: r.id, serial: r.serial, version: r.version ?? null }));
+  }
+
+  /** Capture id and data of every feature of a kind and version, by capture id (for index builds: no JSON meta parsed). */
+  async dataOf(kind: string, version: string): Promise<Array<{ captureId: number; data: Uint8Array }>> {
+    const rows = await this.ctx.db.selectFrom('capture_features').select(['capture_id', 'data']).where('kind', '=', kind).where('version', '=', version).orderBy('capture_id').execute();
+    return rows.map((r) => {
+      const d = r.data as Uint8Array;
+      return { captureId: r.capture_id, data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) };
+    });
+  }
+
   async delete(captureId: number, kind: string): Promise<boolean> {
     const res = await this.ctx.db.deleteFrom('capture_features').where('capture_id', '=', captureId).where('kind', '=', kind).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;

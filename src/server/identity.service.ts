@@ -56,7 +56,7 @@ export class IdentityService {
     jobs: JobsService,
   ) {
     jobs.define('evaluate-identity', async (params, ctx) =>
-      this.repo.calibrate(Number(params.targetFmr ?? 1e-3), Number(params.maxImpostor ?? 20_000), params.apply === true, ctx.onProgress),
+      this.repo.calibrate(Number(params.targetFmr ?? 1e-3), Number(params.maxProbes ?? 300), params.apply === true, ctx.onProgress),
     );
     jobs.define('rebuild-index', async (_params, ctx) => this.repo.rebuildIndex(ctx.onProgress));
   }
@@ -91,7 +91,7 @@ export class IdentityService {
     if (!out) return { ...base, decision: 'not-registered', reason: part ? `part "${serial}" has no usable fingerprint` : `part "${serial}" is not registered` };
     if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
     const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.gallery, out.result))}` : null;
-    return { ...base, threshold: out.threshold, decision: out.status === 'same' ? 'match' : 'no-match', same: out.status === 'same', quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl };
+    return { ...base, threshold: out.threshold, decision: out.status, same: out.status === 'match', quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl };
   }
 
   async identify(upload: Upload, top: number, withEvidence: boolean): Promise<IdentifyAnswer> {

@@ -54,7 +54,6 @@ export class LineService {
       inbox,
       registry: this.registry,
       identity: this.identity.identityService,
-      withIndexLock: (fn) => this.identity.withIndexLock(fn),
       defaults: { partNumber: settings.partNumber ?? null },
       onItem: (r) => {
         entry.last.unshift({ file: r.file, status: r.status, serial: r.serial, reason: r.status === 'rejected' ? r.reason : null, at: new Date().toISOString() });

@@ -11,3 +11,4 @@ export { formatCsv, parseCsv } from './csv.js';
 export { runRenderJob, partFor, type RenderJob, type RenderResult } from './jobs.js';
 export { generateSheets, placeParts, SHEET_HEADER, type GenerateSheetsOptions } from './sheet.js';
 export { renderContactSheet, CONTACT_ZOOMS } from './contact-sheet.js';
+export * from './mould/index.js';

@@ -7,11 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SynthError, type ProgressListener } from '../core/index.js';
 import { runRenderJob, type RenderJob, type RenderResult } from './jobs.js';
+import { runMouldJob, type MouldRenderJob, type MouldRenderResult } from './mould/jobs.js';
+
+type AnyJob = RenderJob | MouldRenderJob;
+type AnyResult = RenderResult | MouldRenderResult;
+
+/** Runs a job of either generator (the mould generator's jobs carry `generator: 'mould'`). */
+function runAnyJob(job: AnyJob): Promise<AnyResult> {
+  return 'generator' in job && job.generator === 'mould' ? runMouldJob(job) : runRenderJob(job as RenderJob);
+}
 
 /** Renders the jobs this worker thread is sent, one at a time, and posts each result back. */
 export function serveRenderJobs(): void {
-  parentPort?.on('message', (msg: { i: number; job: RenderJob }) => {
-    runRenderJob(msg.job).then(
+  parentPort?.on('message', (msg: { i: number; job: AnyJob }) => {
+    runAnyJob(msg.job).then(
       (result) => parentPort!.postMessage({ i: msg.i, result }),
       (err: unknown) => parentPort!.postMessage({ i: msg.i, error: err instanceof Error ? err.message : String(err) }),
     );
@@ -45,10 +54,12 @@ function workerScript(): { url: URL; bundle: boolean } | undefined {
   return undefined;
 }
 
-export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Promise<RenderResult[]> {
+export function runJobs(jobs: RenderJob[], options?: PoolOptions): Promise<RenderResult[]>;
+export function runJobs(jobs: MouldRenderJob[], options?: PoolOptions): Promise<MouldRenderResult[]>;
+export async function runJobs(jobs: AnyJob[], options: PoolOptions = {}): Promise<AnyResult[]> {
   const phase = options.phase ?? 'render';
   const report = options.onProgress ?? (() => {});
-  const results = new Array<RenderResult>(jobs.length);
+  const results = new Array<AnyResult>(jobs.length);
   let done = 0;
   report({ phase, done, total: jobs.length });
   const script = workerScript();
@@ -56,7 +67,7 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
   const nWorkers = jobs.length < 32 ? 1 : Math.min(options.workers ?? 1, jobs.length);
   if (nWorkers <= 1 || !script) {
     for (let i = 0; i < jobs.length; i++) {
-      results[i] = await runRenderJob(jobs[i]);
+      results[i] = await runAnyJob(jobs[i]);
       report({ phase, done: ++done, total: jobs.length, detail: results[i].serial });
     }
     return results;
@@ -86,7 +97,7 @@ export async function runJobs(jobs: RenderJob[], options: PoolOptions = {}): Pro
             new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.url.href)}); })`, { eval: true })
           : new Worker(script.url);
       workers.push(w);
-      w.on('message', (msg: { i: number; result?: RenderResult; error?: string }) => {
+      w.on('message', (msg: { i: number; result?: AnyResult; error?: string }) => {
         if (msg.error !== undefined) {
           failed = true;
           stopAll();

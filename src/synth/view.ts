@@ -53,7 +53,7 @@ export function viewOrigin(part: PartSpec, size: number, pixelUm: number): [numb
  * Homography from a capture's pixels to the registered image's pixels (both OpenCV convention).
  * The registered capture (rotation 0, scale 1, no shift or perspective) gives the identity.
  */
-export function captureHomography(c: CaptureParams, size: number): Mat3 {
+export function captureHomography(c: Pick<CaptureParams, 'rotationDeg' | 'scale' | 'tx' | 'ty' | 'perspX' | 'perspY'>, size: number): Mat3 {
   const a = 0.5 - size / 2;
   const t1: Mat3 = [1, 0, a, 0, 1, a, 0, 0, 1];
   const th = (c.rotationDeg * Math.PI) / 180;

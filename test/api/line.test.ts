@@ -3,7 +3,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../../src/imaging/index.js';
-import { makeFlat } from '../../src/identity/index.js';
+import { makeFlat } from '../helpers/test-images.js';
 import { encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 import { form, startHarness, type Harness } from './helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBackend } from '../db/backends.js';
-import { makeTexture, recapture } from '../../src/identity/test-images.js';
+import { makeTexture, recapture } from '../helpers/test-images.js';
 import { encodeGreyPng } from '../../src/imaging/index.js';
 import { form, noisePng, startHarness, type Harness } from './helpers.js';
 

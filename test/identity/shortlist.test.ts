@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintImage, IdentityService, REGISTRY_FINGERPRINT_OPTIONS, saveIdentitySettings, DEFAULT_IDENTITY_SETTINGS, ShortlistIndex, type FeatureSet, type PartialFingerprintOptions } from '../../src/identity/index.js';
 import { openRegistry } from '../../src/registry/index.js';
-import { AppendSegment, mergeTable, sortedTable } from '../../src/identity/lsh.js';
+import { AppendSegment, mergeTable, sortedTable } from '../../src/identity/shortlist/lsh.js';
 import { createRng } from '../../src/core/index.js';
 import { encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../../src/imaging/index.js';
-import { makeFlat } from '../../src/identity/index.js';
+import { makeFlat } from '../helpers/test-images.js';
 import { compilePattern, journalCounts, resolveItem, MesFeed } from '../../src/line/index.js';
 import { openRegistry } from '../../src/registry/index.js';
 import { encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
@@ -118,11 +118,17 @@ describe('partprint line watch', () => {
     const N = 16;
     for (let i = 0; i < N; i++) await deliver(inbox, `${serial(10 + i)}.png`, await partPng(10 + i));
     const args = ['line', 'watch', inbox, '--data', data, '--settle-ms', '30', '--poll-ms', '20'];
-    // 1. Killed right after its 3rd registration committed, before that file moved.
+    // 1a. Killed right after its 3rd registration committed, before the journal row.
     const first = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARTPRINT_LINE_KILL_AFTER_COMMIT: '3' }, encoding: 'utf8', timeout: 60_000 });
     expect(first.signal).toBe('SIGKILL');
-    expect((await counts(data)).journal.registered).toBe(3);
-    expect(existsSync(path.join(inbox, `${serial(12)}.png`)) || existsSync(path.join(inbox, `${serial(10)}.png`))).toBe(true);
+    let c0 = await counts(data);
+    expect([c0.parts, c0.journal.registered]).toEqual([3, 2]);
+    // 1b. Started again, killed after its 2nd journal row, before that file moved.
+    const second = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARTPRINT_LINE_KILL_BEFORE_MOVE: '2' }, encoding: 'utf8', timeout: 60_000 });
+    expect(second.signal).toBe('SIGKILL');
+    c0 = await counts(data);
+    expect([c0.parts, c0.journal.registered]).toEqual([4, 4]); // the 3rd part journalled (recognised by its bytes), one new
+    expect((await readdir(path.join(inbox, 'done'))).filter((f) => f.endsWith('.png'))).toHaveLength(3);
     // 2. Started again and killed from outside once a few more are done.
     const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
     const doneDir = path.join(inbox, 'done');

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeGreyPng, type GreyImage } from '../../imaging/index.js';
-import { FINGERPRINT_KIND, IdentityService, makeFlat, makeTexture, recapture } from '../../identity/index.js';
+import { makeFlat, makeTexture, recapture } from '../../../test/helpers/test-images.js';
+import { FINGERPRINT_KIND, IdentityService } from '../../identity/index.js';
 import { openRegistry } from '../../registry/index.js';
 import { runCliCaptured } from '../../../test/helpers/cli.js';
 
@@ -40,11 +41,11 @@ describe('identity commands', () => {
     const ev = path.join(dir, 'evidence.png');
     const same = await cli('verify', 'A-1', probe1, '--evidence', ev, ...data);
     expect(same.code, same.out + same.err).toBe(0);
-    expect(same.out).toMatch(/^SAME PART: A-1/);
+    expect(same.out).toMatch(/^MATCH: A-1/);
     expect(readFileSync(ev).subarray(1, 4).toString()).toBe('PNG');
     const diff = await cli('verify', 'A-2', probe1, '--json', ...data);
     expect(diff.code).toBe(10);
-    expect(JSON.parse(diff.out)).toMatchObject({ status: 'different', same: false });
+    expect(JSON.parse(diff.out)).toMatchObject({ status: 'no-match', decision: 'no-match', same: false });
     expect((await cli('verify', 'Z-0', probe1, ...data)).code).toBe(4);
 
     // 1:N: rotated, rescaled probe found; unregistered and mirrored probes are not.
@@ -72,9 +73,8 @@ describe('identity commands', () => {
     const cal = await cli('identity', 'calibrate', '--target-fmr', '0.01', '--out', path.join(dir, 'cal'), '--json', ...data);
     expect(cal.code, cal.err).toBe(0);
     const calj = JSON.parse(cal.out);
-    expect(calj.genuine).toBe(3);
-    expect(calj.impostor).toBe(12);
-    expect(calj.eer).toBe(0);
+    // One probe per part (its second capture), identified with and without the part in the gallery.
+    expect(calj).toMatchObject({ genuine: 3, impostor: 3, eer: 0, probes: { real: 3, synthetic: 0, lookalikes: 0 } });
     const settings = JSON.parse(readFileSync(path.join(dataDir, 'identity', 'settings.json'), 'utf8'));
     expect(settings.threshold).toBeCloseTo(calj.threshold, 10);
     expect(readFileSync(path.join(dir, 'cal', 'det.svg'), 'utf8')).toContain('<svg');
@@ -91,6 +91,11 @@ describe('identity commands', () => {
     const evf = await cli('identity', 'eval', path.join(dir, 'lab'), '--profile', 'fingerprint', '--json');
     expect(evf.code, evf.err).toBe(0);
     expect(JSON.parse(evf.out)).toMatchObject({ genuine: 3, impostor: 12, rank1: { correct: 3, probes: 3 }, profile: 'fingerprint' });
+    // A folder with one image per label has no genuine pairs: a clear failure, not EER 0.
+    for (const label of ['x', 'y', 'z']) rmSync(path.join(dir, 'lab', label, '2.png'));
+    const noGenuine = await cli('identity', 'eval', path.join(dir, 'lab'), '--json');
+    expect(noGenuine.code).toBe(3);
+    expect(noGenuine.err).toMatch(/no genuine pairs among 3 images/);
     const badProfile = await cli('identity', 'eval', path.join(dir, 'lab'), '--profile', 'fingerprints');
     expect(badProfile.code).not.toBe(0);
     expect(badProfile.err).toMatch(/unknown identity profile "fingerprints" \(known: parts, fingerprint\)/);
@@ -103,7 +108,7 @@ describe('identity commands', () => {
     expect(profj.version).toContain('ln4s8');
     const settings2 = JSON.parse(readFileSync(path.join(dataDir, 'identity', 'settings.json'), 'utf8'));
     expect(settings2).toMatchObject({ profile: 'fingerprint', calibration: null });
-    expect((await cli('verify', 'A-1', probe1, ...data)).out).toMatch(/^SAME PART: A-1/);
+    expect((await cli('verify', 'A-1', probe1, ...data)).out).toMatch(/^MATCH: A-1/);
     expect(JSON.parse((await cli('identify', probe2, '--json', ...data)).out)).toMatchObject({ status: 'identified', serial: 'A-2' });
     expect(JSON.parse((await cli('identity', 'profile', '--json', ...data)).out)).toMatchObject({ profile: 'fingerprint', changed: false });
   });
@@ -127,5 +132,37 @@ describe('identity commands', () => {
     } finally {
       await reg.close();
     }
+  });
+
+  it('calibrates a registry with one capture per part, and reindex names the captures it cannot fingerprint', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pp-id3-'));
+    const data = ['--data', path.join(dir, 'data')];
+    for (let i = 0; i < 4; i++) {
+      const f = path.join(dir, `p${i}.png`);
+      await writeGreyPng(await makeTexture(300 + i), f);
+      expect((await cli('register', `ONE-${i}`, f, '--create-part', ...data)).code).toBe(0);
+    }
+    const cal = await cli('identity', 'calibrate', '--target-fmr', '0.01', '--json', ...data);
+    expect(cal.code, cal.err).toBe(0);
+    const calj = JSON.parse(cal.out);
+    // Every part probed by a synthetic recapture of its registered image; genuine scores well above every impostor.
+    expect(calj).toMatchObject({ genuine: 4, impostor: 4, probes: { real: 0, synthetic: 4, lookalikes: 0 }, stored: true });
+    expect(calj.eer).toBe(0);
+
+    // A capture added without a fingerprint whose image has no texture: reindex says which and why.
+    const reg = await openRegistry({ dataDir: path.join(dir, 'data') });
+    try {
+      const flat = path.join(dir, 'flat.png');
+      await writeGreyPng(makeFlat(128, 256, 256), flat);
+      await reg.captures.add('ONE-0', flat, {}, { name: 'flat.png' });
+    } finally {
+      await reg.close();
+    }
+    const re = await cli('identity', 'reindex', '--json', ...data);
+    expect(re.code).toBe(3);
+    const rej = JSON.parse(re.out);
+    expect(rej).toMatchObject({ captures: 5, indexed: 4 });
+    expect(rej.failures).toHaveLength(1);
+    expect(rej.failures[0]).toMatchObject({ serial: 'ONE-0', reason: 'no-texture' });
   });
 });

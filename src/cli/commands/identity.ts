@@ -32,7 +32,7 @@ import { addCaptureOptions, addRegistryOptions, type CaptureCliOptions, captureM
 type Common = RegistryCliOptions & CaptureCliOptions & { json?: boolean; evidence?: string };
 
 function rejected(q: QualityReport, json: boolean | undefined): void {
-  if (json) printJson({ status: 'rejected', reason: q.reason, message: q.message, metrics: q.metrics });
+  if (json) printJson({ status: 'rejected', decision: 'rejected', reason: q.reason, message: q.message, metrics: q.metrics });
   else process.stdout.write(`capture rejected (${q.reason}): ${q.message}\n`);
   process.exitCode = EXIT.NO_MATCH;
 }
@@ -99,9 +99,9 @@ export function register(program: Command): void {
           const png = await renderEvidencePng(r.probe.normalised.image, await svc.normalisedImage(r.gallery.captureId), r.probe.features, r.gallery.features, r.result);
           await writeFile(opts.evidence, png);
         }
-        if (opts.json) printJson({ status: r.status, serial, same: r.status === 'same', score: r.result.score, threshold: r.threshold, captureId: r.best.captureId, reason: r.reason, evidence: opts.evidence ?? null });
-        else process.stdout.write(`${r.status === 'same' ? 'SAME PART' : 'NOT THE SAME PART'}: ${serial} (best capture #${r.best.captureId}): ${r.reason}\n`);
-        if (r.status !== 'same') process.exitCode = EXIT.NO_MATCH;
+        if (opts.json) printJson({ status: r.status, decision: r.status, serial, same: r.status === 'match', score: r.best.score, scoreKind: r.best.scoreKind, rawScore: r.best.rawScore, inliers: r.best.inliers, individualInliers: r.best.individualInliers, cohortSize: r.best.cohortSize, threshold: r.threshold, captureId: r.best.captureId, reason: r.reason, evidence: opts.evidence ?? null });
+        else process.stdout.write(`${r.status === 'match' ? 'MATCH' : 'NO MATCH'}: ${serial} (best capture #${r.best.captureId}): ${r.reason}\n`);
+        if (r.status !== 'match') process.exitCode = EXIT.NO_MATCH;
       });
     });
 
@@ -122,7 +122,7 @@ export function register(program: Command): void {
           await writeFile(opts.evidence, await renderEvidencePng(r.probe.normalised.image, await svc.normalisedImage(r.bestGallery.captureId), r.probe.features, r.bestGallery.features, r.bestResult));
         }
         if (opts.json) {
-          printJson({ status: r.status, serial: r.status === 'identified' ? r.candidates[0].serial : null, threshold: r.threshold, galleryCaptures: r.galleryCaptures, reason: r.reason, candidates: r.candidates });
+          printJson({ status: r.status, decision: r.status, serial: r.status === 'identified' ? r.candidates[0].serial : null, threshold: r.threshold, galleryCaptures: r.galleryCaptures, reason: r.reason, candidates: r.candidates });
         } else {
           process.stdout.write(`${r.status === 'identified' ? `IDENTIFIED: ${r.candidates[0].serial}` : 'NOT REGISTERED'} (${r.reason}; gallery ${r.galleryCaptures} captures, threshold ${r.threshold.toPrecision(3)})\n`);
           r.candidates.slice(0, 10).forEach((c, i) => process.stdout.write(`${candidateLine(c, i + 1)}\n`));
@@ -134,31 +134,36 @@ export function register(program: Command): void {
   const identity = program.command('identity').description('Identity calibration, evaluation and index maintenance');
 
   addRegistryOptions(identity.command('calibrate'))
-    .description('Pick the decision threshold for a target false-match rate (from parts with 2+ captures, or --from a labelled folder) and store it')
+    .description('Pick the decision threshold for a target false-match rate and store it: from the registry itself (works with one capture per part: each sampled part is identified with and without itself in the gallery, probed by a second capture or a synthetic recapture), or --from a labelled folder')
     .option('--from <dir>', 'labelled folder instead of the registry (one subfolder per item, or files <label>_<n>.<ext>)')
-    .option('--target-fmr <rate>', 'target false-match rate', parseNumber('--target-fmr'), 1e-3)
-    .option('--max-impostors <n>', 'impostor pairs to score at most (registry source)', parseNumber('--max-impostors'), 20_000)
+    .option('--target-fmr <rate>', 'target false-match (false-positive identification) rate', parseNumber('--target-fmr'), 1e-3)
+    .option('--max-probes <n>', 'registered parts to probe at most (registry source)', parseNumber('--max-probes'), 300)
+    .option('--lookalikes <dir>', 'folder of images of unregistered parts of the same kind (more impostor scores)')
     .option('--out <dir>', 'write det.svg and scores.svg here')
     .option('--dry-run', 'report only, do not store the threshold')
     .option('--json', 'print JSON')
-    .action(async (opts: RegistryCliOptions & { from?: string; targetFmr: number; maxImpostors: number; out?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (opts: RegistryCliOptions & { from?: string; targetFmr: number; maxProbes: number; lookalikes?: string; out?: string; dryRun?: boolean; json?: boolean }) => {
       if (!(opts.targetFmr > 0 && opts.targetFmr < 1)) throw new IdentityError(`--target-fmr ${opts.targetFmr}: must be between 0 and 1`, { code: 'CONFIG' });
       const bar = createProgressBar();
       await withRegistry(opts, async (reg) => {
         const svc = new IdentityService(reg, { onProgress: bar });
         let c: Calibration, genuine: number[], impostor: number[];
+        let probes: { real: number; synthetic: number; lookalikes: number } | null = null;
         if (opts.from) {
           const ev = await evaluateFolder(opts.from, opts.targetFmr, bar, svc.profile);
           ({ calibration: c, genuine, impostor } = ev);
           if (!opts.dryRun) await svc.applyCalibration(c, `folder ${path.resolve(opts.from)}`);
         } else {
-          ({ calibration: c, genuine, impostor } = await svc.calibrateFromRegistry(opts.targetFmr, { maxImpostors: opts.maxImpostors, apply: !opts.dryRun }));
+          const lookalikes = opts.lookalikes ? (await readLabelledFolder(opts.lookalikes).catch(() => [])).map((f) => f.file) : [];
+          if (opts.lookalikes && lookalikes.length === 0) throw new IdentityError(`--lookalikes ${opts.lookalikes}: no images found`, { code: 'BAD_INPUT' });
+          ({ calibration: c, genuine, impostor, probes } = await svc.calibrateFromRegistry(opts.targetFmr, { maxProbes: opts.maxProbes, lookalikes, apply: !opts.dryRun }));
         }
         bar.stop();
-        if (c.genuineCount === 0 || c.impostorCount === 0) throw new IdentityError('calibration needs both genuine and impostor pairs (at least two items with two or more captures)', { code: 'BAD_INPUT' });
+        if (c.genuineCount === 0 || c.impostorCount === 0) throw new IdentityError('calibration needs both genuine and impostor scores (at least two items, and for a folder at least one item with two or more captures)', { code: 'BAD_INPUT' });
         const plots = opts.out ? await writePlots(opts.out, c, genuine, impostor, opts.from ?? 'registry') : [];
-        if (opts.json) printJson({ ...summary(c), stored: !opts.dryRun, plots });
+        if (opts.json) printJson({ ...summary(c), probes, stored: !opts.dryRun, plots });
         else {
+          if (probes) process.stdout.write(`probes: ${probes.real} second captures, ${probes.synthetic} synthetic recaptures of registered images, ${probes.lookalikes} look-alikes; each identified with and without its own part in the gallery\n`);
           printCalibration(c);
           process.stdout.write(opts.dryRun ? 'threshold not stored (--dry-run)\n' : `stored threshold ${c.threshold.toPrecision(4)} for FMR ${opts.targetFmr}\n`);
           for (const p of plots) process.stdout.write(`wrote ${p}\n`);
@@ -219,14 +224,21 @@ export function register(program: Command): void {
     });
 
   addRegistryOptions(identity.command('reindex'))
-    .description('Re-extract stale fingerprints and rebuild the 1:N shortlist index')
-    .action(async (opts: RegistryCliOptions) => {
+    .description('Re-extract stale fingerprints and rebuild the 1:N shortlist index; lists the captures that cannot be fingerprinted and why (exit 3 when any)')
+    .option('--json', 'print JSON')
+    .action(async (opts: RegistryCliOptions & { json?: boolean }) => {
       const bar = createProgressBar();
       await withRegistry(opts, async (reg) => {
         const svc = new IdentityService(reg, { onProgress: bar });
+        const refreshed = await svc.refreshFingerprints();
         const idx = await svc.rebuildShortlist();
         bar.stop();
-        process.stdout.write(`index: ${idx?.size ?? 0} captures (fingerprint ${svc.version})\n`);
+        if (opts.json) printJson({ captures: refreshed.checked, extracted: refreshed.extracted, indexed: idx?.size ?? 0, version: svc.version, failures: refreshed.failures });
+        else {
+          process.stdout.write(`index: ${idx?.size ?? 0} of ${refreshed.checked} captures (fingerprint ${svc.version}); ${refreshed.extracted} fingerprinted now\n`);
+          for (const f of refreshed.failures) process.stdout.write(`not fingerprinted: capture #${f.captureId} of ${f.serial} (${f.reason}): ${f.message}\n`);
+        }
+        if (refreshed.failures.length > 0) process.exitCode = EXIT.BAD_INPUT;
       }).finally(() => bar.stop());
     });
 }
@@ -241,6 +253,6 @@ async function evaluateFolder(dir: string, targetFmr: number, bar: ReturnType<ty
     if (!fp.quality.ok || !fp.features) rejectedFiles.push({ file: f.file, message: fp.quality.message });
     else items.push({ label: f.label, features: fp.features });
   }
-  const ev = await evaluateLabelled(items, { targetFmr, onProgress: bar, verify: { match: profile.match } });
+  const ev = await evaluateLabelled(items, { targetFmr, onProgress: bar, verify: { match: profile.match, threshold: profile.threshold, minInliers: profile.minInliers } });
   return { ...ev, rejected: rejectedFiles };
 }

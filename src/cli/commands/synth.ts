@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SynthError } from '../../core/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateParts, generateRecaptures, generateSheets, PROCESSES, renderContactSheet, type ProcessName } from '../../synth/index.js';
+import { generateMouldSet, generateParts, generateRecaptures, generateSheets, MOULD_RANGE_NAMES, PROCESSES, renderContactSheet, type MouldRangeName, type ProcessName } from '../../synth/index.js';
 import { createProgressBar } from '../progress-bar.js';
 
 function int(name: string) {
@@ -25,6 +25,11 @@ function processes(v: string): ProcessName[] {
   const list = v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   for (const p of list) if (!PROCESSES.includes(p as ProcessName)) throw new SynthError(`--processes: unknown process "${p}" (known: ${PROCESSES.join(', ')})`, { code: 'BAD_INPUT' });
   return list as ProcessName[];
+}
+
+function mouldRange(v: string): MouldRangeName {
+  if (!MOULD_RANGE_NAMES.includes(v as MouldRangeName)) throw new SynthError(`--range: unknown range "${v}" (known: ${MOULD_RANGE_NAMES.join(', ')})`, { code: 'BAD_INPUT' });
+  return v as MouldRangeName;
 }
 
 export function register(program: Command): void {
@@ -70,6 +75,31 @@ export function register(program: Command): void {
         const s = await generateRecaptures({ from: o.from, out: o.out, captures: o.captures, lookalikes: o.lookalikes, lookalikeCaptures: o.lookalikeCaptures, limit: o.limit, maxRotationDeg: o.maxRotation, workers: o.workers, onProgress: bar });
         bar.stop();
         process.stdout.write(`${s.images} captures in ${s.seconds.toFixed(1)} s (${(s.bytes / 2 ** 20).toFixed(0)} MiB): ${s.manifest}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+
+  synth
+    .command('mould')
+    .description('Parts moulded in shared moulds (a second generator for identity): registrations, handheld recaptures and same-mould look-alikes, manifest.csv + mould.json')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--moulds <n>', 'moulds', int('moulds'), 20)
+    .option('--parts-per-mould <n>', 'registered parts per mould', int('parts-per-mould'), 50)
+    .option('--recaptures <n>', 'handheld recaptures per registered part', int('recaptures'), 2)
+    .option('--lookalikes <n>', 'never-registered parts of the same moulds (one handheld capture each)', int('lookalikes'), 1000)
+    .option('--range <name>', `parameter range (${MOULD_RANGE_NAMES.join(' | ')}; heldout is harder and never used for tuning)`, mouldRange, 'development' as MouldRangeName)
+    .option('--size <px>', 'image side in pixels', int('size'), 1024)
+    .option('--pixel-size <um>', 'stated micrometres per pixel of the capture device', num('pixel-size'), 5)
+    .option('--individual-fraction <f>', "the part's own fine relief as a fraction of the mould's (default: the range's)", num('individual-fraction'))
+    .option('--seed <n>', 'global seed', int('seed'), 1)
+    .option('--workers <n>', 'worker threads (default: one per core)', int('workers'))
+    .action(async (o: { out: string; moulds: number; partsPerMould: number; recaptures: number; lookalikes: number; range: MouldRangeName; size: number; pixelSize: number; individualFraction?: number; seed: number; workers?: number }) => {
+      const bar = createProgressBar();
+      try {
+        const s = await generateMouldSet({ out: o.out, moulds: o.moulds, partsPerMould: o.partsPerMould, recaptures: o.recaptures, lookalikes: o.lookalikes, range: o.range, size: o.size, pixelUm: o.pixelSize, individualFraction: o.individualFraction, seed: o.seed, workers: o.workers, onProgress: bar });
+        bar.stop();
+        process.stdout.write(`${s.images} images (${o.range} range) in ${s.seconds.toFixed(1)} s (${(s.bytes / 2 ** 20).toFixed(0)} MiB): ${s.manifest}\n`);
       } finally {
         bar.stop();
       }

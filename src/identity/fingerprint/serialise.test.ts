@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractFeatures } from './extract.js';
 import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
-import { makeTexture } from './test-images.js';
+import { makeTexture } from '../../../test/helpers/test-images.js';
 
 describe('FeatureSet bytes', () => {
   it('round-trips keypoints (1/16 px), angles (1/100 deg) and exact descriptors compactly', async () => {

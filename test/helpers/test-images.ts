@@ -3,8 +3,8 @@
  * "recapture" of it (similarity transform, noise, brightness change). Not a surface model; the
  * synth capability makes realistic parts.
  */
-import { createRng, DisposeScope } from '../core/index.js';
-import { loadOpenCv, type GreyImage } from '../imaging/index.js';
+import { createRng, DisposeScope } from '../../src/core/index.js';
+import { loadOpenCv, type GreyImage } from '../../src/imaging/index.js';
 
 type Grey8 = GreyImage & { bitDepth: 8; data: Uint8Array };
 

@@ -2,8 +2,8 @@
  * Capture normalisation: one 8-bit grey plane at a canonical pixel size, limited to the region
  * that carries the surface, optionally with local contrast normalisation (CLAHE).
  */
-import { DisposeScope, IdentityError } from '../core/index.js';
-import { loadOpenCv, to8Bit, type GreyImage, type OpenCv } from '../imaging/index.js';
+import { DisposeScope, IdentityError } from '../../core/index.js';
+import { loadOpenCv, to8Bit, type GreyImage, type OpenCv } from '../../imaging/index.js';
 
 /** An OpenCV Mat (the WebAssembly build is untyped). */
 type CvMat = ReturnType<OpenCv['matFromArray']>;

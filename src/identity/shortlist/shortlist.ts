@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppendSegment, DEFAULT_LSH_OPTIONS, KeypointStore, LshTables, type LshOptions, type LshTable } from './lsh.js';
-import { decodeFeatureSet, encodeFeatureSet } from './serialise.js';
-import type { FeatureSet } from './types.js';
+import { decodeFeatureSet, encodeFeatureSet } from '../fingerprint/serialise.js';
+import type { FeatureSet } from '../types.js';
 
 export interface ShortlistOptions extends LshOptions {
   /** Merge the append segment into the main one (and rewrite shortlist.bin) after this many additions. */

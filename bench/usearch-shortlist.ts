@@ -7,7 +7,7 @@
  * In memory only (the service uses the LSH shortlist of shortlist.ts).
  */
 import usearch, { type Index as UsearchIndex } from 'usearch';
-import type { FeatureSet } from './types.js';
+import type { FeatureSet } from '../src/identity/types.js';
 
 export interface UsearchShortlistOptions {
   /** Descriptors kept per capture (and taken from a probe), strongest response first. */

@@ -5,10 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IdentityError, noProgress, type ProgressListener } from '../core/index.js';
+import { IdentityError, noProgress, type ProgressListener } from '../../core/index.js';
 import { calibrateScores, type Calibration } from './calibrate.js';
-import { verifyPair, type PartialVerifyOptions } from './pipeline.js';
-import type { FeatureSet } from './types.js';
+import { verifyPair, type PartialVerifyOptions } from '../verify/verify.js';
+import type { FeatureSet } from '../types.js';
 
 const IMAGE = /\.(png|tiff?|jpe?g|pgm|ppm|pnm)$/i;
 
@@ -87,6 +87,8 @@ export async function evaluateLabelled(items: Array<{ label: string; features: F
     }
   }
   o.onProgress({ phase: 'score pairs', done: total, total });
+  if (genuine.length === 0) throw new IdentityError(`no genuine pairs among ${n} images: every label has one image; an evaluation needs at least one item with two or more images (one subfolder per item, or files <label>_<n>.<ext>)`, { code: 'BAD_INPUT' });
+  if (impostor.length === 0) throw new IdentityError(`no impostor pairs: all ${n} images have one label; an evaluation needs at least two items`, { code: 'BAD_INPUT' });
   const calibration = calibrateScores(genuine, impostor, o.targetFmr);
   const labels = [...new Set(items.map((i) => i.label))].sort();
   const firstOf = new Map<string, number>();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../core/index.js';
+import { createRng } from '../../core/index.js';
 import { nearestNeighboursWasm, padRows } from './hamming-wasm.js';
 import { hamming, matchDescriptors, nearestNeighbours, packDescriptors } from './match.js';
-import type { FeatureSet } from './types.js';
+import type { FeatureSet } from '../types.js';
 
 function randomSet(seed: number, n: number, bytes: number): FeatureSet {
   const rng = createRng(seed);

@@ -14,8 +14,8 @@
  * with one of them: a recapture's true correspondences share one pose; chance collisions of
  * similar-looking descriptors scatter over all of them.
  */
-import { createRng, deriveSeed } from '../core/index.js';
-import type { FeatureSet } from './types.js';
+import { createRng, deriveSeed } from '../../core/index.js';
+import type { FeatureSet } from '../types.js';
 
 export interface LshOptions {
   tables: number;

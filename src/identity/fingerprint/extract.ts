@@ -2,9 +2,9 @@
  * Feature extraction: keypoints where brightness changes sharply, with binary descriptors of the
  * local pattern (AKAZE/MLDB 61 bytes, or ORB 32 bytes), through OpenCV's WebAssembly build.
  */
-import { DisposeScope, IdentityError } from '../core/index.js';
-import { loadOpenCv, type GreyImage } from '../imaging/index.js';
-import type { ExtractorKind, FeatureSet } from './types.js';
+import { DisposeScope, IdentityError } from '../../core/index.js';
+import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
+import type { ExtractorKind, FeatureSet } from '../types.js';
 
 export interface ExtractOptions {
   kind: ExtractorKind;

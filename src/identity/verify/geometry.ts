@@ -3,9 +3,9 @@
  * pairs consistent with the layout of the others. Similarity (4 dof) by a seeded RANSAC in
  * TypeScript with a keypoint-orientation check; affine and homography through OpenCV (USAC MAGSAC).
  */
-import { createRng, DisposeScope } from '../core/index.js';
-import { loadOpenCv } from '../imaging/index.js';
-import type { FeatureSet, GeometricResult, Matches, TransformModel } from './types.js';
+import { createRng, DisposeScope } from '../../core/index.js';
+import { loadOpenCv } from '../../imaging/index.js';
+import type { FeatureSet, GeometricResult, Matches, TransformModel } from '../types.js';
 
 export interface GeometryOptions {
   model: TransformModel;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintImage, verifyPair } from './pipeline.js';
-import { makeFlat, makeTexture, recapture } from './test-images.js';
+import { fingerprintImage } from '../fingerprint/fingerprint.js';
+import { verifyPair } from './verify.js';
+import { makeFlat, makeTexture, recapture } from '../../../test/helpers/test-images.js';
 import { applyTransform } from './geometry.js';
-import { loadOpenCv } from '../imaging/index.js';
+import { loadOpenCv } from '../../imaging/index.js';
 
 describe('fingerprint + verifyPair on textured images', async () => {
   const surface = await makeTexture(1);

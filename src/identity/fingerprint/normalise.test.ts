@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseCapture } from './normalise.js';
-import { fingerprintVersion } from './pipeline.js';
-import { makeTexture } from './test-images.js';
+import { fingerprintVersion } from './fingerprint.js';
+import { makeTexture } from '../../../test/helpers/test-images.js';
 
 function stats(data: Uint8Array, width: number, x0: number, x1: number, y0: number, y1: number): { mean: number; std: number } {
   let s = 0, s2 = 0, n = 0;

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readGreyImage } from '../imaging/index.js';
+import { readGreyImage } from '../../imaging/index.js';
 import { evaluateLabelled } from './evaluate.js';
-import { fingerprintImage, type PartialFingerprintOptions, type PartialVerifyOptions } from './pipeline.js';
-import { IDENTITY_PROFILES } from './profiles.js';
+import { fingerprintImage, type PartialFingerprintOptions } from '../fingerprint/fingerprint.js';
+import type { PartialVerifyOptions } from '../verify/verify.js';
+import { IDENTITY_PROFILES } from '../profiles.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/data/fvc2002-db1b');
 const have = existsSync(DATA);

@@ -1,5 +1,5 @@
 /** Turning an inlier count into a score. */
-import type { FeatureSet, Score, ScoreKind } from './types.js';
+import type { FeatureSet, Score, ScoreKind } from '../types.js';
 
 /**
  * S = n_inlier / N_total (N_total = feature points of both images, as published), and

@@ -3,7 +3,7 @@
  * TypeScript SWAR reference implementation), Lowe's ratio test and a mutual check.
  */
 import { nearestNeighboursWasm, padRows } from './hamming-wasm.js';
-import type { FeatureSet, Matches } from './types.js';
+import type { FeatureSet, Matches } from '../types.js';
 
 export interface MatchOptions {
   /** Keep a pair when best < ratio * second best (Hamming). */

@@ -5,8 +5,8 @@
  *   | descriptors n x bytes.
  * About 73 bytes per AKAZE keypoint.
  */
-import { IdentityError } from '../core/index.js';
-import type { FeatureSet } from './types.js';
+import { IdentityError } from '../../core/index.js';
+import type { FeatureSet } from '../types.js';
 
 const MAGIC = [0x50, 0x50, 0x46, 0x53]; // PPFS
 const FORMAT = 1;
@@ -20,6 +20,8 @@ interface Header {
   scale: number;
   n: number;
   descriptorBytes: number;
+  /** Texture map size (its int8 bytes follow the descriptors); absent when there is none. */
+  texture?: { width: number; height: number; scale: number };
 }
 
 /**
@@ -32,11 +34,12 @@ export function encodeFeatureSet(set: FeatureSet): Uint8Array {
   if (width > MAX_COORD || height > MAX_COORD) {
     throw new IdentityError(`cannot store keypoints of a ${width}x${height} image (limit ${Math.floor(MAX_COORD)} px a side)`, { code: 'BAD_INPUT' });
   }
-  const header: Header = { extractor: set.extractor, width, height, scale: set.scale, n, descriptorBytes: set.descriptorBytes };
+  const tex = set.texture ?? null;
+  const header: Header = { extractor: set.extractor, width, height, scale: set.scale, n, descriptorBytes: set.descriptorBytes, ...(tex ? { texture: { width: tex.width, height: tex.height, scale: tex.scale } } : {}) };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const headerEnd = 12 + headerBytes.length;
   const start = Math.ceil(headerEnd / 4) * 4;
-  const total = start + n * (4 * 2 + 4) + n * set.descriptorBytes;
+  const total = start + n * (4 * 2 + 4) + n * set.descriptorBytes + (tex ? tex.data.length : 0);
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
@@ -54,6 +57,7 @@ export function encodeFeatureSet(set: FeatureSet): Uint8Array {
     p += 12;
   }
   out.set(set.descriptors.subarray(0, n * set.descriptorBytes), p);
+  if (tex) out.set(new Uint8Array(tex.data.buffer, tex.data.byteOffset, tex.data.length), p + n * set.descriptorBytes);
   return out;
 }
 
@@ -72,7 +76,8 @@ export function decodeFeatureSet(bytes: Uint8Array, name = 'fingerprint'): Featu
   }
   const { n, descriptorBytes } = header;
   let p = Math.ceil((12 + hl) / 4) * 4;
-  if (p + n * 12 + n * descriptorBytes !== bytes.length) throw bad(`length ${bytes.length} does not fit ${n} keypoints`);
+  const texBytes = header.texture ? header.texture.width * header.texture.height : 0;
+  if (p + n * 12 + n * descriptorBytes + texBytes !== bytes.length) throw bad(`length ${bytes.length} does not fit ${n} keypoints`);
   const set: FeatureSet = {
     keypoints: new Float32Array(2 * n),
     sizes: new Float32Array(n),
@@ -83,6 +88,7 @@ export function decodeFeatureSet(bytes: Uint8Array, name = 'fingerprint'): Featu
     imageSize: { width: header.width, height: header.height },
     scale: header.scale,
     extractor: header.extractor,
+    texture: header.texture ? { ...header.texture, data: new Int8Array(bytes.slice(p + n * 12 + n * descriptorBytes, p + n * 12 + n * descriptorBytes + texBytes).buffer) } : null,
   };
   for (let i = 0; i < n; i++) {
     set.keypoints[2 * i] = view.getUint16(p, true) / FIX;

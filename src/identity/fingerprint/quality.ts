@@ -2,9 +2,9 @@
  * Quality gate: a capture that cannot identify is rejected, with the reason as a value, before it
  * enters the registry or a search.
  */
-import { DisposeScope } from '../core/index.js';
-import { loadOpenCv, type GreyImage } from '../imaging/index.js';
-import type { QualityReport } from './types.js';
+import { DisposeScope } from '../../core/index.js';
+import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
+import type { QualityReport } from '../types.js';
 
 export interface QualityOptions {
   /** Shorter side of the normalised image, pixels. */

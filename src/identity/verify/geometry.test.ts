@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../core/index.js';
+import { createRng } from '../../core/index.js';
 import { applyTransform, estimateTransform, toOriginalPixels } from './geometry.js';
-import type { FeatureSet, Matches } from './types.js';
+import type { FeatureSet, Matches } from '../types.js';
 
 function sets(n: number, inlierCount: number, m: number[], seed = 1): { a: FeatureSet; b: FeatureSet; matches: Matches } {
   const rng = createRng(seed);

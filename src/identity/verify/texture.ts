@@ -1,0 +1,164 @@
+/**
+ * Dense check of the individual micro-relief after geometric verification. Keypoints find the
+ * part and its pose, but on parts from one mould most keypoints sit on the mould's shared pattern.
+ * Here the probe's fine texture is compared pixel by pixel with the candidate's, in the probe's
+ * frame (the candidate's map warped by the verified transform), AFTER subtracting the cohort's mean
+ * (the other verified parts warped the same way): what is left is the part's own relief.
+ *
+ *   residual score = partial correlation of probe and candidate given T, T = mean of the other cohort members
+ *
+ * A look-alike from the same mould keeps only its own relief after the subtraction, which does not
+ * correlate with any registered sibling's; the part itself correlates with its registration.
+ */
+import { DisposeScope } from '../../core/index.js';
+import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
+import type { TextureMap } from '../types.js';
+import { applyTransform } from './geometry.js';
+
+export interface TextureOptions {
+  /** Longer side of the map, pixels (the normalised image is reduced to this). */
+  side: number;
+  /** High-pass: the map minus its Gaussian blur of this sigma (map pixels). */
+  sigma: number;
+}
+
+export const DEFAULT_TEXTURE_OPTIONS: TextureOptions = { side: 256, sigma: 3 };
+
+/** Map values are z-scores x this, as int8. */
+const QUANT = 32;
+
+/**
+ * The high-passed, normalised fine texture of a normalised capture, reduced to `side`.
+ *
+ * @example
+ *   const map = await textureMap(normalised.image);
+ */
+export async function textureMap(image: GreyImage & { data: Uint8Array }, options: Partial<TextureOptions> = {}): Promise<TextureMap> {
+  const o = { ...DEFAULT_TEXTURE_OPTIONS, ...options };
+  const cv = await loadOpenCv();
+  using scope = new DisposeScope();
+  const scale = Math.min(1, o.side / Math.max(image.width, image.height));
+  const w = Math.max(8, Math.round(image.width * scale));
+  const h = Math.max(8, Math.round(image.height * scale));
+  const src = scope.track(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data));
+  const small = scope.track(new cv.Mat());
+  cv.resize(src, small, new cv.Size(w, h), 0, 0, cv.INTER_AREA);
+  const f = scope.track(new cv.Mat());
+  small.convertTo(f, cv.CV_32F);
+  const blur = scope.track(new cv.Mat());
+  cv.GaussianBlur(f, blur, new cv.Size(0, 0), o.sigma, o.sigma, cv.BORDER_REFLECT);
+  const hp = scope.track(new cv.Mat());
+  cv.subtract(f, blur, hp);
+  const d = hp.data32F as Float32Array;
+  let s = 0, s2 = 0;
+  for (const v of d) {
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / d.length;
+  const std = Math.sqrt(Math.max(1e-9, s2 / d.length - mean * mean));
+  const data = new Int8Array(d.length);
+  for (let i = 0; i < d.length; i++) data[i] = Math.max(-127, Math.min(127, Math.round(((d[i] - mean) / std) * QUANT)));
+  return { width: w, height: h, scale: w / image.width, data };
+}
+
+/** One verified candidate: its map and the transform from probe-normalised to candidate-normalised pixels. */
+export interface TextureEntry {
+  map: TextureMap;
+  matrix: number[] | null;
+  /** Counts towards the cohort template (a credible geometric match). */
+  member: boolean;
+}
+
+/** The candidate's map sampled in the probe map's frame (bilinear); NaN outside the candidate. */
+function warpInto(probe: TextureMap, e: TextureEntry): Float32Array {
+  const out = new Float32Array(probe.width * probe.height).fill(Number.NaN);
+  if (!e.matrix) return out;
+  const m = e.map;
+  const inv = 1 / probe.scale;
+  for (let v = 0; v < probe.height; v++) {
+    for (let u = 0; u < probe.width; u++) {
+      const [gx, gy] = applyTransform(e.matrix, (u + 0.5) * inv - 0.5, (v + 0.5) * inv - 0.5);
+      const x = (gx + 0.5) * m.scale - 0.5, y = (gy + 0.5) * m.scale - 0.5;
+      if (!(x >= 0 && y >= 0 && x < m.width - 1 && y < m.height - 1)) continue;
+      const x0 = Math.floor(x), y0 = Math.floor(y);
+      const fx = x - x0, fy = y - y0;
+      const i = y0 * m.width + x0;
+      const a = m.data[i], b = m.data[i + 1], c = m.data[i + m.width], d = m.data[i + m.width + 1];
+      out[v * probe.width + u] = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+    }
+  }
+  return out;
+}
+
+/**
+ * Residual scores of every entry against the probe (NCC in [-1, 1]; 0 when they share fewer than
+ * `minPixels` pixels). Members other than the entry itself form the template; with no other member
+ * the template is zero and the score is the plain NCC of the two fine textures.
+ */
+export function residualScores(probe: TextureMap, entries: TextureEntry[], options: { tile?: number; minPixels?: number } = {}): number[] {
+  const tile = options.tile ?? 64;
+  const minPixels = options.minPixels ?? 1024;
+  const n = probe.width * probe.height;
+  const warped = entries.map((e) => warpInto(probe, e));
+  const sum = new Float32Array(n);
+  const count = new Uint16Array(n);
+  entries.forEach((e, k) => {
+    if (!e.member) return;
+    const w = warped[k];
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(w[i])) continue;
+      sum[i] += w[i];
+      count[i]++;
+    }
+  });
+  const tiles = Math.max(1, Math.round(Math.max(probe.width, probe.height) / tile));
+  const tw = probe.width / tiles, th = probe.height / tiles;
+  return entries.map((e, k) => {
+    const w = warped[k];
+    // Partial correlation of probe and candidate given the template, per tile (light, blur and
+    // small misregistrations vary over the image), averaged over the tiles: a plain subtraction
+    // would leave (gain_c - mean gain) x mould pattern in both residuals.
+    const acc = new Float64Array(tiles * tiles * 10);
+    for (let v = 0; v < probe.height; v++) {
+      const ty = Math.min(tiles - 1, Math.floor(v / th));
+      for (let u = 0; u < probe.width; u++) {
+        const i = v * probe.width + u;
+        const c = w[i];
+        if (Number.isNaN(c)) continue;
+        const others = count[i] - (e.member ? 1 : 0);
+        const tv = others > 0 ? (sum[i] - (e.member ? c : 0)) / others : 0;
+        const p = probe.data[i];
+        const a = (ty * tiles + Math.min(tiles - 1, Math.floor(u / tw))) * 10;
+        acc[a] += p;
+        acc[a + 1] += c;
+        acc[a + 2] += tv;
+        acc[a + 3] += p * p;
+        acc[a + 4] += c * c;
+        acc[a + 5] += tv * tv;
+        acc[a + 6] += p * c;
+        acc[a + 7] += p * tv;
+        acc[a + 8] += c * tv;
+        acc[a + 9]++;
+      }
+    }
+    let total = 0, weight = 0, pixels = 0;
+    for (let a = 0; a < acc.length; a += 10) {
+      const m = acc[a + 9];
+      pixels += m;
+      if (m < 64) continue;
+      const cov = (xy: number, x: number, y: number) => acc[a + xy] / m - (acc[a + x] / m) * (acc[a + y] / m);
+      const vp = cov(3, 0, 0), vc = cov(4, 1, 1), vt = cov(5, 2, 2);
+      if (!(vp > 0 && vc > 0)) continue;
+      const rpc = cov(6, 0, 1) / Math.sqrt(vp * vc);
+      let r = rpc;
+      if (vt > 1e-9) {
+        const rpt = cov(7, 0, 2) / Math.sqrt(vp * vt), rct = cov(8, 1, 2) / Math.sqrt(vc * vt);
+        r = (rpc - rpt * rct) / Math.sqrt(Math.max(1e-12, (1 - rpt * rpt) * (1 - rct * rct)));
+      }
+      total += r * m;
+      weight += m;
+    }
+    return pixels < minPixels || weight === 0 ? 0 : total / weight;
+  });
+}
