@@ -136,6 +136,15 @@ describe('partprint plan check', () => {
     expect(byPos).toEqual({ P1: ['wrong-part-number'], P2: ['missing-position'], P3: ['missing-position'], P4: ['missing-position'], P5: ['inspection-failed'], P6: ['missing-position'] });
     expect(() => validatePlan({ assemblyType: 'x', positions: [{ id: 'A', partNumber: 'b', torqueNm: { min: 30, max: 20 } }, { id: 'A', partNumber: 'b' }] })).toThrow(/torque min 30 is above max 20.*appears twice|appears twice.*torque min 30/);
     expect(() => validatePlan({ assemblyType: 'x', positions: [{ id: 'A', partNumber: 'b', torque: 3 }] })).toThrow(/additional properties \(torque\)/);
+    // A YAML plan and a check file (images relative to it) give the same judgement as the flags.
+    await writeFile(path.join(dir, 'plan.yaml'), ['assemblyType: wheel-hub', 'positions:', ...PLAN.positions.map((p) => `  - ${JSON.stringify(p)}`)].join('\n'));
+    await writeFile(path.join(dir, 'check.json'), JSON.stringify({ assembly: 'HUB-0005', actor: 'insp 2', positions: { P1: { image: 'probe-0.png', torqueNm: 31 }, P5: { image: 'probe-4.png', inspection: 'pass' } } }));
+    const viaFile = await runCliCaptured('plan', 'check', 'HUB-0005', '--data', data, '--plan', path.join(dir, 'plan.yaml'), '--check', path.join(dir, 'check.json'), '--json');
+    expect(viaFile.code, viaFile.err).toBe(10);
+    const rep = JSON.parse(viaFile.out);
+    expect(rep.actor).toBe('insp 2');
+    expect(Object.fromEntries(rep.points.map((p: { position: string; failures: Array<{ code: string }> }) => [p.position, p.failures.map((f) => f.code)]))).toMatchObject({ P1: ['torque-out-of-range'], P5: [], P2: ['missing-position'] });
+    expect((await runCliCaptured('plan', 'validate', path.join(dir, 'plan.yaml'))).out).toMatch(/valid plan for wheel-hub, 6 positions/);
     const unknown = await runCliCaptured('plan', 'check', 'HUB-0004', '--data', data, '--plan', path.join(dir, 'plan.json'), '--torque', 'P9=20');
     expect(unknown.code).toBe(3);
     expect(unknown.err).toMatch(/P9 are not in the plan/);
