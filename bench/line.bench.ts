@@ -153,8 +153,9 @@ export async function run(): Promise<BenchResult> {
     }],
     notes: [
       `Load average at start ${load}, at end ${String(metrics.loadAtEnd)} (2-core machine shared with other agents: loaded figures, lower bounds of what an idle machine does).`,
-      'Per image the watcher waits for 200 ms of unchanged size/mtime, reads it, checks the journal and duplicates, fingerprints it (decode + AKAZE at registry resolution), stores part, capture, fingerprint and journal row in one SQLite transaction, appends the fingerprint to the shortlist index on disk (every 512 additions the index merges its segments), writes NAME.result.json and moves the file.',
+      'Per image the watcher waits for 200 ms of unchanged size/mtime, reads it, checks the journal and duplicates, fingerprints it (decode + AKAZE at registry resolution), stores part, capture and fingerprint in one SQLite transaction (IdentityService.register), appends the fingerprint to the shortlist index on disk (every 512 additions the index merges its segments), writes the journal row and NAME.result.json and moves the file.',
       'Sustained = registered / (last registration - first delivery): when the watcher keeps up it equals the offered rate; when it falls behind, the backlog grows and this is its own rate.',
+      '100k registered parts: not measured here. Building its prefill needs 90k more real distractor fingerprints (bench/identity-distractors.ts: 0.25-0.6 s each on this loaded machine, 6-15 hours with 2 workers) and the 100k index holds about 2.2 GiB; PARTPRINT_LINE_BENCH_SCALES=10000,100000 runs it where that cache exists. At 100k expect the 512-addition merge stall (about 16 s, bench/results/identity-service-scale.md) inside the run.',
       'The prefilled parts are real fingerprints of synthetic surfaces (40% from one machine), their capture rows share one placeholder image (registration reads fingerprints only).',
     ],
   };
