@@ -38,11 +38,10 @@ export function showAnalytics(params = new URLSearchParams()) {
   );
   render(
     h('h1', 'Analytics'),
-    failureSection(params),
-    h('h2', 'Events per group'),
     h('p.muted', 'For quality engineers: e.g. failed inspections per tray position or per supplier.'),
     form,
     out,
+    failureSection(params),
   );
 }
 
