@@ -24,7 +24,7 @@ import type { ShortlistIndex } from './shortlist/shortlist.js';
 import { ShortlistStore } from './shortlist/store.js';
 import type { DecisionScoreKind, FeatureSet, QualityReport } from './types.js';
 import { cohortScores, type CohortScore } from './verify/cohort.js';
-import { residualScores } from './verify/texture.js';
+import { refinedTransform, residualScores } from './verify/texture.js';
 import type { MatchOptions } from './verify/match.js';
 import { verifyPair, type VerifyResult } from './verify/verify.js';
 
@@ -303,15 +303,20 @@ export class IdentityService {
    * Decision scores of verified parts: cohort-normalised inliers (`individual`), the dense residual
    * correlation with the cohort's mean texture subtracted (`residual`), or the raw pair score.
    */
-  private decide(probe: FeatureSet, verified: Verified[], s: IdentitySettings): Candidate[] {
+  private async decide(probe: FeatureSet, verified: Verified[], s: IdentitySettings): Promise<Candidate[]> {
     const cohort: CohortScore[] | null = s.scoreKind === 'individual' || s.scoreKind === 'residual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
     // Cohort members: credible geometric matches, relative to the best one (parts of other moulds collect a few chance inliers).
     const most = Math.max(0, ...verified.map((v) => v.result.geometry.inliers));
     const members = verified.map((v) => v.result.geometry.inliers >= Math.max(s.cohort.minMemberInliers, s.cohort.memberFraction * most) && v.result.geometry.matrix !== null);
-    const residual =
-      s.scoreKind === 'residual' && probe.texture
-        ? residualScores(probe.texture, verified.map((v, i) => ({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix: v.features.texture ? v.result.geometry.matrix : null, member: members[i] && !!v.features.texture })))
-        : null;
+    let residual: number[] | null = null;
+    if (s.scoreKind === 'residual' && probe.texture) {
+      const entries = [];
+      for (const [i, v] of verified.entries()) {
+        const matrix = v.features.texture ? await refinedTransform(probe, v.features, v.result) : null;
+        entries.push({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix, member: members[i] && matrix !== null });
+      }
+      residual = residualScores(probe.texture, entries);
+    }
     // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
     const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
     return verified
@@ -321,7 +326,7 @@ export class IdentityService {
         const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
         const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers;
         const same = v.comparable && score >= s.threshold && enough;
-        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
+        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind === 'residual' ? ('individual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
       })
       .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
   }
@@ -361,7 +366,7 @@ export class IdentityService {
     const verified = await this.verifyAgainst(probe.fp.features, hits, s);
     const mine = verified.find((v) => v.serial === serial);
     if (!mine) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
-    const best = this.decide(probe.fp.features!, verified, s).find((c) => c.serial === serial)!;
+    const best = (await this.decide(probe.fp.features!, verified, s)).find((c) => c.serial === serial)!;
     const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers);
     const result = { ...mine.result, same: best.same, threshold: s.threshold, reason };
     return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: probe.fp, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
@@ -392,7 +397,7 @@ export class IdentityService {
     const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
     const verified = await this.verifyAgainst(probe.fp.features!, hits, s);
     const bySerial = new Map(verified.map((v) => [v.serial, v]));
-    return this.decide(probe.fp.features!, verified, s).map((c) => ({ c, v: bySerial.get(c.serial)! }));
+    return (await this.decide(probe.fp.features!, verified, s)).map((c) => ({ c, v: bySerial.get(c.serial)! }));
   }
 
   /**
@@ -444,9 +449,9 @@ export class IdentityService {
       const all = await this.shortlistHits(probe, index, s.shortlistSize + exclude.length + 1, false);
       const hits = all.filter((h) => !exclude.includes(h.captureId));
       const verified = await this.verifyAgainst(probe.fp.features, hits, s);
-      const withOwn = this.decide(probe.fp.features, verified, s);
+      const withOwn = await this.decide(probe.fp.features, verified, s);
       genuine.push(withOwn.find((c) => c.serial === serial)?.score ?? 0);
-      const without = this.decide(probe.fp.features, verified.filter((v) => v.serial !== serial), s);
+      const without = await this.decide(probe.fp.features, verified.filter((v) => v.serial !== serial), s);
       impostor.push(without[0]?.score ?? 0);
     }
     for (const [j, file] of (options.lookalikes ?? []).entries()) {

@@ -45,7 +45,7 @@ export interface IdentitySettings {
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   profile: 'parts',
   threshold: IDENTITY_PROFILES.parts.threshold,
-  scoreKind: 'individual',
+  scoreKind: IDENTITY_PROFILES.parts.scoreKind,
   minInliers: IDENTITY_PROFILES.parts.minInliers,
   cohortSize: 20,
   cohort: DEFAULT_COHORT_OPTIONS,
@@ -67,7 +67,7 @@ export async function loadIdentitySettings(dir: string): Promise<IdentitySetting
   // A settings file that names a profile but no threshold gets that profile's uncalibrated one.
   const profile = readProfileNameSync(dir);
   const p = resolveProfile(profile);
-  return { ...DEFAULT_IDENTITY_SETTINGS, threshold: p.threshold, minInliers: p.minInliers, ...stored, cohort: { ...DEFAULT_IDENTITY_SETTINGS.cohort, ...stored.cohort }, profile };
+  return { ...DEFAULT_IDENTITY_SETTINGS, threshold: p.threshold, minInliers: p.minInliers, scoreKind: p.scoreKind, ...stored, cohort: { ...DEFAULT_IDENTITY_SETTINGS.cohort, ...stored.cohort }, profile };
 }
 
 export async function saveIdentitySettings(dir: string, settings: IdentitySettings): Promise<void> {

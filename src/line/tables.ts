@@ -1,4 +1,4 @@
-/** Row type of the line journal (migration 1795290000000-FieldWorkflows). */
+/** Row type of the line journal (migration 1795310000000-FieldWorkflows). */
 import type { Generated } from 'kysely';
 
 export interface LineItemRow {

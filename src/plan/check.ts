@@ -1,8 +1,8 @@
 /**
  * Checking one assembly against its plan: identify the part at each position (1:N), apply the
  * position's rules, and record the outcome: the photos, the check and its report, and the history
- * events (each identified part installed in the assembly and inspected there; the assembly
- * inspected as a whole), all in one transaction.
+ * events (each identified part packed into the assembly, installed and inspected at its position;
+ * the assembly inspected as a whole), all in one transaction.
  */
 import type { Kysely } from 'kysely';
 import { PartprintError } from '../core/index.js';
@@ -137,14 +137,18 @@ export async function checkAssembly(o: CheckAssemblyOptions): Promise<CheckRepor
       if (img) pt.imageHash = await scope.blobs.put(img.bytes);
       const id = pt.identification;
       if (id?.status !== 'identified') continue;
-      const installed = await appendEventIn(trx, id.serial, { ...common, type: 'installed', fields: { position: pt.position, assembly, ...(pt.torqueNm !== null ? { torqueNm: pt.torqueNm } : {}) } }, { recordedBy });
+      // The part is in the assembly: an aggregation (EPCIS AggregationEvent, parentID = the
+      // assembly, bizStep assembling), its installation at the position with the torque, and its
+      // inspection there.
+      const packed = await appendEventIn(trx, id.serial, { ...common, type: 'packed', fields: { parent: assembly }, notes: `fitted at ${plan.assemblyType} ${assembly} position ${pt.position}` }, { recordedBy, epcis: { bizStep: 'assembling' } });
+      const installed = await appendEventIn(trx, id.serial, { ...common, type: 'installed', fields: { position: pt.position, ...(pt.torqueNm !== null ? { torqueNm: pt.torqueNm } : {}) }, notes: `in ${plan.assemblyType} ${assembly}` }, { recordedBy });
       const inspected = await appendEventIn(trx, id.serial, {
         ...common,
         type: 'inspected',
-        fields: { result: pt.ok ? 'pass' : 'fail', position: pt.position, assembly },
+        fields: { result: pt.ok ? 'pass' : 'fail', position: pt.position },
         notes: pt.ok ? `${plan.assemblyType} ${assembly} position ${pt.position}: OK` : `${plan.assemblyType} ${assembly} position ${pt.position}: ${pt.failures.map((f) => f.message).join('; ')}`,
       }, { recordedBy });
-      report.eventIds.push(installed.id, inspected.id);
+      report.eventIds.push(packed.id, installed.id, inspected.id);
     }
     const measurements: Record<string, { value: number; unit: string }> = {};
     for (const pt of points) if (pt.torqueNm !== null) measurements[`${pt.position} torque`] = { value: pt.torqueNm, unit: 'N.m' };

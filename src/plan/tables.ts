@@ -1,4 +1,4 @@
-/** Row types of the plan tables (migration 1795290000000-FieldWorkflows). */
+/** Row types of the plan tables (migration 1795310000000-FieldWorkflows). */
 import type { Generated } from 'kysely';
 
 export interface InspectionCheckRow {

@@ -75,6 +75,15 @@ export interface SourceModelsTable {
   created_at: string;
 }
 
+/** Registry-wide settings: one JSON value per name. */
+export interface SettingsTable {
+  name: string;
+  /** JSON as TEXT. */
+  value: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   parts: PartsTable;
   part_attributes: PartAttributesTable;
@@ -82,4 +91,5 @@ export interface Database {
   capture_features: CaptureFeaturesTable;
   events: EventsTable;
   source_models: SourceModelsTable;
+  settings: SettingsTable;
 }

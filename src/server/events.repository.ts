@@ -4,8 +4,18 @@ import {
   aggregateEvents,
   appendEvent,
   exportEpcis,
+  getEpcRule,
   getHistory,
   importEpcis,
+  partForEpc,
+  queryEpcisEvents,
+  setEpcRule,
+  traceContainers,
+  traceContents,
+  type EpcRule,
+  type TraceOptions,
+  type ImportEpcisOptions,
+  type QueryEpcisOptions,
   type AggregateQuery,
   type AggregateRow,
   type HistoryEntry,
@@ -30,8 +40,35 @@ export class EventsRepository {
     return exportEpcis(this.registry, filter) as Promise<Record<string, unknown>>;
   }
 
-  importEpcis(doc: unknown, createParts: boolean): Promise<ImportEpcisReport> {
-    return importEpcis(this.registry, doc, { createParts });
+  importEpcis(doc: unknown, options: ImportEpcisOptions): Promise<ImportEpcisReport> {
+    return importEpcis(this.registry, doc, options);
+  }
+
+  queryEvents(options: QueryEpcisOptions) {
+    return queryEpcisEvents(this.registry, options);
+  }
+
+  epcRule(): Promise<EpcRule> {
+    return getEpcRule(this.registry);
+  }
+
+  setEpcRule(input: unknown, updatedBy: string): Promise<EpcRule> {
+    return setEpcRule(this.registry, input, updatedBy);
+  }
+
+  contents(key: string, options: TraceOptions) {
+    return traceContents(this.registry, key, options);
+  }
+
+  containers(query: Parameters<typeof traceContainers>[1]) {
+    return traceContainers(this.registry, query);
+  }
+
+  /** The registered part's serial that an EPC names under the registry's rule, or null. */
+  async serialForEpc(epc: string): Promise<string | null> {
+    const part = partForEpc(epc, await getEpcRule(this.registry));
+    if (!part) return null;
+    return (await this.registry.parts.get(part.serial)) ? part.serial : null;
   }
 
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {

@@ -8,13 +8,13 @@ import type { ServerServices } from './services.js';
 const eventFields = {
   type: 'object',
   additionalProperties: false,
-  description: 'Typed fields: installed {torqueNm, position, assembly}; inspected {result: pass|fail, measurements: {name: {value, unit}}, position, assembly}',
+  description: 'Typed fields: installed {torqueNm, position}; inspected {result: pass|fail, measurements: {name: {value, unit}}}; observed {measurements}; packed, unpacked {parent: serial or EPC}',
   properties: {
     torqueNm: { type: 'number', exclusiveMinimum: 0 },
     position: { type: 'string', maxLength: 500 },
-    assembly: { type: 'string', maxLength: 500, description: 'serial of the assembly (installed: exported as an EPCIS AggregationEvent)' },
     result: { type: 'string', enum: ['pass', 'fail'] },
     measurements: { type: 'object', additionalProperties: { type: 'object', required: ['value', 'unit'], additionalProperties: false, properties: { value: { type: 'number' }, unit: { type: 'string', maxLength: 50 } } } },
+    parent: { type: 'string', minLength: 1, maxLength: 500 },
   },
 } as const;
 
@@ -107,15 +107,22 @@ export function registerEventsRoutes(app: FastifyInstance, services: ServerServi
     async (request, reply) => reply.type('application/ld+json').send(JSON.stringify(await events.exportEpcis(request.query))),
   );
 
-  app.post<{ Body: Record<string, unknown>; Querystring: { createParts: boolean } }>(
+  app.post<{ Body: Record<string, unknown>; Querystring: { createParts: boolean; skipUnsupported: boolean } }>(
     '/api/epcis/capture',
     {
       config: { permission: 'parts:write' },
       schema: {
-        summary: 'EPCIS 2.0 capture: store the events of an EPCISDocument (JSON or JSON-LD), all or none; 422 with the report when any is rejected',
+        summary: "EPCIS 2.0 import (partprint's own route; the standard binding is /epcis/capture): checked against GS1's schema and the CBV (400), then all or none; 422 with the report when any event is rejected",
         tags: ['epcis'],
-        querystring: { type: 'object', additionalProperties: false, properties: { createParts: { type: 'boolean', default: false } } },
-        body: { type: 'object', required: ['type'], additionalProperties: true, properties: { type: { type: 'string', const: 'EPCISDocument' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            createParts: { type: 'boolean', default: false },
+            skipUnsupported: { type: 'boolean', default: false, description: 'skip (and list in `skipped`) events of types partprint does not store, instead of refusing the document' },
+          },
+        },
+        body: { type: 'object', required: ['type'], additionalProperties: true, properties: { type: { type: 'string', enum: ['EPCISDocument', 'EPCISQueryDocument'] } } },
         response: {
           201: {
             type: 'object',
@@ -127,13 +134,15 @@ export function registerEventsRoutes(app: FastifyInstance, services: ServerServi
               createdParts: { type: 'array', items: { type: 'string' } },
               unknownParts: { type: 'array', items: { type: 'string' } },
               rejected: { type: 'array', items: anyObject },
+              skipped: { type: 'array', items: anyObject },
+              validation: { type: 'string' },
               warnings: { type: 'array', items: { type: 'string' } },
             },
           },
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await events.importEpcis(request.body, request.query.createParts, actorOf(request))),
+    async (request, reply) => reply.status(201).send(await events.importEpcis(request.body, request.query.createParts, actorOf(request), request.query.skipUnsupported)),
   );
 
   app.get<{ Querystring: { groupBy: string; type?: string; since?: string; until?: string; where?: string[]; effectiveOnly: boolean } }>(

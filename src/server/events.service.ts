@@ -51,8 +51,8 @@ export class EventsService {
     return this.repo.exportEpcis(filter);
   }
 
-  async importEpcis(doc: unknown, createParts: boolean, actor: string): Promise<ImportEpcisReport> {
-    const report = await this.repo.importEpcis(doc, createParts);
+  async importEpcis(doc: unknown, createParts: boolean, actor: string, skipUnsupported = false): Promise<ImportEpcisReport> {
+    const report = await this.repo.importEpcis(doc, { createParts, unsupported: skipUnsupported ? 'skip' : 'reject' });
     if (!report.committed) {
       const first = report.rejected.slice(0, 3).map((r) => r.reason);
       const unknown = report.unknownParts.length > 0 ? ` unknown parts: ${report.unknownParts.slice(0, 3).join(', ')}${createParts ? '' : ' (use createParts=true)'}` : '';
@@ -60,6 +60,26 @@ export class EventsService {
     }
     if (report.committed) await this.audit.record(actor, 'epcis.capture', null, { imported: report.imported, createdParts: report.createdParts.length });
     return report;
+  }
+
+  epcRule() {
+    return this.repo.epcRule();
+  }
+
+  async setEpcRule(input: unknown, actor: string) {
+    const rule = await this.repo.setEpcRule(input, actor);
+    await this.audit.record(actor, 'epcis.epcRule', null, rule as unknown as Record<string, unknown>);
+    return rule;
+  }
+
+  traceContents(key: string, at?: string) {
+    return this.repo.contents(key, { at });
+  }
+
+  traceContainers(input: { serial?: string[]; attribute?: string; value?: string; at?: string }) {
+    if ((input.attribute === undefined) !== (input.value === undefined)) throw new PartprintError('give attribute and value together (e.g. attribute=build&value=B-17)', { code: 'BAD_INPUT' });
+    if (input.serial === undefined && input.attribute === undefined) throw new PartprintError('name the parts: serial=... (repeatable) or attribute=...&value=...', { code: 'BAD_INPUT' });
+    return this.repo.containers({ serials: input.serial, attribute: input.attribute === undefined ? undefined : { name: input.attribute, value: input.value! }, at: input.at });
   }
 
   async analytics(input: AnalyticsInput): Promise<{ groupBy: string; rows: AggregateRow[] }> {

@@ -31,10 +31,11 @@ const ERROR_RESPONSES: Record<string, string> = {
 
 export function routeInfo(route: RouteOptions): OpenApiRouteInfo[] {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const config = (route.config ?? {}) as { permission?: string; openapi?: { hide?: boolean; multipart?: Json; produces?: string[] } };
+  const config = (route.config ?? {}) as { permission?: string; openapi?: { hide?: boolean; multipart?: Json; produces?: string[]; options?: boolean } };
   if (config.openapi?.hide || (route.schema as { hide?: boolean } | undefined)?.hide) return [];
   return methods
-    .filter((m) => m !== 'HEAD' && m !== 'OPTIONS')
+    // OPTIONS only where it is part of the API (the EPCIS binding's version discovery), not CORS plumbing.
+    .filter((m) => m !== 'HEAD' && (m !== 'OPTIONS' || config.openapi?.options === true))
     .map((method) => ({
       method: method.toLowerCase(),
       url: route.url,
@@ -62,7 +63,9 @@ function parameters(schema: Json | undefined, where: 'path' | 'query'): Json[] {
 }
 
 function operationId(method: string, url: string): string {
+  // The EPCIS binding's /epcis/events must not take the id of /api/epcis/events.
   const words = url
+    .replace(/^\/epcis(?=\/|$)/, '/epcisBinding')
     .replace(/^\/api\//, '/')
     .split('/')
     .filter(Boolean)

@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   'models:write', // activate a source model
   'jobs:admin', // index rebuild, identity evaluation
   'keys:admin', // manage API keys
+  'settings:admin', // registry settings (the EPCIS EPC rule)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number] | 'public';
 

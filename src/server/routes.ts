@@ -1,6 +1,8 @@
 /** Registers every route group whose capability is wired. */
 import type { FastifyInstance } from 'fastify';
+import { registerEpcisBindingRoutes } from './epcis-binding.routes.js';
 import { registerEventsRoutes } from './events.routes.js';
+import { registerTraceRoutes } from './trace.routes.js';
 import { registerSourceRoutes } from './source.routes.js';
 import { registerIdentityRoutes } from './identity.routes.js';
 import { registerJobsRoutes } from './jobs.routes.js';
@@ -18,6 +20,8 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   registerJobsRoutes(app, services, config);
   registerPartsRoutes(app, services, config);
   if (services.events) registerEventsRoutes(app, services);
+  if (services.events) registerTraceRoutes(app, services);
+  if (services.epcisBinding) await registerEpcisBindingRoutes(app, services.epcisBinding);
   if (services.source) registerSourceRoutes(app, services, config);
   if (services.identity) registerIdentityRoutes(app, services, config);
   if (services.plan) registerPlanRoutes(app, services, config);

@@ -10,6 +10,7 @@ import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
 import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
+import { EpcisBindingService } from './epcis-binding.service.js';
 import { ImportRepository } from './import.repository.js';
 import { ImportService } from './import.service.js';
 import { JobsRepository } from './jobs.repository.js';
@@ -65,6 +66,8 @@ export interface ServerServices {
   parts: PartsService;
   importer: ImportService;
   events?: EventsService;
+  /** The EPCIS 2.0 REST binding under /epcis (present with events). */
+  epcisBinding?: EpcisBindingService;
   source?: SourceService;
   identity?: IdentityService;
   plan?: PlanChecksService;
@@ -95,6 +98,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const identityRepo = new IdentityRepository(registry, config.limits.maxPixels);
   const line = new LineService(registry, identityRepo, audit);
   const jobs = new JobsService(new JobsRepository(db));
+  const eventsRepo = new EventsRepository(registry);
   const services: ServerServices = {
     registry,
     keys: new KeysService(new KeysRepository(db)),
@@ -102,7 +106,8 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
     importer: new ImportService(new ImportRepository(registry), jobs, audit),
-    events: new EventsService(new EventsRepository(registry), audit),
+    events: new EventsService(eventsRepo, audit),
+    epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
     identity: new IdentityService(identityRepo, new EvidenceStore(), audit, jobs),
     plan: new PlanChecksService(registry, identityRepo, audit),

@@ -16,6 +16,8 @@ export interface CbvMapping {
 const MAPPING: Record<EventType, CbvMapping> = {
   commissioned: { action: 'ADD', bizStep: 'commissioning', disposition: 'active' },
   inspected: { action: 'OBSERVE', bizStep: 'inspecting' },
+  packed: { action: 'ADD', bizStep: 'packing' },
+  unpacked: { action: 'DELETE', bizStep: 'unpacking' },
   shipped: { action: 'OBSERVE', bizStep: 'shipping', disposition: 'in_transit' },
   received: { action: 'OBSERVE', bizStep: 'receiving', disposition: 'in_progress' },
   installed: { action: 'OBSERVE', bizStep: 'installing' },
@@ -62,11 +64,49 @@ const TYPE_BY_BIZSTEP: Record<string, EventType> = {
   destroying: 'decommissioned',
 };
 
-/** The partprint type for an event from another system, judged by its bizStep, then its action. */
+/**
+ * The partprint type for an ObjectEvent from another system, judged by its bizStep, then its
+ * action. A bizStep partprint has no type for (a CBV step such as "storing", or a URI of another
+ * vocabulary) gives "observed", and the bizStep is kept as written: it is never rewritten to
+ * "commissioning".
+ */
 export function typeForEpcis(action: EpcisAction, bizStep: string | undefined): EventType {
-  const byStep = bizStep === undefined ? undefined : TYPE_BY_BIZSTEP[bareBizStep(bizStep)];
-  if (byStep) return byStep;
+  if (bizStep !== undefined) return TYPE_BY_BIZSTEP[bareBizStep(bizStep)] ?? 'observed';
   if (action === 'ADD') return 'commissioned';
   if (action === 'DELETE') return 'decommissioned';
   return 'observed';
+}
+
+/** CBV 2.0 business steps (the bare terms the EPCIS 2.0 JSON-LD context defines). */
+export const CBV_BIZSTEPS: ReadonlySet<string> = new Set([
+  'accepting', 'arriving', 'assembling', 'collecting', 'commissioning', 'consigning', 'creating_class_instance', 'cycle_counting',
+  'decommissioning', 'departing', 'destroying', 'disassembling', 'dispensing', 'encoding', 'entering_exiting', 'holding', 'inspecting',
+  'installing', 'killing', 'loading', 'other', 'packing', 'picking', 'receiving', 'removing', 'repackaging', 'repairing', 'replacing',
+  'reserving', 'retail_selling', 'shipping', 'staging_outbound', 'stock_taking', 'stocking', 'storing', 'transporting', 'unloading',
+  'unpacking', 'void_shipping', 'sensor_reporting', 'sampling',
+]);
+
+/** CBV 2.0 dispositions. */
+export const CBV_DISPOSITIONS: ReadonlySet<string> = new Set([
+  'active', 'container_closed', 'damaged', 'destroyed', 'dispensed', 'disposed', 'encoded', 'expired', 'in_progress', 'in_transit',
+  'inactive', 'no_pedigree_match', 'non_sellable_other', 'partially_dispensed', 'recalled', 'reserved', 'retail_sold', 'returned',
+  'sellable_accessible', 'sellable_not_accessible', 'stolen', 'unknown', 'available', 'completeness_verified', 'completeness_inferred',
+  'conformant', 'container_open', 'mismatch_instance', 'mismatch_class', 'mismatch_quantity', 'needs_replacement', 'non_conformant',
+  'unavailable',
+]);
+
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+
+/**
+ * Why a bizStep or disposition is not CBV, or null when it is: a bare term must be a CBV term, a
+ * CBV URI (urn:epcglobal:cbv:..., https://ref.gs1.org/cbv/...) must name one, any other URI is
+ * another vocabulary's term and is kept as written.
+ */
+export function cbvProblem(kind: 'bizStep' | 'disposition', value: string): string | null {
+  const terms = kind === 'bizStep' ? CBV_BIZSTEPS : CBV_DISPOSITIONS;
+  const bare = kind === 'bizStep' ? bareBizStep(value) : bareDisposition(value);
+  if (bare !== value) return terms.has(bare) ? null : `${kind} ${JSON.stringify(value)} names no CBV 2.0 term`;
+  if (terms.has(value)) return null;
+  if (URI.test(value)) return null;
+  return `${kind} ${JSON.stringify(value)} is neither a CBV 2.0 term nor a URI of another vocabulary`;
 }

@@ -1,16 +1,21 @@
 /**
- * Events as a GS1 EPCIS 2.0 JSON-LD document of ObjectEvents: what = the part's URI, when =
- * eventTime + offset, where = readPoint / bizLocation, why = CBV bizStep + disposition.
- * partprint's own members (type, actor, typed fields) travel in the "pp:" extension namespace.
+ * Events as a GS1 EPCIS 2.0 JSON-LD document: ObjectEvents, and AggregationEvents (or
+ * AssociationEvents, when they came as such) for `packed` / `unpacked`. what = the part's EPC (as imported, else its partprint URI), when = eventTime +
+ * offset, where = readPoint / bizLocation, why = CBV bizStep + disposition, measurements as
+ * sensorElementList. partprint's own members (type, actor, typed fields) travel in the "pp:"
+ * extension namespace; members kept from an imported document are written back as they came.
  */
 import { cbvFor } from './cbv.js';
+import { DEFAULT_PART_URI_BASE, partUri } from './epc.js';
+import { toSensorElementList } from './sensor.js';
 import { formatInOffset } from './time.js';
 import type { TraceEvent } from './types.js';
+
+export { DEFAULT_PART_URI_BASE, partUri, serialFromPartUri } from './epc.js';
 
 export const EPCIS_CONTEXT = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';
 /** Namespace of partprint's EPCIS extension members ("pp:torqueNm", ...). */
 export const PP_NAMESPACE = 'urn:partprint:epcis:';
-export const DEFAULT_PART_URI_BASE = 'urn:partprint:part:';
 export const DEFAULT_PLACE_URI_BASE = 'urn:partprint:place:';
 
 export interface EpcisUriOptions {
@@ -30,21 +35,6 @@ export interface ExportableEvent extends TraceEvent {
 
 export type JsonObject = Record<string, unknown>;
 
-/** The URI that names a part in EPCIS documents. */
-export function partUri(serial: string, base = DEFAULT_PART_URI_BASE): string {
-  return `${base}${encodeURIComponent(serial)}`;
-}
-
-/** The serial in a part URI, or null when the URI is not under `base`. */
-export function serialFromPartUri(uri: string, base = DEFAULT_PART_URI_BASE): string | null {
-  if (!uri.startsWith(base) || uri.length === base.length) return null;
-  try {
-    return decodeURIComponent(uri.slice(base.length));
-  } catch {
-    return null;
-  }
-}
-
 const URI_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 
 /** A place as a URI: kept when it already is one (an SGLN, a URL), otherwise encoded under the base. */
@@ -62,32 +52,38 @@ export function placeFromUri(uri: string, base = DEFAULT_PLACE_URI_BASE): string
   }
 }
 
+/** The EPC that names an event's part: as the imported document wrote it, else the part's partprint URI. */
+export function epcOf(e: TraceEvent, options: EpcisUriOptions = {}): string {
+  return e.epcis?.epc ?? partUri(e.serial, options.partUriBase ?? DEFAULT_PART_URI_BASE);
+}
+
 /**
- * One event as an EPCIS 2.0 ObjectEvent; an installation into an assembly (`fields.assembly`) as
- * an AggregationEvent (parentID = the assembly's URI, childEPCs = the part's, action ADD).
+ * One EPCIS event from one stored event, or from the stored events of one document event that
+ * named several EPCs (`rows`, in their document order).
  */
-export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {}): JsonObject {
+export function toEpcisEvent(rows: ExportableEvent[], options: EpcisUriOptions = {}): JsonObject {
+  const e = rows[0];
   const cbv = cbvFor(e.type, e.fields);
-  const bizStep = e.epcis?.bizStep !== undefined ? e.epcis.bizStep : cbv.bizStep;
-  const disposition = e.epcis?.disposition !== undefined ? e.epcis.disposition : cbv.disposition;
+  const o = e.epcis ?? {};
+  const aggregation = e.type === 'packed' || e.type === 'unpacked';
+  const bizStep = o.bizStep !== undefined ? o.bizStep : cbv.bizStep;
+  const disposition = o.disposition !== undefined ? o.disposition : cbv.disposition;
   const place = e.place === null ? null : placeUri(e.place, options.placeUriBase);
-  const bizLocation = e.epcis?.bizLocation !== undefined ? e.epcis.bizLocation : place;
-  const aggregation = e.type === 'installed' && e.fields.assembly !== undefined;
+  const bizLocation = o.bizLocation !== undefined ? o.bizLocation : place;
+  const epcs = rows.map((r) => epcOf(r, options));
   const out: JsonObject = {
-    type: aggregation ? 'AggregationEvent' : 'ObjectEvent',
-    eventID: e.eventId,
+    type: aggregation ? (o.eventType ?? 'AggregationEvent') : 'ObjectEvent',
+    eventID: rows.length > 1 ? o.group!.eventId : e.eventId,
     eventTime: formatInOffset(e.occurredAt, e.timeZoneOffset),
     eventTimeZoneOffset: e.timeZoneOffset,
     recordTime: e.recordedAt,
   };
   if (aggregation) {
-    out.parentID = partUri(e.fields.assembly!, options.partUriBase);
-    out.childEPCs = [partUri(e.serial, options.partUriBase)];
-    out.action = 'ADD';
-  } else {
-    out.epcList = [partUri(e.serial, options.partUriBase)];
-    out.action = cbv.action;
-  }
+    const parent = e.fields.parent ?? '';
+    out.parentID = o.parentID ?? (URI_LIKE.test(parent) ? parent : partUri(parent, options.partUriBase ?? DEFAULT_PART_URI_BASE));
+    out.childEPCs = epcs;
+  } else out.epcList = epcs;
+  out.action = o.action ?? cbv.action;
   if (bizStep) out.bizStep = bizStep;
   if (disposition) out.disposition = disposition;
   if (place !== null) out.readPoint = { id: place };
@@ -95,34 +91,68 @@ export function toObjectEvent(e: ExportableEvent, options: EpcisUriOptions = {})
   if (e.correction) {
     out.errorDeclaration = { declarationTime: e.correction.recordedAt, reason: 'incorrect_data', correctiveEventIDs: [e.correction.eventId] };
   }
+  // Members kept from the imported document (quantities, transactions, sources, ilmd, extensions), as they came.
+  for (const [k, v] of Object.entries(o.members ?? {})) if (!(k in out)) out[k] = v;
+  const f = e.fields;
+  if (f.measurements !== undefined && out.sensorElementList === undefined && Object.keys(f.measurements).length > 0) {
+    out.sensorElementList = toSensorElementList(f.measurements);
+  }
   out['pp:eventType'] = e.type;
   if (e.actor !== null) out['pp:actor'] = e.actor;
   if (e.recordedBy !== null) out['pp:recordedBy'] = e.recordedBy;
   if (e.notes !== null) out['pp:notes'] = e.notes;
   if (e.correctsEventUri) out['pp:correctsEventID'] = e.correctsEventUri;
-  const f = e.fields;
   if (f.torqueNm !== undefined) out['pp:torqueNm'] = f.torqueNm;
   if (f.position !== undefined) out['pp:position'] = f.position;
   if (f.result !== undefined) out['pp:result'] = f.result;
-  if (f.assembly !== undefined && !aggregation) out['pp:assembly'] = partUri(f.assembly, options.partUriBase);
-  if (f.measurements !== undefined) {
-    out['pp:measurements'] = Object.entries(f.measurements).map(([name, m]) => ({ 'pp:name': name, 'pp:value': m.value, 'pp:unit': m.unit }));
+  return out;
+}
+
+/**
+ * Stored events back into document events: the records of one document event that named several
+ * EPCs are joined again when all of them are exported and none takes part in a correction.
+ */
+export function groupForExport(events: ExportableEvent[]): ExportableEvent[][] {
+  const groups = new Map<string, ExportableEvent[]>();
+  for (const e of events) {
+    const g = e.epcis?.group;
+    if (!g || e.correction || e.correctsEventUri) continue;
+    const list = groups.get(g.eventId) ?? [];
+    list.push(e);
+    groups.set(g.eventId, list);
+  }
+  const out: ExportableEvent[][] = [];
+  const emitted = new Set<string>();
+  for (const e of events) {
+    const g = e.epcis?.group;
+    const members = g ? groups.get(g.eventId) : undefined;
+    if (!g || !members || members.length !== g.size || new Set(members.map((m) => m.epcis!.group!.position)).size !== g.size) {
+      out.push([e]);
+      continue;
+    }
+    if (emitted.has(g.eventId)) continue;
+    emitted.add(g.eventId);
+    out.push([...members].sort((a, b) => a.epcis!.group!.position - b.epcis!.group!.position));
   }
   return out;
 }
 
 /**
- * Builds an EPCISDocument (schemaVersion 2.0) of ObjectEvents (AggregationEvents for installations into an assembly).
+ * Builds an EPCISDocument (schemaVersion 2.0).
  *
  * @example JSON.stringify(buildEpcisDocument(events), null, 2)
  */
 export function buildEpcisDocument(events: ExportableEvent[], options: EpcisUriOptions & { creationDate?: string } = {}): JsonObject {
+  // pp:correctsEventID holds an event's IRI (its eventID), not a string literal.
+  const terms: JsonObject = { pp: PP_NAMESPACE, 'pp:correctsEventID': { '@type': '@id' } };
+  for (const e of events) {
+    for (const [prefix, iri] of Object.entries(e.epcis?.context ?? {})) if (!(prefix in terms)) terms[prefix] = iri;
+  }
   return {
-    // pp:correctsEventID holds an event's IRI (its eventID), not a string literal.
-    '@context': [EPCIS_CONTEXT, { pp: PP_NAMESPACE, 'pp:correctsEventID': { '@type': '@id' } }],
+    '@context': [EPCIS_CONTEXT, terms],
     type: 'EPCISDocument',
     schemaVersion: '2.0',
     creationDate: options.creationDate ?? new Date().toISOString(),
-    epcisBody: { eventList: events.map((e) => toObjectEvent(e, options)) },
+    epcisBody: { eventList: groupForExport(events).map((rows) => toEpcisEvent(rows, options)) },
   };
 }

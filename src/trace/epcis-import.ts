@@ -6,14 +6,24 @@
 import type { Kysely } from 'kysely';
 import { noProgress, type ProgressListener, TraceError } from '../core/index.js';
 import type { Database, Registry, RegistryScope } from '../registry/index.js';
+import type { EpcRule } from './epc.js';
 import type { EpcisUriOptions } from './epcis-export.js';
-import { type EpcisIssue, type ParsedEpcisEvent, parseEpcisDocument } from './epcis-parse.js';
+import { type EpcisIssue, type ParsedEpcisEvent, parseEpcisDocument, type UnsupportedEvent } from './epcis-parse.js';
+import { assertValidEpcisDocument } from './epcis-validate.js';
 import { encodeFields } from './rows.js';
+import { getEpcRule } from './settings.js';
 import { derivedEventId } from './uuid.js';
 
+/** What to do with an event type partprint does not store: refuse the document (default) or skip the event and report it. */
+export type UnsupportedPolicy = 'reject' | 'skip';
+
 export interface ImportEpcisOptions extends EpcisUriOptions {
-  /** Register parts that are not in the registry yet (only URIs under partUriBase name a serial). */
+  /** Register parts that are not in the registry yet (EPCs that the rule maps to a serial; GTINs become part numbers). */
   createParts?: boolean;
+  /** Which EPCs name which parts; default: the registry's rule (`setEpcRule`), with `partUriBase` applied on top when given. */
+  rule?: EpcRule;
+  /** Default 'reject': an event of a type partprint does not store rejects the whole document. */
+  unsupported?: UnsupportedPolicy;
   onProgress?: ProgressListener;
 }
 
@@ -29,6 +39,10 @@ export interface ImportEpcisReport {
   /** Part URIs that name no registered part. */
   unknownParts: string[];
   rejected: EpcisIssue[];
+  /** Events of a type partprint does not store, skipped (unsupported: 'skip'); with 'reject' they are in `rejected`. */
+  skipped: UnsupportedEvent[];
+  /** Which checks the document passed: GS1's JSON schema and partprint's, or partprint's alone (schema file not found). */
+  validation: 'gs1-schema' | 'partprint';
   warnings: string[];
 }
 
@@ -91,10 +105,17 @@ class Rollback extends Error {}
  */
 export async function importEpcis(registry: Registry, doc: unknown, options: ImportEpcisOptions = {}): Promise<ImportEpcisReport> {
   const onProgress = options.onProgress ?? noProgress;
-  const parsed = parseEpcisDocument(doc, options);
+  const validation = assertValidEpcisDocument(doc);
+  const base = options.rule ?? (await getEpcRule(registry));
+  const rule = options.partUriBase === undefined ? base : { ...base, partUriBase: options.partUriBase };
+  const parsed = parseEpcisDocument(doc, { rule, placeUriBase: options.placeUriBase });
+  const skip = options.unsupported === 'skip';
   const report: ImportEpcisReport = {
     committed: false, events: parsed.events.length, imported: 0, alreadyPresent: 0, createdParts: [], unknownParts: [],
-    rejected: [...parsed.rejected], warnings: parsed.warnings,
+    rejected: [...parsed.rejected, ...(skip ? [] : parsed.unsupported.map(({ type: _type, ...issue }) => ({ ...issue, reason: `${issue.reason} (import with unsupported: skip to store the rest)` })))],
+    skipped: skip ? parsed.unsupported : [],
+    validation: validation.validator,
+    warnings: parsed.warnings,
   };
   const reject = (p: ParsedEpcisEvent, reason: string) => report.rejected.push({ index: p.index, eventId: p.eventId, reason });
 
@@ -108,19 +129,31 @@ export async function importEpcis(registry: Registry, doc: unknown, options: Imp
   }
   const items = [...byId.values()];
   const unknown = new Set(items.filter((p) => p.serial === null).map((p) => p.partUri));
+  // createParts cannot help these: say why, so the operator fixes the rule rather than guessing.
+  for (const uri of unknown) report.warnings.push(`EPC ${uri} names no part under the EPC rule (schemes ${rule.schemes.join(', ')}${rule.gtins.length ? `, GTINs ${rule.gtins.join(', ')}` : ''}; see \`partprint events epc-rule\`)`);
 
   try {
     await registry.transaction(async (trx, scope: RegistryScope) => {
       // Parts.
       const serials = [...new Set(items.flatMap((p) => (p.serial === null ? [] : [p.serial])))];
-      const partIds = await findParts(trx, serials);
-      const uriOf = new Map(items.map((p) => [p.serial, p.partUri]));
+      const parents = new Map(items.flatMap((p) => (p.parent?.part ? [[p.parent.part.serial, p.parent] as const] : [])));
+      const partIds = await findParts(trx, [...new Set([...serials, ...parents.keys()])]);
+      // The first EPC naming a part is the one kept on it (a later Digital Link of the same item names the same part).
+      const byUri = new Map<string | null, ParsedEpcisEvent>();
+      for (const p of items) if (!byUri.has(p.serial)) byUri.set(p.serial, p);
+      const create = async (serial: string, epc: string, partNumber: string | null) => {
+        partIds.set(serial, (await scope.parts.create({ serial, partNumber, attributes: epc.startsWith(rule.partUriBase) ? {} : { epc } })).id);
+        report.createdParts.push(serial);
+      };
       for (const serial of serials) {
         if (partIds.has(serial)) continue;
-        if (options.createParts) {
-          partIds.set(serial, (await scope.parts.create({ serial })).id);
-          report.createdParts.push(serial);
-        } else unknown.add(uriOf.get(serial)!);
+        const p = byUri.get(serial)!;
+        if (options.createParts) await create(serial, p.partUri, p.part?.partNumber ?? null);
+        else unknown.add(p.partUri);
+      }
+      // A parent (an assembly, a case) is registered with --create-parts too; without, it stays a name in the children's events.
+      if (options.createParts) {
+        for (const [serial, parent] of parents) if (!partIds.has(serial)) await create(serial, parent.uri, parent.part!.partNumber);
       }
       report.unknownParts = [...unknown].sort();
 

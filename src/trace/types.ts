@@ -7,6 +7,8 @@
 export const EVENT_TYPES = [
   'commissioned',
   'inspected',
+  'packed',
+  'unpacked',
   'shipped',
   'received',
   'installed',
@@ -28,8 +30,6 @@ export interface InstalledFields {
   torqueNm?: number;
   /** Position or location in the assembly, e.g. "wheel 3". */
   position?: string;
-  /** Serial of the assembly (a registered part) this part was installed in: exported as an EPCIS AggregationEvent (parentID). */
-  assembly?: string;
 }
 
 /** Typed fields of an `inspected` event. */
@@ -37,14 +37,16 @@ export interface InspectedFields {
   result?: 'pass' | 'fail';
   /** Measured values by name, e.g. { diameter: { value: 12.02, unit: "mm" } }. */
   measurements?: Record<string, Measurement>;
-  /** Position in the assembly that was inspected (plan checks). */
-  position?: string;
-  /** Serial of the assembly the inspected part sits in (plan checks). */
-  assembly?: string;
+}
+
+/** Typed fields of `packed` / `unpacked` events (EPCIS AggregationEvents and AssociationEvents): the part goes into or out of a parent. */
+export interface PackedFields {
+  /** The parent: a part's serial when the EPC rule maps its EPC to one, else its EPC URI (an SSCC of a pallet, ...). */
+  parent?: string;
 }
 
 /** The typed fields of any event; which keys are allowed depends on the type (see FIELD_SPECS). */
-export interface EventFields extends InstalledFields, InspectedFields {}
+export interface EventFields extends InstalledFields, InspectedFields, PackedFields {}
 
 /** What a caller supplies to record an event. */
 export interface NewEvent {
@@ -85,11 +87,24 @@ export interface TraceEvent {
   epcis?: EpcisOverrides;
 }
 
-/** EPCIS "why"/"where" members of an imported event that partprint's mapping would not produce. */
+/** EPCIS members of an imported event that partprint's mapping would not produce, kept so the export says what the document said. */
 export interface EpcisOverrides {
   bizStep?: string | null;
   disposition?: string | null;
   bizLocation?: string | null;
+  action?: 'ADD' | 'OBSERVE' | 'DELETE';
+  /** The EPC as the document wrote it (an SGTIN URN, a Digital Link URI), when it is not the part's partprint URI. */
+  epc?: string;
+  /** AggregationEvent / AssociationEvent: the parentID as written. */
+  parentID?: string;
+  /** A packed/unpacked event that came as an AssociationEvent (an assembly of objects rather than packing into a container) exports as one again. */
+  eventType?: 'AssociationEvent';
+  /** An event naming several EPCs is stored once per EPC; the export joins them again. */
+  group?: { eventId: string; size: number; position: number };
+  /** Standard and extension members kept verbatim (sensorElementList, bizTransactionList, quantityList, ilmd, "ex:field", ...). */
+  members?: Record<string, unknown>;
+  /** @context terms (prefix -> IRI) that the kept extension members use. */
+  context?: Record<string, string>;
 }
 
 /** An event as part of a part's effective history. */

@@ -5,17 +5,24 @@ import { EVENT_TYPES, type EventFields, type EventType, type Measurement, type N
 /** Which typed fields each event type has. */
 export const FIELD_SPECS: Record<EventType, readonly (keyof EventFields)[]> = {
   commissioned: [],
-  inspected: ['result', 'measurements', 'position', 'assembly'],
+  inspected: ['result', 'measurements', 'position'],
+  packed: ['parent'],
+  unpacked: ['parent'],
   shipped: [],
   received: [],
-  installed: ['torqueNm', 'position', 'assembly'],
+  installed: ['torqueNm', 'position'],
   removed: [],
-  observed: [],
+  observed: ['measurements'],
   decommissioned: [],
 };
 
 /** Typed fields that must be present for a type. */
-const REQUIRED_FIELDS: Partial<Record<EventType, readonly (keyof EventFields)[]>> = { inspected: ['result'] };
+const REQUIRED_FIELDS: Partial<Record<EventType, readonly (keyof EventFields)[]>> = { inspected: ['result'], packed: ['parent'], unpacked: ['parent'] };
+
+/** How strictly to check: an inspection imported from EPCIS may state no result (sensor readings only). */
+export interface ValidateOptions {
+  resultOptional?: boolean;
+}
 
 const MAX_TEXT = 500;
 const MAX_NOTES = 10_000;
@@ -72,7 +79,7 @@ function checkMeasurements(value: unknown): Record<string, Measurement> {
 }
 
 /** Checks the typed fields of an event of the given type and returns them normalised. */
-export function validateFields(type: EventType, fields: unknown): EventFields {
+export function validateFields(type: EventType, fields: unknown, options: ValidateOptions = {}): EventFields {
   if (fields === undefined || fields === null) fields = {};
   if (typeof fields !== 'object' || Array.isArray(fields)) throw bad('event fields must be an object');
   const allowed = FIELD_SPECS[type];
@@ -95,11 +102,6 @@ export function validateFields(type: EventType, fields: unknown): EventFields {
         if (text !== null) out.position = text;
         break;
       }
-      case 'assembly': {
-        const text = checkText('field "assembly"', value);
-        if (text !== null) out.assembly = text;
-        break;
-      }
       case 'result':
         if (value !== 'pass' && value !== 'fail') throw bad(`event field "result" must be "pass" or "fail", got ${JSON.stringify(value)}`);
         out.result = value;
@@ -107,9 +109,15 @@ export function validateFields(type: EventType, fields: unknown): EventFields {
       case 'measurements':
         out.measurements = checkMeasurements(value);
         break;
+      case 'parent': {
+        const text = checkText('field "parent"', value);
+        if (text !== null) out.parent = text;
+        break;
+      }
     }
   }
   for (const key of REQUIRED_FIELDS[type] ?? []) {
+    if (key === 'result' && options.resultOptional) continue;
     if (out[key] === undefined) throw bad(`${type} events need the field "${key}"`);
   }
   return out;
@@ -122,7 +130,7 @@ export function validateFields(type: EventType, fields: unknown): EventFields {
  *
  * @example validateEvent({ type: 'installed', occurredAt: '2026-11-21T10:00:00+01:00', fields: { torqueNm: 25 } })
  */
-export function validateEvent(input: NewEvent): ValidEvent {
+export function validateEvent(input: NewEvent, options: ValidateOptions = {}): ValidEvent {
   if (typeof input !== 'object' || input === null) throw bad('an event must be an object');
   const type = checkEventType(input.type);
   if (input.occurredAt === undefined || input.occurredAt === null) throw bad('event time (occurredAt) is missing');
@@ -141,7 +149,7 @@ export function validateEvent(input: NewEvent): ValidEvent {
     place: checkText('place', input.place),
     actor: checkText('actor', input.actor),
     notes: checkText('notes', input.notes, MAX_NOTES),
-    fields: validateFields(type, input.fields),
+    fields: validateFields(type, input.fields, options),
     correctsEventId,
   };
 }

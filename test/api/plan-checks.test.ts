@@ -63,7 +63,7 @@ describe('plan checks over HTTP', () => {
     const list = await h.server.app.inject({ method: 'GET', url: '/api/plan-checks?assembly=DOOR-1', headers: h.auth('viewer') });
     expect(list.json().items).toHaveLength(1);
     const events = await h.server.app.inject({ method: 'GET', url: `/api/parts/${serials[0]}/events`, headers: h.auth('viewer') });
-    expect(events.json().items.map((e: { type: string; fields: Record<string, unknown> }) => [e.type, e.fields.assembly])).toEqual([['installed', 'DOOR-1'], ['inspected', 'DOOR-1']]);
+    expect(events.json().items.map((e: { type: string; fields: Record<string, unknown> }) => [e.type, e.fields.parent ?? e.fields.position])).toEqual([['packed', 'DOOR-1'], ['installed', 'A'], ['inspected', 'A']]);
   });
 
   it('enforces roles and reports bad input with the reason', async () => {

@@ -51,6 +51,6 @@ describe('static web UI', () => {
     expect((await app.inject({ method: 'GET', url: '/missing.js' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/api/parts' })).statusCode).toBe(401);
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(doc.paths).every((p: string) => p.startsWith('/api/') || p === '/metrics' || p === '/openapi.json')).toBe(true);
+    expect(Object.keys(doc.paths).every((p: string) => p.startsWith('/api/') || p === '/epcis' || p.startsWith('/epcis/') || p === '/metrics' || p === '/openapi.json')).toBe(true);
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceError } from '../../src/core/index.js';
 import { openRegistry, type Registry } from '../../src/registry/index.js';
 import {
-  aggregateEvents, appendEvent, exportEpcis, getEvent, getHistory, importEpcis, listEvents, type TraceEvent,
+  aggregateEvents, appendEvent, exportEpcis, getEpcRule, getEvent, getHistory, importEpcis, listEvents, queryEpcisEvents, setEpcRule,
+  traceContainers, traceContents, type TraceEvent,
 } from '../../src/trace/index.js';
 import { epcisSchemaErrors } from '../../src/trace/epcis-schema.test-helper.js';
 import type { Backend } from './backends.js';
@@ -231,6 +232,39 @@ export function defineTraceSuite(backend: Backend): void {
         expect(out.eventList[0].errorDeclaration).toMatchObject({ correctiveEventIDs: ['urn:uuid:aaaaaaaa-0000-4000-8000-000000000002'] });
         expect(out.eventList[1]).toMatchObject({ bizStep: 'receiving', disposition: 'sellable_not_accessible', 'pp:correctsEventID': 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001' });
         expect(await importEpcis(fresh, doc)).toMatchObject({ committed: true, imported: 0, alreadyPresent: 4 });
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('maps GS1 EPCs by the registry rule, stores aggregations, traces them, and pages the query', async () => {
+      const fresh = await open(backend);
+      try {
+        expect(await setEpcRule(fresh, { sgtinSerial: 'S-{serial}' }, 'suite')).toMatchObject({ sgtinSerial: 'S-{serial}' });
+        expect((await getEpcRule(fresh)).sgtinSerial).toBe('S-{serial}');
+        const doc = {
+          '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: '2026-01-01T00:00:00Z',
+          epcisBody: { eventList: [
+            { type: 'ObjectEvent', action: 'ADD', bizStep: 'commissioning', eventTime: '2026-01-01T08:00:00Z', eventTimeZoneOffset: '+00:00', epcList: ['urn:epc:id:sgtin:0614141.107346.1', 'https://id.gs1.org/01/04012345111118/21/2'] },
+            { type: 'AggregationEvent', action: 'ADD', bizStep: 'packing', eventTime: '2026-01-01T09:00:00Z', eventTimeZoneOffset: '+00:00', parentID: 'urn:epc:id:sscc:0614141.1234567890', childEPCs: ['urn:epc:id:sgtin:0614141.107346.1', 'https://id.gs1.org/01/04012345111118/21/2'] },
+            { type: 'TransactionEvent', action: 'ADD', eventTime: '2026-01-01T09:00:00Z', eventTimeZoneOffset: '+00:00', bizTransactionList: [{ type: 'po', bizTransaction: 'urn:epc:id:gdti:0614141.00001.1618034' }], epcList: ['urn:epc:id:sgtin:0614141.107346.1'] },
+          ] },
+        };
+        const report = await importEpcis(fresh, doc, { createParts: true, unsupported: 'skip' });
+        expect(report).toMatchObject({ committed: true, imported: 4, skipped: [{ index: 2, type: 'TransactionEvent' }] });
+        expect(report.createdParts.sort()).toEqual(['106141412345678908', 'S-1', 'S-2']);
+        expect((await traceContents(fresh, 'urn:epc:id:sscc:0614141.1234567890')).children.map((c) => c.key)).toEqual(['S-1', 'S-2']);
+        expect((await traceContainers(fresh, { serials: ['S-2'] })).containers.map((c) => c.key)).toEqual(['106141412345678908']);
+        const first = await queryEpcisEvents(fresh, { perPage: 1 });
+        expect(first.eventList).toHaveLength(1);
+        const second = await queryEpcisEvents(fresh, { perPage: 10, after: first.next! });
+        expect(second.next).toBeNull();
+        // The commissioning of S-1 and S-2 was split by the page boundary (each comes with its own eventID); the packing is joined again.
+        expect(second.eventList.map((e) => [e.type, (e.epcList ?? e.childEPCs) as string[]])).toEqual([
+          ['ObjectEvent', ['https://id.gs1.org/01/04012345111118/21/2']],
+          ['AggregationEvent', ['urn:epc:id:sgtin:0614141.107346.1', 'https://id.gs1.org/01/04012345111118/21/2']],
+        ]);
+        expect(epcisSchemaErrors(await exportEpcis(fresh))).toEqual([]);
       } finally {
         await fresh.close();
       }

@@ -93,7 +93,8 @@ describe('partprint plan check', () => {
     expect(html).toContain('NOT REGISTERED');
     expect(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')).checkId).toBe(report.checkId);
 
-    // History: the assembly's inspection, and each identified part installed in it (EPCIS AggregationEvent).
+    // History: each identified part put into the assembly (EPCIS AggregationEvent, parentID = the
+    // assembly), installed and inspected at its position; the assembly inspected as a whole.
     const epcisFile = path.join(dir, 'history.jsonld');
     expect((await runCliCaptured('events', 'export-epcis', '--data', data, '--out', epcisFile)).code).toBe(0);
     const doc = JSON.parse(await readFile(epcisFile, 'utf8'));
@@ -101,13 +102,15 @@ describe('partprint plan check', () => {
     const events = doc.epcisBody.eventList as Array<Record<string, unknown>>;
     const agg = events.filter((e) => e.type === 'AggregationEvent');
     expect(agg).toHaveLength(5);
-    for (const e of agg) expect(e).toMatchObject({ parentID: 'urn:partprint:part:HUB-0001', action: 'ADD', bizStep: 'installing' });
-    const p2 = agg.find((e) => e['pp:position'] === 'P2')!;
+    for (const e of agg) expect(e).toMatchObject({ parentID: 'urn:partprint:part:HUB-0001', action: 'ADD', bizStep: 'assembling' });
+    const serialOf = (i: number) => `urn:partprint:part:${makePart(CONFIG, makeMachines(CONFIG), i).serial}`;
+    expect(agg.map((e) => (e.childEPCs as string[])[0]).sort()).toEqual([0, 1, 3, 4, 5].map(serialOf).sort());
+    const p2 = events.find((e) => e['pp:eventType'] === 'installed' && e['pp:position'] === 'P2')!;
     expect(p2['pp:torqueNm']).toBe(41.5);
     const hub = events.filter((e) => Array.isArray(e.epcList) && (e.epcList as string[])[0] === 'urn:partprint:part:HUB-0001');
     expect(hub).toHaveLength(1);
     expect(hub[0]).toMatchObject({ 'pp:eventType': 'inspected', 'pp:result': 'fail', disposition: 'non_conformant' });
-    const childInspections = events.filter((e) => e['pp:eventType'] === 'inspected' && e['pp:assembly'] === 'urn:partprint:part:HUB-0001');
+    const childInspections = events.filter((e) => e['pp:eventType'] === 'inspected' && e['pp:position'] !== undefined);
     expect(childInspections.map((e) => [e['pp:position'], e['pp:result']]).sort()).toEqual([['P1', 'pass'], ['P2', 'fail'], ['P4', 'pass'], ['P5', 'pass'], ['P6', 'pass']]);
 
     // The document imports back into a fresh registry with the links intact.
@@ -115,8 +118,9 @@ describe('partprint plan check', () => {
     const imp = await runCliCaptured('events', 'import-epcis', epcisFile, '--data', data2, '--create-parts');
     expect(imp.code, imp.err).toBe(0);
     const list = await runCliCaptured('events', 'list', makePart(CONFIG, makeMachines(CONFIG), 1).serial, '--data', data2, '--json');
-    const installed = JSON.parse(list.out).find((e: { type: string }) => e.type === 'installed');
-    expect(installed.fields).toEqual({ position: 'P2', assembly: 'HUB-0001', torqueNm: 41.5 });
+    const back = JSON.parse(list.out) as Array<{ type: string; fields: Record<string, unknown> }>;
+    expect(back.find((e) => e.type === 'packed')!.fields).toEqual({ parent: 'HUB-0001' });
+    expect(back.find((e) => e.type === 'installed')!.fields).toEqual({ position: 'P2', torqueNm: 41.5 });
 
     // The stored check reads back, and a correct re-check says "all points OK".
     const show = await runCliCaptured('plan', 'show', String(report.checkId), '--data', data, '--json');

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { PartprintError, TraceError } from '../../core/index.js';
 import {
   aggregateEvents, type AggregateGroup, type AggregateQuery, appendEvent, EVENT_TYPES, exportEpcis, getEvent, getHistory, type HistoryEntry,
-  formatInOffset, importEpcis, type ImportEpcisReport, type Measurement, nowWithOffset, type TraceEvent,
+  checkEpcRule, DEFAULT_EPC_RULE, type EpcRule, formatInOffset, getEpcRule, importEpcis, type ImportEpcisReport, type Measurement, nowWithOffset,
+  setEpcRule, type TraceEvent,
 } from '../../trace/index.js';
 import { parseNumber, printJson } from '../cli-args.js';
 import { createProgressBar } from '../progress-bar.js';
@@ -45,6 +46,7 @@ export function formatEvent(e: TraceEvent & Partial<Pick<HistoryEntry, 'correcte
     f.result && `result ${f.result}`,
     f.torqueNm !== undefined && `${f.torqueNm} N·m`,
     f.position && `at ${f.position}`,
+    f.parent && `${e.type === 'unpacked' ? 'out of' : 'into'} ${f.parent}`,
     ...Object.entries(f.measurements ?? {}).map(([n, m]) => `${n} ${m.value} ${m.unit}`),
   ].filter(Boolean);
   const parts = [
@@ -65,8 +67,29 @@ function printImportReport(file: string, r: ImportEpcisReport): void {
   else out.write(`${file}: nothing imported\n`);
   for (const u of r.unknownParts) out.write(`  unknown part: ${u}\n`);
   for (const x of r.rejected) out.write(`  event ${x.index}${x.eventId ? ` (${x.eventId})` : ''}: ${x.reason}\n`);
+  if (r.skipped.length > 0) out.write(`  skipped ${r.skipped.length} event(s) partprint does not store:\n`);
+  for (const x of r.skipped) out.write(`  skipped event ${x.index}${x.eventId ? ` (${x.eventId})` : ''}: ${x.reason}\n`);
   for (const w of r.warnings.slice(0, 20)) out.write(`  warning: ${w}\n`);
   if (r.warnings.length > 20) out.write(`  ... and ${r.warnings.length - 20} more warnings\n`);
+}
+
+/** `--epc-rule` / `epc-rule --set`: inline JSON or a JSON file. */
+async function readRule(value: string): Promise<EpcRule> {
+  let text = value;
+  if (!value.trim().startsWith('{')) {
+    try {
+      text = await readFile(value, 'utf8');
+    } catch (err) {
+      throw usage(`EPC rule "${value}": neither JSON nor a readable file (${(err as Error).message})`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw usage(`EPC rule: not valid JSON (${(err as Error).message})`);
+  }
+  return checkEpcRule(json);
 }
 
 function aggregateGroup(by: string): AggregateGroup {
@@ -79,6 +102,7 @@ function aggregateGroup(by: string): AggregateGroup {
 
 export function register(program: Command): void {
   const events = program.command('events').description('History events of parts (append-only) and GS1 EPCIS 2.0 export/import');
+  registerEpcRule(events);
 
   addRegistryOptions(events.command('add'))
     .description('Record an event of a registered part (corrections are new events: --corrects ID)')
@@ -91,15 +115,16 @@ export function register(program: Command): void {
     .option('--torque <Nm>', 'installed: tightening torque in N·m (> 0)', parseNumber('--torque'))
     .option('--position <where>', 'installed: position or location in the assembly')
     .option('--result <pass|fail>', 'inspected: result')
-    .option('--measure <name=value unit>', 'inspected: a measured value (repeatable), e.g. bore=12.04mm', collectMeasure)
+    .option('--measure <name=value unit>', 'inspected, observed: a measured value (repeatable), e.g. bore=12.04mm', collectMeasure)
+    .option('--parent <serial|EPC>', 'packed, unpacked: the assembly (or case, pallet) the part goes into or comes out of')
     .option('--corrects <id>', 'id of the event of this part that this event corrects', positiveId('--corrects'))
     .option('--recorded-by <name>', 'who writes this record (default: PARTPRINT_USER or the login name)')
     .option('--json', 'print JSON')
     .action(async (serial: string, opts: RegistryCliOptions & {
       type: string; time?: string; place?: string; actor?: string; notes?: string; torque?: number; position?: string; result?: string;
-      measure?: Record<string, Measurement>; corrects?: number; recordedBy?: string; json?: boolean;
+      measure?: Record<string, Measurement>; parent?: string; corrects?: number; recordedBy?: string; json?: boolean;
     }) => {
-      const fields = { torqueNm: opts.torque, position: opts.position, result: opts.result as 'pass' | 'fail' | undefined, measurements: opts.measure };
+      const fields = { torqueNm: opts.torque, position: opts.position, result: opts.result as 'pass' | 'fail' | undefined, measurements: opts.measure, parent: opts.parent };
       const event = await withRegistry(opts, (reg) =>
         appendEvent(
           reg,
@@ -162,7 +187,7 @@ export function register(program: Command): void {
     });
 
   addRegistryOptions(events.command('export-epcis'))
-    .description('Write events as a GS1 EPCIS 2.0 JSON-LD document of ObjectEvents')
+    .description('Write events as a GS1 EPCIS 2.0 JSON-LD document (ObjectEvents; AggregationEvents for packed/unpacked)')
     .requiredOption('--out <file>', 'output file (- for standard output)')
     .option('--serial <serial>', 'only this part')
     .option('--type <type>', 'only this event type')
@@ -182,13 +207,15 @@ export function register(program: Command): void {
     });
 
   addRegistryOptions(events.command('import-epcis'))
-    .description('Import an EPCIS 2.0 JSON(-LD) document: all or nothing, idempotent by eventID')
+    .description("Import an EPCIS 2.0 JSON(-LD) document, checked against GS1's schema and the CBV: all or nothing, idempotent by eventID")
     .argument('<file>', 'EPCIS document (JSON)')
     .option('--create-parts', 'register parts that are not in the registry yet')
-    .option('--part-uri-base <uri>', 'prefix of part URIs (default urn:partprint:part:)')
+    .option('--skip-unsupported', 'skip events partprint does not store (Transaction, Association, Transformation, class-level) and list them, instead of refusing the document')
+    .option('--epc-rule <json|file>', 'which EPCs name which parts, for this import only (default: the registry rule, see `events epc-rule`)')
+    .option('--part-uri-base <uri>', 'prefix of partprint part URIs (default: the registry rule\'s, urn:partprint:part:)')
     .option('--place-uri-base <uri>', 'prefix for places that are not URIs (default urn:partprint:place:)')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, opts: RegistryCliOptions & { createParts?: boolean; partUriBase?: string; placeUriBase?: string; json?: boolean }) => {
+    .action(async (file: string, opts: RegistryCliOptions & { createParts?: boolean; skipUnsupported?: boolean; epcRule?: string; partUriBase?: string; placeUriBase?: string; json?: boolean }) => {
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -205,7 +232,11 @@ export function register(program: Command): void {
       const bar = createProgressBar();
       let report: ImportEpcisReport;
       try {
-        report = await withRegistry(opts, (reg) => importEpcis(reg, doc, { ...opts, onProgress: bar }));
+        const rule = opts.epcRule === undefined ? undefined : await readRule(opts.epcRule);
+        report = await withRegistry(opts, (reg) => importEpcis(reg, doc, {
+          createParts: opts.createParts, partUriBase: opts.partUriBase, placeUriBase: opts.placeUriBase, rule,
+          unsupported: opts.skipUnsupported ? 'skip' : 'reject', onProgress: bar,
+        }));
       } finally {
         bar.stop();
       }
@@ -215,5 +246,20 @@ export function register(program: Command): void {
         const code = report.rejected.length > 0 ? 'BAD_INPUT' : 'NOT_FOUND';
         throw new TraceError(`${file}: not imported (${report.rejected.length} event(s) rejected, ${report.unknownParts.length} unknown part(s))`, { code });
       }
+    });
+}
+
+/** `events epc-rule`: show or set which EPCs name which parts (stored in the registry). */
+export function registerEpcRule(events: Command): void {
+  addRegistryOptions(events.command('epc-rule'))
+    .description('Show or set the registry rule mapping EPCs (SGTIN, SSCC, GIAI, GRAI, GS1 Digital Link, partprint URIs) to part serials')
+    .option('--set <json|file>', `members to set, e.g. '{"sgtinSerial":"{serial}","gtins":["10614141073464"]}' (others keep their defaults)`)
+    .option('--reset', 'back to the default rule')
+    .option('--recorded-by <name>', 'who changes it (default: PARTPRINT_USER or the login name)')
+    .action(async (opts: RegistryCliOptions & { set?: string; reset?: boolean; recordedBy?: string }) => {
+      if (opts.set !== undefined && opts.reset) throw usage('--set and --reset exclude each other');
+      const input = opts.reset ? DEFAULT_EPC_RULE : opts.set === undefined ? undefined : await readRule(opts.set);
+      const rule = await withRegistry(opts, (reg) => (input === undefined ? getEpcRule(reg) : setEpcRule(reg, input, opts.recordedBy ?? defaultRecorder())));
+      printJson(rule);
     });
 }

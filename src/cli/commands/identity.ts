@@ -208,7 +208,7 @@ export function register(program: Command): void {
           const p = resolveProfile(name);
           const s = await svc.settings();
           // The old threshold was calibrated for other scores: start from the profile's, uncalibrated.
-          await saveIdentitySettings(svc.dir, { ...s, profile: p.name, threshold: p.threshold, calibration: null });
+          await saveIdentitySettings(svc.dir, { ...s, profile: p.name, threshold: p.threshold, minInliers: p.minInliers, scoreKind: p.scoreKind, calibration: null });
           svc = new IdentityService(reg, { onProgress: bar });
           await svc.rebuildShortlist();
           changed = true;

@@ -16,6 +16,8 @@ export interface ExtractOptions {
   akazeOctaves: number;
   /** ORB FAST threshold. */
   orbFastThreshold: number;
+  /** When fewer than twice the quality gate's minimum are found, retry with the AKAZE threshold lowered 4x, up to this many times. */
+  adaptiveSteps: number;
 }
 
 export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
@@ -24,6 +26,7 @@ export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
   akazeThreshold: 0.0008,
   akazeOctaves: 4,
   orbFastThreshold: 12,
+  adaptiveSteps: 2,
 };
 
 /** Bumped when the extraction code changes what it produces for the same options. */
@@ -32,7 +35,7 @@ const EXTRACTOR_CODE_VERSION = 1;
 /** The version string stored with a fingerprint; any change of it means re-extraction. */
 export function extractorVersion(options: Partial<ExtractOptions> = {}): string {
   const o = { ...DEFAULT_EXTRACT_OPTIONS, ...options };
-  const param = o.kind === 'akaze' ? `t${o.akazeThreshold}o${o.akazeOctaves}` : `f${o.orbFastThreshold}`;
+  const param = o.kind === 'akaze' ? `t${o.akazeThreshold}o${o.akazeOctaves}${o.adaptiveSteps ? `a${o.adaptiveSteps}` : ''}` : `f${o.orbFastThreshold}`;
   return `${o.kind}-${param}-n${o.maxKeypoints}/v${EXTRACTOR_CODE_VERSION}`;
 }
 

@@ -46,7 +46,7 @@ export function fingerprintVersion(options: PartialFingerprintOptions = {}): str
   const n = o.normalise;
   const clahe = n.clahe ? `clahe${n.clahe.clipLimit}x${n.clahe.tileGrid}` : 'raw';
   const local = n.localNormalise ? `;ln${n.localNormalise.sigma}s${n.localNormalise.minStd}` : '';
-  const texture = o.texture ? `;tx${o.texture.side}s${o.texture.sigma}` : '';
+  const texture = o.texture ? `;tx${o.texture.scale}s${o.texture.sigma}` : '';
   return `${extractorVersion(o.extract)};${clahe}${local};max${n.maxSide};um${n.canonicalPixelSizeUm ?? 'native'}${texture}`;
 }
 
@@ -75,7 +75,13 @@ export async function fingerprintNormalised(normalised: NormalisedCapture, optio
   const o = resolveFingerprintOptions(options);
   const q = await assessImageQuality(normalised.image, normalised.mask, o.quality);
   if (!q.ok) return { quality: q, features: null, normalised };
-  const features = await extractNormalised(normalised, o.extract);
+  // A low-contrast surface (or a small working image) can leave the detector with too few points
+  // at the profile's threshold: lower it (4x, twice) before giving up, rather than reject every
+  // capture of such a surface.
+  let features = await extractNormalised(normalised, o.extract);
+  for (let k = 1; k <= o.extract.adaptiveSteps && features.sizes.length < 2 * o.quality.minKeypoints && o.extract.kind === 'akaze'; k++) {
+    features = await extractNormalised(normalised, { ...o.extract, akazeThreshold: o.extract.akazeThreshold / 4 ** k });
+  }
   features.extractor = fingerprintVersion(o);
   if (o.texture) features.texture = await textureMap(normalised.image, o.texture);
   return { quality: checkKeypointCount(q, features.sizes.length, o.quality), features, normalised };

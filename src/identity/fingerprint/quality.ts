@@ -55,7 +55,7 @@ export async function assessImageQuality(img: GreyImage, mask: Uint8Array | null
   const { width, height } = img;
   const metrics: QualityReport['metrics'] = { width, height, mean: 0, std: 0, laplacianVar: 0 };
   if (Math.min(width, height) < o.minSide) {
-    return reject('too-small', `image is ${width}x${height} pixels after normalisation; at least ${o.minSide} on the shorter side is needed`, metrics);
+    return reject('too-small', `image is ${width}x${height} pixels after normalisation; at least ${o.minSide} on the shorter side is needed: move closer or use a higher resolution`, metrics);
   }
   const hist = new Uint32Array(256);
   let n = 0, sum = 0, sum2 = 0;
@@ -91,11 +91,11 @@ export async function assessImageQuality(img: GreyImage, mask: Uint8Array | null
   }
   const p99 = percentile(hist, n, 0.99);
   const p01 = percentile(hist, n, 0.01);
-  if (p99 < o.darkP99) return reject('too-dark', `too dark: 99% of pixels are below ${p99 + 1} (limit ${o.darkP99})`, metrics);
-  if (p01 > o.brightP01) return reject('too-bright', `too bright: 99% of pixels are above ${p01 - 1} (limit ${o.brightP01})`, metrics);
-  if (metrics.std < o.minStd) return reject('no-texture', `no texture: brightness standard deviation ${metrics.std.toFixed(2)} < ${o.minStd}`, metrics);
+  if (p99 < o.darkP99) return reject('too-dark', `too dark: 99% of pixels are below ${p99 + 1} (limit ${o.darkP99}): add light or a longer exposure`, metrics);
+  if (p01 > o.brightP01) return reject('too-bright', `too bright: 99% of pixels are above ${p01 - 1} (limit ${o.brightP01}): less light or a shorter exposure, avoid glare`, metrics);
+  if (metrics.std < o.minStd) return reject('no-texture', `no texture: brightness standard deviation ${metrics.std.toFixed(2)} < ${o.minStd}: aim at the part's surface, light it from the side`, metrics);
   if (metrics.laplacianVar < o.minLaplacianVar) {
-    return reject('blurred', `too blurred: variance of the Laplacian ${metrics.laplacianVar.toFixed(2)} < ${o.minLaplacianVar}`, metrics);
+    return reject('blurred', `too blurred: variance of the Laplacian ${metrics.laplacianVar.toFixed(2)} < ${o.minLaplacianVar}: hold still and focus on the surface`, metrics);
   }
   return { ok: true, reason: null, message: 'ok', metrics };
 }
@@ -106,7 +106,7 @@ export function checkKeypointCount(report: QualityReport, keypoints: number, opt
   const metrics = { ...report.metrics, keypoints };
   if (!report.ok) return { ...report, metrics };
   if (keypoints < o.minKeypoints) {
-    return reject('too-few-keypoints', `too few stable keypoints: ${keypoints} < ${o.minKeypoints}`, metrics);
+    return reject('too-few-keypoints', `too few stable keypoints: ${keypoints} < ${o.minKeypoints}: move closer, focus, and light the surface from the side`, metrics);
   }
   return { ...report, metrics };
 }

@@ -12,23 +12,27 @@
  */
 import { DisposeScope } from '../../core/index.js';
 import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
-import type { TextureMap } from '../types.js';
+import type { FeatureSet, TextureMap } from '../types.js';
+import type { VerifyResult } from './verify.js';
 import { applyTransform } from './geometry.js';
 
 export interface TextureOptions {
-  /** Longer side of the map, pixels (the normalised image is reduced to this). */
-  side: number;
+  /**
+   * Map pixels per normalised-image pixel (the normalised image is at the profile's canonical
+   * micrometres per pixel when the capture's is stated, so the map's band is a physical one).
+   */
+  scale: number;
   /** High-pass: the map minus its Gaussian blur of this sigma (map pixels). */
   sigma: number;
 }
 
-export const DEFAULT_TEXTURE_OPTIONS: TextureOptions = { side: 256, sigma: 3 };
+export const DEFAULT_TEXTURE_OPTIONS: TextureOptions = { scale: 0.25, sigma: 6 };
 
 /** Map values are z-scores x this, as int8. */
 const QUANT = 32;
 
 /**
- * The high-passed, normalised fine texture of a normalised capture, reduced to `side`.
+ * The high-passed, normalised fine texture of a normalised capture, reduced by `scale`.
  *
  * @example
  *   const map = await textureMap(normalised.image);
@@ -37,7 +41,7 @@ export async function textureMap(image: GreyImage & { data: Uint8Array }, option
   const o = { ...DEFAULT_TEXTURE_OPTIONS, ...options };
   const cv = await loadOpenCv();
   using scope = new DisposeScope();
-  const scale = Math.min(1, o.side / Math.max(image.width, image.height));
+  const scale = Math.min(1, o.scale);
   const w = Math.max(8, Math.round(image.width * scale));
   const h = Math.max(8, Math.round(image.height * scale));
   const src = scope.track(cv.matFromArray(image.height, image.width, cv.CV_8UC1, image.data));
@@ -161,4 +165,38 @@ export function residualScores(probe: TextureMap, entries: TextureEntry[], optio
     }
     return pixels < minPixels || weight === 0 ? 0 : total / weight;
   });
+}
+
+/**
+ * A homography fitted by least squares to the inliers of a verification (probe = A): handheld
+ * photos have some perspective, which the 4-dof similarity of the geometric check leaves as a
+ * pixel or two of misregistration at the edges, enough to blur a fine-texture comparison. Falls
+ * back to the verification's own transform with fewer than 12 inliers or a degenerate fit.
+ */
+export async function refinedTransform(a: FeatureSet, b: FeatureSet, result: VerifyResult): Promise<number[] | null> {
+  const m = result.geometry.matrix;
+  if (!m || result.geometry.inliers < 12) return m;
+  const { pairs, count } = result.matches;
+  const src: number[] = [], dst: number[] = [];
+  for (let k = 0; k < count; k++) {
+    if (!result.geometry.inlierMask[k]) continue;
+    const i = pairs[2 * k], j = pairs[2 * k + 1];
+    src.push(a.keypoints[2 * i], a.keypoints[2 * i + 1]);
+    dst.push(b.keypoints[2 * j], b.keypoints[2 * j + 1]);
+  }
+  const cv = await loadOpenCv();
+  using scope = new DisposeScope();
+  const s = scope.track(cv.matFromArray(src.length / 2, 1, cv.CV_32FC2, src));
+  const d = scope.track(cv.matFromArray(dst.length / 2, 1, cv.CV_32FC2, dst));
+  const h = scope.track(cv.findHomography(s, d, 0));
+  if (h.empty() || h.rows !== 3) return m;
+  const out = Array.from(h.data64F as Float64Array);
+  // Keep the similarity when the fit disagrees with it by more than a few pixels at the inliers (a bad fit).
+  let worst = 0;
+  for (let t = 0; t < src.length; t += 2) {
+    const [x1, y1] = applyTransform(out, src[t], src[t + 1]);
+    const [x0, y0] = applyTransform(m, src[t], src[t + 1]);
+    worst = Math.max(worst, Math.hypot(x1 - x0, y1 - y0));
+  }
+  return out.every(Number.isFinite) && worst < 12 ? out : m;
 }

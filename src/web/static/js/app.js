@@ -1,4 +1,4 @@
-// Hash router: #/ (parts), #/part/SERIAL, #/check, #/capture, #/register, #/source, #/eval, #/analytics, #/jobs, #/key.
+// Hash router: #/ (parts), #/part/SERIAL, #/check, #/capture, #/register, #/source, #/eval, #/analytics, #/trace, #/jobs, #/key.
 import { loadCapabilities, whoami } from './api.js';
 import { errorNotice, h, leaveView, render } from './ui.js';
 import { showAnalytics } from './views/analytics.js';
@@ -11,6 +11,7 @@ import { showPart } from './views/part.js';
 import { showRegister } from './views/register.js';
 import { showSearch } from './views/search.js';
 import { showSource } from './views/source.js';
+import { showTrace } from './views/trace.js';
 
 const routes = [
   [/^#?\/?$/, 'parts', () => showSearch(new URLSearchParams())],
@@ -22,6 +23,7 @@ const routes = [
   [/^#\/source$/, 'source', () => showSource()],
   [/^#\/eval$/, 'eval', () => showEval()],
   [/^#\/analytics(?:\?(.*))?$/, 'analytics', (m) => showAnalytics(new URLSearchParams(m[1] || ''))],
+  [/^#\/trace(?:\?(.*))?$/, 'trace', (m) => showTrace(new URLSearchParams(m[1] || ''))],
   [/^#\/jobs$/, 'jobs', () => showJobs()],
   [/^#\/key$/, 'key', () => showKey(refreshWho)],
 ];

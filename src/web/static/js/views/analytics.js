@@ -4,7 +4,7 @@ import { get, query } from '../api.js';
 import { barChart } from '../svg.js';
 import { errorNotice, field, h, notice, render } from '../ui.js';
 
-const TYPES = ['', 'inspected', 'installed', 'removed', 'shipped', 'received', 'observed', 'commissioned', 'decommissioned'];
+const TYPES = ['', 'inspected', 'installed', 'removed', 'packed', 'unpacked', 'shipped', 'received', 'observed', 'commissioned', 'decommissioned'];
 
 export function showAnalytics(params = new URLSearchParams()) {
   const out = h('div');

@@ -1,9 +1,9 @@
 // The "record an event" form: type, time, place, typed fields (installed: torque, position;
-// inspected: result), optional correction of an earlier event.
+// inspected: result; packed/unpacked: the parent assembly), optional correction of an earlier event.
 import { post } from '../api.js';
 import { field, guard, h, notice } from '../ui.js';
 
-const TYPES = ['installed', 'inspected', 'removed', 'shipped', 'received', 'observed', 'commissioned', 'decommissioned'];
+const TYPES = ['installed', 'inspected', 'packed', 'unpacked', 'removed', 'shipped', 'received', 'observed', 'commissioned', 'decommissioned'];
 
 /** "2026-11-21T10:38" (local) -> "2026-11-21T10:38:00+01:00". */
 export function localIso(value) {
@@ -30,6 +30,7 @@ export function eventForm(serial, onRecorded) {
       ...(t === 'inspected'
         ? [h('label', 'Result', h('select', { name: 'result' }, h('option', { value: '' }, '–'), h('option', { value: 'pass' }, 'pass'), h('option', { value: 'fail' }, 'fail')))]
         : []),
+      ...(t === 'packed' || t === 'unpacked' ? [h('label', t === 'packed' ? 'Into (assembly serial or EPC)' : 'Out of (assembly serial or EPC)', h('input', { name: 'parent', required: true, placeholder: 'ASM-1' }))] : []),
     );
   }
   const form = h(
@@ -42,6 +43,7 @@ export function eventForm(serial, onRecorded) {
         if (torque) fields.torqueNm = Number(torque);
         if (field(form, 'position')) fields.position = field(form, 'position');
         if (field(form, 'result')) fields.result = field(form, 'result');
+        if (field(form, 'parent')) fields.parent = field(form, 'parent');
         const body = { type: typeSel.value, occurredAt: localIso(field(form, 'occurredAt')), fields };
         for (const k of ['place', 'actor', 'notes']) if (field(form, k)) body[k] = field(form, k);
         if (field(form, 'corrects')) body.correctsEventId = Number(field(form, 'corrects'));

@@ -8,8 +8,9 @@ function fieldChips(type, fields) {
   if (fields.position) chips.push(h('span.chip', `position ${fields.position}`));
   if (fields.result) chips.push(h(`span.chip.result.${fields.result}`, fields.result === 'pass' ? 'PASS' : 'FAIL'));
   for (const [name, m] of Object.entries(fields.measurements || {})) chips.push(h('span.chip', `${name} ${m.value} ${m.unit}`));
+  if (fields.parent) chips.push(h('a.chip', { href: `#/trace?of=${encodeURIComponent(fields.parent)}` }, `${type === 'unpacked' ? 'out of' : 'into'} ${fields.parent}`));
   for (const [k, v] of Object.entries(fields)) {
-    if (!['torqueNm', 'position', 'result', 'measurements'].includes(k)) chips.push(h('span.chip', `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`));
+    if (!['torqueNm', 'position', 'result', 'measurements', 'parent'].includes(k)) chips.push(h('span.chip', `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`));
   }
   return chips;
 }

@@ -1,0 +1,58 @@
+/**
+ * Identity on parts of one mould (src/synth/mould, development range): the parts share the mould's
+ * form, machining marks and fine texture, and only a small individual relief tells them apart.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IdentityService, PROFILE_NAMES, saveIdentitySettings, loadIdentitySettings } from '../../src/identity/index.js';
+import { openRegistry } from '../../src/registry/index.js';
+import { renderMouldSet } from '../../src/synth/index.js';
+
+describe('identity on same-mould parts', () => {
+  it('registers a 1024 px capture with every profile', async () => {
+    const set = await renderMouldSet({ partsPerMould: 1, recaptures: 0, lookalikesPerMould: 0, size: 1024, encode: true, seed: 5 });
+    const cap = set.captures[0];
+    for (const profile of PROFILE_NAMES) {
+      const reg = await openRegistry({ dataDir: mkdtempSync(path.join(os.tmpdir(), `pp-mould-${profile}-`)) });
+      try {
+        await saveIdentitySettings(path.join(reg.dataDir, 'identity'), { ...(await loadIdentitySettings(path.join(reg.dataDir, 'identity'))), profile });
+        const r = await new IdentityService(reg).register(cap.serial, cap.bytes!, { pixelSizeUm: 5 }, { createPart: true, name: 'reg.png' });
+        expect(r.status, `${profile}: ${r.status === 'rejected' ? r.quality.message : ''}`).toBe('registered');
+      } finally {
+        await reg.close();
+      }
+    }
+  }, 120_000);
+
+  it('identifies a recapture and rejects look-alikes from the same mould', async () => {
+    const set = await renderMouldSet({ partsPerMould: 5, recaptures: 1, lookalikesPerMould: 3, size: 768, encode: true, seed: 11 });
+    const reg = await openRegistry({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'pp-mould-id-')) });
+    try {
+      const svc = new IdentityService(reg);
+      for (const c of set.captures.filter((c) => c.role === 'registered')) {
+        expect((await svc.register(c.serial, c.bytes!, { pixelSizeUm: 5 }, { createPart: true, name: `${c.serial}.png` })).status).toBe('registered');
+      }
+      const lines: string[] = [];
+      let identified = 0, recaptures = 0, mostInliers = 0;
+      for (const c of set.captures.filter((c) => c.role === 'recapture')) {
+        const r = await svc.identify(c.bytes!, { pixelSizeUm: 5 });
+        recaptures++;
+        if (r.status === 'identified' && r.candidates[0].serial === c.serial) identified++;
+        lines.push(`${c.serial} recapture: ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
+      }
+      for (const c of set.captures.filter((c) => c.role === 'lookalike')) {
+        const r = await svc.identify(c.bytes!, { pixelSizeUm: 5 });
+        lines.push(`${c.serial} look-alike: ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
+        if (r.status !== 'rejected') mostInliers = Math.max(mostInliers, ...r.candidates.map((x) => x.inliers));
+        expect(r.status, lines.join('\n')).toBe('not-registered');
+      }
+      // The look-alikes do match their registered siblings on the mould's pattern (so inlier counts alone cannot reject them).
+      expect(mostInliers, lines.join('\n')).toBeGreaterThanOrEqual(20);
+      expect(identified, lines.join('\n')).toBeGreaterThanOrEqual(recaptures - 1);
+    } finally {
+      await reg.close();
+    }
+  }, 240_000);
+});
