@@ -27,7 +27,7 @@ import { IdentityService, renderHistogramSvg } from '../src/identity/index.js';
 import { readGreyImage } from '../src/imaging/index.js';
 import { openRegistry } from '../src/registry/index.js';
 import { generateMouldSet, generateParts, generateRecaptures, MOULD_RANGES, parseCsv, readMouldSet, type MouldRangeName } from '../src/synth/index.js';
-import { OrbGallery, orbFeatures, ORB_BASELINE, survivors, survivorsOpenCv, type OrbFeatures } from './orb-baseline.js';
+import { orbFeatures, ORB_BASELINE, runProbes, type OrbFeatures, type ProbeJob } from './orb-baseline.js';
 import { summarise, type MatedOutcome, type NonMatedOutcome, type OpenSetSummary } from './open-set.js';
 import type { BenchResult, BenchTable } from './run.js';
 import { ms, quantile } from './stats.js';
@@ -202,28 +202,22 @@ async function runBaseline(label: string, gallery: GalleryItem[], probes: Probe[
     feats.push(await orbFeatures(await readGreyImage(g.file)));
     registerMs.push(performance.now() - t);
   }
-  const index = new OrbGallery(feats);
   const run: MethodRun = { mated: [], nonMated: [], matedProbes: [], ms: [], rejectedProbes: 0, registered: gallery.length, rejectedRegistrations: [], registerMs, threshold: null };
+  const slotOf = new Map(gallery.map((g, i) => [g.serial, i]));
+  // The fast kNN must give OpenCV's BFMatcher survivors exactly: checked on every 50th probe.
+  const jobs: ProbeJob[] = probes.map((p, i) => ({ i, file: p.file, also: p.kind === 'recapture' ? (slotOf.get(p.serial) ?? -1) : -1, check: i % 50 === 0 }));
+  const results = await runProbes(feats, jobs, (done) => {
+    if (done % 100 === 0) log(`${label}: identify ${done}/${probes.length}`);
+  });
   let checked = 0;
-  for (const [i, p] of probes.entries()) {
-    if (i % 100 === 0) log(`${label}: identify ${i}/${probes.length}`);
-    const t = performance.now();
-    const probe = await orbFeatures(await readGreyImage(p.file));
-    const slot = p.kind === 'recapture' ? gallery.findIndex((g) => g.serial === p.serial) : -1;
-    const r = await index.identify(probe, slot);
-    run.ms.push(performance.now() - t);
-    // The fast kNN must give OpenCV's BFMatcher survivors exactly (a few probes x gallery entries).
-    if (i % 50 === 0) {
-      for (const j of [0, Math.floor(feats.length / 2), Math.max(0, r.best)]) {
-        const a = survivors(probe, feats[j]).join(',');
-        const b = (await survivorsOpenCv(probe, feats[j])).join(',');
-        if (a !== b) throw new Error(`${label}: kNN survivors differ from cv.BFMatcher for ${p.file} vs ${gallery[j].file}`);
-        checked++;
-      }
-    }
+  for (const [i, r] of results.entries()) {
+    const p = probes[i];
+    checked += r.checked;
+    if (r.mismatches.length > 0) throw new Error(`${label}: kNN survivors differ from cv.BFMatcher: ${r.mismatches.join('; ')}`);
+    run.ms.push(r.ms);
     if (p.kind === 'recapture') {
       run.matedProbes.push(p);
-      run.mated.push({ rank1: r.best === slot && r.bestScore > 0, score: r.alsoScore });
+      run.mated.push({ rank1: r.best === jobs[i].also && r.bestScore > 0, score: r.alsoScore });
     } else run.nonMated.push({ bestScore: r.bestScore });
   }
   checks.push(`${label}: ${checked} probe-gallery pairs, identical ratio-test survivors`);
@@ -312,8 +306,8 @@ export async function run(): Promise<BenchResult> {
     'Generator (src/synth/mould, ARCHITECTURE.md "The mould generator"): every part of a mould shares its form (curvature, draft, a ring logo and a rib), its machining marks (directional polishing scratches, ball-end-mill scallop arcs, spark-erosion craters) and its multi-scale fine texture, so same-mould look-alikes share the pattern at every scale, keypoint scales included; each part adds its own micro-relief (orange peel, flow marks, sink, pores, wear) scaled to a fraction of the mould\'s fine-scale RMS slope. Shading is Lambert + Blinn-Phong on the relief normals with the light in the part\'s frame, so a light change really changes the image. Registration: fixed pose, controlled light; recaptures: handheld (rotation, scale, perspective, light, defocus, motion blur, vignetting, smudge, occlusion, noise, gamma, JPEG).',
     `Data: partprint synth mould --range ${RANGE} --moulds ${MOULDS} --parts-per-mould ${PER_MOULD} --recaptures ${RECAPTURES} --lookalikes ${LOOKALIKES} --size ${SIZE} --seed ${SEED} (5 um/px stated; ${data.cached ? 'cached' : `generated in ${data.seconds.toFixed(0)} s`} in ${data.dir}). Range ${RANGE}: individual fraction ${range.individualFraction}, scale ${range.scale.join('-')}, light change ${range.lightChangeDeg.join('-')} deg, defocus ${range.defocusPx.join('-')} px, motion ${range.motionPx.join('-')} px, noise ${range.noise.join('-')} DN, smudge ${range.smudgeChance * 100}% x ${range.smudgeStrength.join('-')}, occlusion ${range.occlusionChance * 100}% x ${range.occlusion.join('-')}, JPEG ${range.jpegChance * 100}% at q ${range.jpegQuality.join('-')}.`,
     `partprint: a temporary registry with the default profile and settings (IdentityService.register / identify, the CLI's path); the stated pixel size (5 um) is passed with every capture. Genuine score = the true part's score among the returned candidates (0 when it was not among them or the probe was rejected); look-alike score = the best candidate's score (0 when rejected).`,
-    `ORB baseline: ORB ${ORB_BASELINE.features} features at native size, BF Hamming kNN ratio ${ORB_BASELINE.ratio}, RANSAC homography ${ORB_BASELINE.ransacPx} px, S = inliers / min keypoints (0 below 8 survivors), 1:N exhaustive (RANSAC skipped only where survivors / min keypoints, an upper bound on S, is below the best S already found: the same best). ORB and RANSAC in OpenCV (src/imaging/opencv.ts); the kNN Hamming distances by partprint's WebAssembly popcount (matchDescriptors with no mutual check and no distance cap), because OpenCV's WebAssembly BFMatcher took 20-300 ms per pair here; checked against cv.BFMatcher.knnMatch on every 50th probe (${checks.join('; ')}).${subset ? ` Exhaustive matching in OpenCV's WebAssembly build costs milliseconds per pair, so the baseline runs on the parts of moulds M01-M${String(BASELINE_MOULDS).padStart(2, '0')} (${subGallery.length} registered, their recaptures and the look-alikes of those moulds); partprint is run again on exactly that subset (a second registry) for the like-for-like row.` : ''}`,
-    `FNIR at FPIR x: threshold = the (floor(x L) + 1)-th highest look-alike score (L look-alikes); a recapture is found when its true part is ranked first with a score above it. With L = ${runs[0].summary.nonMated} look-alikes, FPIR 1e-3 ${runs[0].summary.nonMated >= 1000 ? 'rests on a single look-alike (coarse)' : 'cannot be measured (fewer than 1000 look-alikes): the threshold is put above every look-alike (FPIR 0), an upper bound on FNIR'}; the baseline's subset has fewer look-alikes still.`,
+    `ORB baseline: ORB ${ORB_BASELINE.features} features at native size, BF Hamming kNN ratio ${ORB_BASELINE.ratio}, RANSAC homography ${ORB_BASELINE.ransacPx} px, S = inliers / min keypoints (0 below 8 survivors), 1:N exhaustive in one thread (RANSAC skipped only where survivors / min keypoints, an upper bound on S, is below the best S already found: the same best). ORB and RANSAC in OpenCV (src/imaging/opencv.ts); the kNN Hamming distances by partprint's WebAssembly popcount (matchDescriptors with no mutual check and no distance cap), because OpenCV's WebAssembly BFMatcher took 20-300 ms per pair here; checked against cv.BFMatcher.knnMatch on every 50th probe (${checks.join('; ')}).${subset ? ` Exhaustive matching in OpenCV's WebAssembly build costs milliseconds per pair, so the baseline runs on the parts of moulds M01-M${String(BASELINE_MOULDS).padStart(2, '0')} (${subGallery.length} registered, their recaptures and the look-alikes of those moulds); partprint is run again on exactly that subset (a second registry) for the like-for-like row.` : ''}`,
+    `FNIR at FPIR x: threshold = the (floor(x L) + 1)-th highest look-alike score (L look-alikes); a recapture is found when its true part is ranked first with a score above it. With L = ${runs[0].summary.nonMated} look-alikes, FPIR 1e-3 ${runs[0].summary.nonMated >= 1000 ? 'rests on a single look-alike (coarse)' : 'cannot be measured (fewer than 1000 look-alikes): the threshold is put above every look-alike (FPIR 0), an upper bound on FNIR'}${subset ? '; the baseline\'s subset has fewer look-alikes still' : ''}.`,
     oldInfo ? `Old generator: synth parts --machines ${MOULDS} --parts-per-machine ${PER_MOULD} --size ${SIZE} --pixel-size ${OLD_PIXEL_UM} --seed ${SEED}; synth recaptures --captures ${RECAPTURES} --lookalikes ${LOOKALIKES} (cached in ${oldInfo.dir}); its baseline subset: the first ${BASELINE_MOULDS} machines and the first ${Math.round((LOOKALIKES * BASELINE_MOULDS) / MOULDS)} look-alikes.` : 'Old generator rows skipped (IDENTITY_MOULD_OLD=0).',
     `Score distributions: bench/results/${NAME}-*-scores.svg. Timings on this shared 2-core machine, loaded (load average at the end ${load}); total wall ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   ];

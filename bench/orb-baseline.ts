@@ -7,7 +7,7 @@
  */
 import { DisposeScope } from '../src/core/index.js';
 import { matchDescriptors, type FeatureSet } from '../src/identity/index.js';
-import { loadOpenCv, type GreyImage } from '../src/imaging/index.js';
+import { loadOpenCv, readGreyImage, type GreyImage } from '../src/imaging/index.js';
 
 export const ORB_BASELINE = { features: 1000, ratio: 0.8, ransacPx: 5 } as const;
 
@@ -137,4 +137,52 @@ export class OrbGallery {
     if (Number.isNaN(alsoScore)) alsoScore = bound[also] === 0 ? 0 : (await this.score(probe, also, pairs[also])).score;
     return { best, bestScore, alsoScore, ransacRuns };
   }
+}
+
+export interface ProbeJob {
+  i: number;
+  file: string;
+  /** Gallery index whose score is wanted too (the true part), or -1. */
+  also: number;
+  /** Also compare the fast survivors with cv.BFMatcher's on a few gallery entries. */
+  check: boolean;
+}
+
+export interface ProbeResult {
+  i: number;
+  best: number;
+  bestScore: number;
+  alsoScore: number;
+  ms: number;
+  /** Pairs compared with cv.BFMatcher, and those whose survivors differed (must be 0). */
+  checked: number;
+  mismatches: string[];
+}
+
+/** One probe of the baseline: extract, identify, optionally check the kNN against OpenCV. */
+export async function runProbe(index: OrbGallery, job: ProbeJob): Promise<ProbeResult> {
+  const t = performance.now();
+  const probe = await orbFeatures(await readGreyImage(job.file));
+  const r = await index.identify(probe, job.also);
+  const ms = performance.now() - t;
+  let checked = 0;
+  const mismatches: string[] = [];
+  if (job.check) {
+    for (const j of new Set([0, Math.floor(index.entries.length / 2), Math.max(0, r.best)])) {
+      checked++;
+      if (survivors(probe, index.entries[j]).join(',') !== (await survivorsOpenCv(probe, index.entries[j])).join(',')) mismatches.push(`${job.file} vs gallery #${j}`);
+    }
+  }
+  return { i: job.i, best: r.best, bestScore: r.bestScore, alsoScore: r.alsoScore, ms, checked, mismatches };
+}
+
+/** Runs the probes in this thread, in order. (Worker threads were tried: OpenCV's WebAssembly build did not come up inside them here.) */
+export async function runProbes(gallery: OrbFeatures[], jobs: ProbeJob[], onResult?: (done: number) => void): Promise<ProbeResult[]> {
+  const index = new OrbGallery(gallery);
+  const results: ProbeResult[] = [];
+  for (const j of jobs) {
+    results.push(await runProbe(index, j));
+    onResult?.(results.length);
+  }
+  return results;
 }

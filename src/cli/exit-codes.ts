@@ -13,6 +13,12 @@ export const EXIT = {
   NOT_FOUND: 4,
   /** A conflict with stored data: a duplicate serial, a newer database. */
   CONFLICT: 5,
+  /** The role of the API key given (--key) may not do this. */
+  FORBIDDEN: 6,
+  /** The disk is full: nothing was stored. */
+  NO_SPACE: 7,
+  /** Stored data is damaged (a blob the database refers to is missing or altered). */
+  DAMAGED: 8,
   /** A negative answer that is not a fault: not registered, not the same part, rejected capture. */
   NO_MATCH: 10,
 } as const;
@@ -31,6 +37,12 @@ export function exitCodeFor(err: unknown): number {
       return EXIT.CONFLICT;
     case 'CONFIG':
       return EXIT.USAGE;
+    case 'FORBIDDEN':
+      return EXIT.FORBIDDEN;
+    case 'NO_SPACE':
+      return EXIT.NO_SPACE;
+    case 'DAMAGED':
+      return EXIT.DAMAGED;
     default:
       return EXIT.FAILURE;
   }

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { Command } from 'commander';
 import { PartprintError } from '../core/index.js';
+import { diskFullCode } from '../registry/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
 export interface CommandModule {
@@ -42,15 +43,43 @@ export async function runCli(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
       return EXIT.USAGE;
     }
-    const message = err instanceof PartprintError ? err.message : `unexpected error: ${(err as Error)?.stack ?? String(err)}`;
+    const known = err instanceof PartprintError ? err : systemError(err);
+    const message = known ? known.message : `unexpected error: ${(err as Error)?.stack ?? String(err)}`;
     process.stderr.write(`partprint: ${message}\n`);
-    return exitCodeFor(err);
+    return exitCodeFor(known ?? err);
+  }
+}
+
+/**
+ * An operating-system error that escaped a capability (a file that vanished, a full disk while
+ * writing an index): its message names the file and the cause, so no stack trace is needed.
+ */
+function systemError(err: unknown): PartprintError | undefined {
+  const full = diskFullCode(err);
+  if (full) return new PartprintError(`disk full (${full}): ${(err as Error).message}`, { code: 'NO_SPACE', cause: err });
+  const e = err as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return undefined;
+  const code = e.code === 'ENOENT' ? 'NOT_FOUND' : ['EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS'].includes(e.code) ? 'BAD_INPUT' : undefined;
+  return code ? new PartprintError(e.message, { code, cause: err }) : undefined;
+}
+
+/**
+ * Output piped into a reader that stops early (`partprint parts list | head`): the closed pipe is
+ * the reader's choice, not a fault, so exit quietly (with the command's own code so far).
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(Number(process.exitCode ?? 0));
+      throw err;
+    });
   }
 }
 
 // Not in worker threads: a single-file bundle starts itself as the synth worker (src/synth/pool.ts).
 const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli[\\/]main\.(?:ts|js)|bin[\\/]partprint(?:\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  exitQuietlyOnClosedPipe();
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
 }

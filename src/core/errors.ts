@@ -10,6 +10,12 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'CORRUPT'
   | 'CONFIG'
+  /** The caller's role may not do this (HTTP 403). */
+  | 'FORBIDDEN'
+  /** The disk (or quota) is full; the write stored nothing (HTTP 507). */
+  | 'NO_SPACE'
+  /** Stored data is damaged: e.g. a blob the database refers to is missing or altered. */
+  | 'DAMAGED'
   | 'INTERNAL';
 
 export class PartprintError extends Error {

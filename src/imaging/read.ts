@@ -40,15 +40,23 @@ async function loadBytes(source: ImageSource, name: string): Promise<Uint8Array>
   if (typeof source !== 'string') return source;
   let size: number;
   try {
-    size = (await stat(source)).size;
+    const st = await stat(source);
+    if (st.isDirectory()) throw new ImagingError(`${name}: is a folder, not an image file`, { code: 'BAD_INPUT' });
+    size = st.size;
   } catch (err) {
+    if (err instanceof ImagingError) throw err;
     throw new ImagingError(`${name}: cannot read file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
       code: 'NOT_FOUND',
       cause: err,
     });
   }
   if (size === 0) throw new ImagingError(`${name}: file is empty (0 bytes)`, { code: 'BAD_INPUT' });
-  return readFile(source);
+  try {
+    return await readFile(source);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ImagingError(`${name}: cannot read file (${code})`, { code: code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', cause: err });
+  }
 }
 
 function nameOf(source: ImageSource, options: ReadOptions): string {

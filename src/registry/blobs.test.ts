@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +53,47 @@ describe('BlobStore', () => {
     const result = await store.recoverStaging(async () => new Set([h]));
     expect(result).toEqual({ adopted: 0, discarded: 0 });
     expect(existsSync(live.pathOf(h))).toBe(true);
+  });
+
+  it("recovers an area named with this process's own PID: a previous incarnation's, never this process's", async () => {
+    // Containers restart a server under the same PID; an area named by PID (partprint before owner
+    // locks) with our PID cannot be ours, since this process names its areas by owner token.
+    const store = fresh();
+    const committed = Buffer.from('committed before the kill');
+    const h = sha256Hex(committed);
+    const area = path.join(store.stagingRoot, `${process.pid}-0123456789ab`);
+    mkdirSync(area, { recursive: true });
+    writeFileSync(path.join(area, h), committed);
+    writeFileSync(path.join(area, sha256Hex(Buffer.from('rolled back'))), 'rolled back');
+    expect(await store.recoverStaging(async (hashes) => new Set(hashes.filter((x) => x === h)))).toEqual({ adopted: 1, discarded: 1 });
+    expect((await store.read(h)).toString()).toBe('committed before the kill');
+    expect(existsSync(area)).toBe(false);
+  });
+
+  it("judges owners by their lock, not their PID: a live owner's areas stay, a killed owner's are recovered", async () => {
+    const store = fresh();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'db', 'fixtures', 'stage-child.ts'), store.root, 'kept', 'dropped'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const gone = new Promise((resolve) => child.on('close', resolve));
+    const area = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /staged (\S+)\n/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('error', reject);
+      child.on('close', (code) => reject(new Error(`stage child exited (${code}) before staging: ${out}`)));
+    });
+    const kept = sha256Hex(Buffer.from('kept'));
+    const referenced = async (hashes: string[]) => new Set(hashes.filter((x) => x === kept));
+    expect(path.basename(area)).toMatch(/^o[0-9a-f]{16}-[0-9a-f]{12}$/);
+    // Alive (its lock is held): left alone, even though a recovery runs in another process.
+    expect(await store.recoverStaging(referenced)).toEqual({ adopted: 0, discarded: 0 });
+    expect(readdirSync(area).sort()).toEqual([kept, sha256Hex(Buffer.from('dropped'))].sort());
+    child.kill('SIGKILL');
+    await gone;
+    expect(await store.recoverStaging(referenced)).toEqual({ adopted: 1, discarded: 1 });
+    expect((await store.read(kept)).toString()).toBe('kept');
+    expect(readdirSync(store.stagingRoot)).toEqual([]); // the dead owner's lock file is gone too
   });
 });

@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import { RegistryError } from '../core/index.js';
 import { inTransaction, nowIso, readBlob, type RepoContext, toIsoTime } from './context.js';
 import { type InspectedImage, inspectImage } from './images.js';
-import { PartsRepo } from './parts.js';
+import { checkStoredText, PartsRepo } from './parts.js';
 import type { CapturesTable } from './schema.js';
 import type { Capture, CaptureMeta } from './types.js';
 
@@ -33,6 +33,10 @@ export function checkCaptureMeta(meta: CaptureMeta): CaptureMeta {
   const px = meta.pixelSizeUm;
   if (px !== undefined && px !== null && !(typeof px === 'number' && Number.isFinite(px) && px > 0)) {
     throw new RegistryError(`pixel_size_um: "${String(px)}" is not a positive number`, { code: 'BAD_INPUT' });
+  }
+  for (const field of ['face', 'device', 'lighting', 'operator'] as const) {
+    const v = meta[field];
+    if (typeof v === 'string') checkStoredText(field, v);
   }
   return { ...meta, capturedAt: meta.capturedAt ? toIsoTime(meta.capturedAt, 'captured_at') : meta.capturedAt };
 }

@@ -6,6 +6,7 @@ import { Kysely, type MigrationProvider, Migrator, PostgresDialect, sql, SqliteD
 import pg from 'pg';
 import { RegistryError } from '../core/index.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { diskFullCodeAt, diskFullError } from './storage-errors.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -51,6 +52,8 @@ export function connect(dataDir: string, databaseUrl?: string): Connection {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
   } catch (err) {
+    const full = diskFullCodeAt(err, path.dirname(file));
+    if (full) throw diskFullError(full, `${file}: cannot open the SQLite database`, err);
     const notDb = /not a database|malformed/i.test((err as Error).message);
     throw new RegistryError(`${file}: cannot open SQLite database (${(err as Error).message})`, { code: notDb ? 'CORRUPT' : 'CONFIG', cause: err });
   }

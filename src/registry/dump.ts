@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { type Kysely, sql } from 'kysely';
 import { noProgress, RegistryError } from '../core/index.js';
 import { appliedMigrations, SCHEMA_VERSION } from './connect.js';
-import { allReferencedBlobs, describeTables, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
+import { allReferencedBlobs, describeTables, referencingColumns, refreshStatistics, resetSequences, type TableInfo } from './introspect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Registry } from './registry.js';
 import type { BulkOptions } from './types.js';
@@ -93,6 +93,12 @@ export async function exportRegistry(reg: Registry, dir: string, options: BulkOp
       const migrations = await appliedMigrations(trxTyped);
       const counts = await Promise.all(tables.map(async (t) => Number((await sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM ${sql.id(t.name)}`.execute(trx)).rows[0].n)));
       const blobs = await reg.blobs.list();
+      // Every blob a row refers to must be in the store: a backup without them fails only when
+      // restored, so the export refuses instead (after checking all of them, to list them all).
+      const referenced = await referencingColumns(trx, reg.dialect);
+      const stored = new Set(blobs);
+      const missing = [...referenced.keys()].filter((h) => !stored.has(h)).sort();
+      const corrupt: string[] = [];
       const total = counts.reduce((a, b) => a + b, 0) + blobs.length;
       let done = 0;
       const out: ExportManifest = { format: EXPORT_FORMAT, formatVersion: 1, schemaVersion: SCHEMA_VERSION, migrations, dialect: reg.dialect, exportedAt: new Date().toISOString(), tables: [], blobs: blobs.length };
@@ -116,9 +122,18 @@ export async function exportRegistry(reg: Registry, dir: string, options: BulkOp
         out.tables.push({ name: t.name, columns: t.columns, rows: n });
       }
       for (const hash of blobs) {
-        await writeFile(path.join(work, 'blobs', hash), await reg.blobs.read(hash)); // checksum verified
+        let bytes: Buffer;
+        try {
+          bytes = await reg.blobs.read(hash); // checksum verified
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'CORRUPT' && (err as { code?: string }).code !== 'NOT_FOUND') throw err;
+          corrupt.push(hash);
+          continue;
+        }
+        await writeFile(path.join(work, 'blobs', hash), bytes);
         onProgress({ phase: 'export', done: ++done, total, detail: hash.slice(0, 12) });
       }
+      if (missing.length > 0 || corrupt.length > 0) throw await damagedStoreError(trx, missing, corrupt, referenced);
       return out;
     });
     await writeFile(path.join(work, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -129,6 +144,24 @@ export async function exportRegistry(reg: Registry, dir: string, options: BulkOp
     await rm(work, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The DAMAGED error of an export: every missing or corrupt blob, with the rows that refer to it. */
+async function damagedStoreError(db: AnyDb, missing: string[], corrupt: string[], referenced: Map<string, string[]>): Promise<RegistryError> {
+  const bad = [...missing, ...corrupt];
+  const captures = new Map<string, string[]>();
+  for (let i = 0; i < bad.length; i += 500) {
+    const rows = await db.selectFrom('captures').innerJoin('parts', 'parts.id', 'captures.part_id').select(['captures.id as id', 'captures.blob_hash as hash', 'parts.serial as serial']).where('captures.blob_hash', 'in', bad.slice(i, i + 500)).orderBy('captures.id').execute();
+    for (const r of rows as Array<{ id: number; hash: string; serial: string }>) captures.set(r.hash, [...(captures.get(r.hash) ?? []), `capture #${r.id} of ${r.serial}`]);
+  }
+  const line = (h: string, what: string) => `  ${what} ${h} (${(captures.get(h) ?? referenced.get(h) ?? ['not referenced']).join(', ')})`;
+  const lines = [...missing.map((h) => line(h, 'missing')), ...corrupt.map((h) => line(h, 'corrupt'))];
+  const shown = lines.slice(0, 50);
+  if (lines.length > shown.length) shown.push(`  ... and ${lines.length - shown.length} more`);
+  return new RegistryError(
+    `export refused, nothing written: the blob store is damaged: ${missing.length} blob(s) the database refers to are missing, ${corrupt.length} corrupt:\n${shown.join('\n')}`,
+    { code: 'DAMAGED' },
+  );
 }
 
 async function readManifest(dir: string): Promise<ExportManifest> {

@@ -19,7 +19,8 @@ export async function readImageBytes(file: string, name = file): Promise<Buffer>
     return await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new RegistryError(`${name}: cannot read file (${code})`, { code: code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', cause: err });
+    const folder = code === 'EISDIR' ? ': a folder, not an image file' : '';
+    throw new RegistryError(`${name}: cannot read file (${code}${folder})`, { code: code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', cause: err });
   }
 }
 

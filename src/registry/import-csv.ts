@@ -5,6 +5,7 @@
  * each rejected row with its reason. Otherwise all parts and captures land in one transaction.
  */
 import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { noProgress, RegistryError } from '../core/index.js';
 import { sha256Hex } from './blobs.js';
@@ -12,7 +13,9 @@ import { checkCaptureMeta } from './captures.js';
 import { parseCsv } from './csv.js';
 import { inspectImage, readImageBytes } from './images.js';
 import { refreshStatistics } from './introspect.js';
+import { checkStoredText, serialProblem } from './parts.js';
 import type { Registry } from './registry.js';
+import type { Database } from './schema.js';
 import type { Attributes, BulkOptions, CaptureMeta } from './types.js';
 
 const CAPTURE_COLUMNS = ['face', 'device', 'pixel_size_um', 'lighting', 'operator', 'captured_at'] as const;
@@ -25,6 +28,11 @@ export interface CsvRejection {
   line: number;
   serial: string | null;
   reason: string;
+  /**
+   * "conflict" when the row's only problem is its serial being registered already or repeated
+   * in the file (exit 5), else "invalid" (exit 3).
+   */
+  kind: 'conflict' | 'invalid';
 }
 
 export interface CsvImportResult {
@@ -42,6 +50,11 @@ export interface CsvImportOptions extends BulkOptions {
   dryRun?: boolean;
   /** Stops the import (the transaction rolls back) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Runs inside the import's transaction after every row is stored, just before the COMMIT, with
+   * the result: what is written there commits with the import or not at all (e.g. a job's state).
+   */
+  beforeCommit?: (trx: Kysely<Database>, result: CsvImportResult) => Promise<void>;
 }
 
 interface PlannedImage {
@@ -88,11 +101,22 @@ function metaOf(get: (c: string) => string | undefined, problems: string[]): Cap
  */
 export async function importPartsCsv(reg: Registry, csvFile: string, options: CsvImportOptions = {}): Promise<CsvImportResult> {
   const onProgress = options.onProgress ?? noProgress;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(csvFile, 'utf8');
+    bytes = await readFile(csvFile);
   } catch (err) {
-    throw new RegistryError(`${csvFile}: cannot read file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { code: 'NOT_FOUND', cause: err });
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new RegistryError(`${csvFile}: cannot read file (${code}${code === 'EISDIR' ? ': a folder, not a CSV file' : ''})`, { code: code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_INPUT', cause: err });
+  }
+  // Bytes that are not UTF-8 would become U+FFFD silently (two serials could become one): such
+  // a file is decoded leniently only to name every row that has them, and those rows are refused.
+  let text: string;
+  let validUtf8 = true;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    validUtf8 = false;
+    text = new TextDecoder('utf-8').decode(bytes);
   }
   const records = parseCsv(text, csvFile);
   if (records.length === 0) throw new RegistryError(`${csvFile}: file is empty (a header row is required)`, { code: 'BAD_INPUT' });
@@ -112,20 +136,42 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
     options.signal?.throwIfAborted();
     onProgress({ phase: 'check', done: i, total: rows.length, detail: rec.fields[header.indexOf('serial')] });
     const problems: string[] = [];
+    /** Problems that are conflicts with other serials (stored or in this file), not bad data. */
+    const conflicts: string[] = [];
+    if (!validUtf8) {
+      const bad = rec.fields.findIndex((f) => f.includes('\ufffd'));
+      if (bad >= 0) problems.push(`column "${header[bad] ?? bad + 1}" has bytes that are not valid UTF-8 (save the CSV as UTF-8)`);
+    }
     if (rec.fields.length !== header.length) problems.push(`has ${rec.fields.length} fields, the header has ${header.length}`);
     const get = (col: string): string | undefined => {
       const v = rec.fields[header.indexOf(col)];
       return v === undefined || v === '' ? undefined : v;
     };
     const serial = get('serial')?.trim() ?? null;
-    if (serial === null) problems.push('serial is empty');
-    else if (seen.has(serial)) problems.push(`serial "${serial}" also on row ${seen.get(serial)}`);
-    else seen.set(serial, i + 1);
+    const badSerial = serial === null ? 'serial is empty' : serialProblem(serial);
+    if (badSerial !== null) {
+      if (validUtf8 || !serial?.includes('\ufffd')) problems.push(badSerial);
+    } else if (seen.has(serial!)) conflicts.push(`serial "${serial}" also on row ${seen.get(serial!)}`);
+    else seen.set(serial!, i + 1);
     const attributes: Attributes = {};
     for (const [c, col] of header.entries()) {
-      if (!RESERVED.has(col) && rec.fields[c] !== undefined && rec.fields[c] !== '') attributes[col] = rec.fields[c];
+      if (!RESERVED.has(col) && rec.fields[c] !== undefined && rec.fields[c] !== '') {
+        try {
+          attributes[col] = checkStoredText(`attribute "${col}"`, rec.fields[c]);
+        } catch (err) {
+          problems.push((err as Error).message);
+        }
+      }
     }
     const meta = metaOf(get, problems);
+    const partNumber = get('part_number');
+    if (partNumber !== undefined) {
+      try {
+        checkStoredText('part_number', partNumber);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
     const images: PlannedImage[] = [];
     for (const rel of (get('image') ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
       const file = path.resolve(baseDir, rel);
@@ -136,7 +182,9 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
         problems.push((err as Error).message);
       }
     }
-    if (problems.length > 0) rejected.push({ row: i + 1, line: rec.line, serial, reason: problems.join('; ') });
+    if (problems.length + conflicts.length > 0) {
+      rejected.push({ row: i + 1, line: rec.line, serial, reason: [...conflicts, ...problems].join('; '), kind: problems.length > 0 ? 'invalid' : 'conflict' });
+    }
     else planned.push({ serial: serial!, partNumber: get('part_number') ?? null, attributes, meta, images });
   }
   // Serials already registered (checked for every row that has one).
@@ -148,7 +196,7 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
       const reason = `serial "${serial}" is already registered`;
       const earlier = rejected.find((r) => r.row === row);
       if (earlier) earlier.reason = `${reason}; ${earlier.reason}`;
-      else rejected.push({ row, line: rows[row - 1].line, serial, reason });
+      else rejected.push({ row, line: rows[row - 1].line, serial, reason, kind: 'conflict' });
     }
   }
   onProgress({ phase: 'check', done: rows.length, total: rows.length });
@@ -158,7 +206,8 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
   if (!result.ok || options.dryRun) return { ...result, parts: result.ok ? planned.length : 0, captures: result.ok ? nImages : 0 };
 
   // Pass 2: store everything in one transaction; any fault rolls all of it back.
-  await reg.transaction(async (_trx, scope) => {
+  const stored: CsvImportResult = { ...result, parts: planned.length, captures: nImages };
+  await reg.transaction(async (trx, scope) => {
     let done = 0;
     for (const p of planned) {
       options.signal?.throwIfAborted();
@@ -172,7 +221,8 @@ export async function importPartsCsv(reg: Registry, csvFile: string, options: Cs
       done++;
     }
     onProgress({ phase: 'import', done, total: planned.length });
+    await options.beforeCommit?.(trx, stored);
   });
   if (planned.length >= 1000) await refreshStatistics(reg.db, reg.dialect);
-  return { ...result, parts: planned.length, captures: nImages };
+  return stored;
 }

@@ -8,5 +8,7 @@ export { csvField, parseCsv, type CsvRecord } from './csv.js';
 export { exportRegistry, importRegistry, type ExportManifest } from './dump.js';
 export { importPartsCsv, type CsvImportOptions, type CsvImportResult, type CsvRejection } from './import-csv.js';
 export type { PartsRepo } from './parts.js';
+export { checkLookupSerial, checkSerial, checkStoredText, SERIAL_MAX_LENGTH, serialProblem, textProblem } from './parts.js';
+export { diskFullCode } from './storage-errors.js';
 export type { CapturesRepo } from './captures.js';
 export type { FeaturesRepo, NewCaptureFeature } from './features.js';

@@ -121,10 +121,15 @@ export async function referencedBlobs(db: AnyDb, dialect: Dialect, hashes: strin
 
 /** Every blob hash any row refers to. */
 export async function allReferencedBlobs(db: AnyDb, dialect: Dialect): Promise<Set<string>> {
-  const found = new Set<string>();
+  return new Set((await referencingColumns(db, dialect)).keys());
+}
+
+/** Every blob hash any row refers to, with the columns ("captures.blob_hash") that refer to it. */
+export async function referencingColumns(db: AnyDb, dialect: Dialect): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
   for (const { table, column } of blobColumns(await describeTables(db, dialect))) {
     const rows = await sql<{ h: string | null }>`SELECT DISTINCT ${sql.id(column)} AS h FROM ${sql.id(table)}`.execute(db);
-    for (const r of rows.rows) if (r.h) found.add(r.h);
+    for (const r of rows.rows) if (r.h) found.set(r.h, [...(found.get(r.h) ?? []), `${table}.${column}`]);
   }
   return found;
 }

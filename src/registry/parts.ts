@@ -7,18 +7,76 @@ import type { Attributes, ListPartsQuery, NewPart, Part } from './types.js';
 
 type PartRow = Selectable<PartsTable>;
 
+/** The longest serial accepted on every path (CLI, CSV import, API, EPCIS), in characters. */
+export const SERIAL_MAX_LENGTH = 200;
+
+/** A value for an error message: JSON-quoted (so NUL shows as \u0000), cut to 60 characters. */
+function preview(value: string): string {
+  const cut = [...value.slice(0, 120)].slice(0, 60).join('');
+  return `${JSON.stringify(cut)}${cut.length < value.length ? '...' : ''}`;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a text cannot be stored as it is on both databases, or null: PostgreSQL refuses NUL, and a
+ * lone surrogate would be stored as U+FFFD, silently turning two different values into one.
+ */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'contains a NUL byte (U+0000)';
+  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode (it has a lone surrogate)';
+  return null;
+}
+
+/** Why `serial` is not a valid serial, or null. The one rule for every path into the registry. */
+export function serialProblem(serial: unknown): string | null {
+  if (typeof serial !== 'string' || serial.trim() === '') return 'serial is missing or empty';
+  const text = textProblem(serial);
+  if (text) return `serial ${preview(serial)} ${text}`;
+  if (serial.includes('\ufffd')) {
+    return `serial ${preview(serial)} contains U+FFFD, the mark of bytes that were not valid UTF-8; re-encode the source as UTF-8`;
+  }
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const control = /[\u0001-\u001f\u007f-\u009f]/.exec(serial);
+  if (control) return `serial ${preview(serial)} contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  let length = 0;
+  for (let i = 0; i < serial.length; i++) if (serial.charCodeAt(i) < 0xdc00 || serial.charCodeAt(i) > 0xdfff) length++; // code points, as JSON schema's maxLength counts them
+  if (length > SERIAL_MAX_LENGTH) return `serial ${preview(serial)} is ${length} characters long; at most ${SERIAL_MAX_LENGTH} are allowed`;
+  if (serial !== serial.trim()) return `serial ${preview(serial)} has leading or trailing spaces`;
+  return null;
+}
+
+/** Returns a valid serial, or throws BAD_INPUT naming the problem. */
 export function checkSerial(serial: unknown): string {
-  if (typeof serial !== 'string' || serial.trim() === '') throw new RegistryError('serial is missing or empty', { code: 'BAD_INPUT' });
-  if (serial !== serial.trim()) throw new RegistryError(`serial "${serial}" has leading or trailing spaces`, { code: 'BAD_INPUT' });
+  const problem = serialProblem(serial);
+  if (problem) throw new RegistryError(problem, { code: 'BAD_INPUT' });
+  return serial as string;
+}
+
+/**
+ * For lookups: a serial that no registered part can have because it cannot be stored (NUL, lone
+ * surrogate, U+FFFD from bytes that were not UTF-8) is BAD_INPUT, not "not registered".
+ */
+export function checkLookupSerial(serial: string): string {
+  if (typeof serial === 'string' && (textProblem(serial) || serial.includes('\ufffd'))) checkSerial(serial);
   return serial;
+}
+
+/** Returns a storable text, or throws BAD_INPUT naming the field and the problem. */
+export function checkStoredText(field: string, value: string): string {
+  const problem = textProblem(value);
+  if (problem) throw new RegistryError(`${field} ${preview(value)} ${problem}`, { code: 'BAD_INPUT' });
+  return value;
 }
 
 function checkAttributes(attrs: Record<string, string | null>): void {
   for (const [name, value] of Object.entries(attrs)) {
     if (name.trim() === '') throw new RegistryError('attribute name is empty', { code: 'BAD_INPUT' });
+    checkStoredText('attribute name', name);
     if (value !== null && typeof value !== 'string') {
       throw new RegistryError(`attribute "${name}": value must be a string`, { code: 'BAD_INPUT' });
     }
+    if (value !== null) checkStoredText(`attribute "${name}"`, value);
   }
 }
 
@@ -47,6 +105,7 @@ export class PartsRepo {
     const serial = checkSerial(part.serial);
     const attributes = part.attributes ?? {};
     checkAttributes(attributes);
+    if (part.partNumber) checkStoredText('part number', part.partNumber);
     return inTransaction(this.ctx, async (tx) => {
       const existing = await tx.db.selectFrom('parts').select('id').where('serial', '=', serial).executeTakeFirst();
       if (existing) throw new RegistryError(`serial "${serial}" is already registered`, { code: 'CONFLICT' });
@@ -72,6 +131,7 @@ export class PartsRepo {
 
   /** The part with this serial, or undefined when it is not registered (one query). */
   async get(serial: string): Promise<Part | undefined> {
+    checkLookupSerial(serial);
     const rows = await this.ctx.db
       .selectFrom('parts')
       .leftJoin('part_attributes as pa', 'pa.part_id', 'parts.id')
@@ -109,6 +169,7 @@ export class PartsRepo {
     }
     if (query.partNumber !== undefined) q = q.where('part_number', '=', query.partNumber);
     if (query.serialContains) {
+      checkStoredText('serial filter', query.serialContains);
       // Case-sensitive substring on both databases (LIKE differs in case handling between them).
       const fn = this.ctx.dialect === 'postgres' ? 'strpos' : 'instr';
       q = q.where(sql<boolean>`${sql.raw(fn)}(serial, ${query.serialContains}) > 0`);

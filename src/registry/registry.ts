@@ -82,11 +82,18 @@ function scopeOf(ctx: RepoContext): RegistryScope {
 export async function openRegistry(options: RegistryOpenOptions = {}): Promise<Registry> {
   const dataDir = path.resolve(options.dataDir ?? process.env.PARTPRINT_DATA ?? 'partprint-data');
   const conn = connect(dataDir, options.databaseUrl);
+  const blobs = new BlobStore(path.join(dataDir, 'blobs'));
   try {
     await migrate(conn);
-    const blobs = new BlobStore(path.join(dataDir, 'blobs'));
     const ctx: RepoContext = { db: conn.db, dialect: conn.dialect, blobs, maxPixels: options.maxPixels };
     let closing: Promise<void> | undefined;
+    // Claim our own staging owner first (so recovery never takes this process's areas), then
+    // finish the areas of processes that are gone.
+    try {
+      blobs.ownerToken();
+    } catch {
+      // A read-only data folder: reads work; a write fails later, naming the staging folder.
+    }
     await blobs.recoverStaging((hashes) => referencedBlobs(conn.db, conn.dialect, hashes));
     return {
       ...scopeOf(ctx),
@@ -94,10 +101,11 @@ export async function openRegistry(options: RegistryOpenOptions = {}): Promise<R
       dataDir,
       maxPixels: options.maxPixels,
       transaction: (fn) => inTransaction(ctx, (tx) => fn(tx.db, scopeOf(tx))),
-      close: () => (closing ??= conn.db.destroy()),
+      close: () => (closing ??= conn.db.destroy().finally(() => blobs.close())),
     };
   } catch (err) {
     await conn.db.destroy();
+    blobs.close();
     throw err;
   }
 }

@@ -36,7 +36,8 @@ export async function readBulkUpload(
   await mkdir(dir, { recursive: true });
   const out: BulkUpload = { dir, files: {}, fields: {}, totalBytes: 0 };
   try {
-    for await (const part of request.parts({ limits: { files: options.maxFiles, fileSize: options.maxBytes } })) {
+    // `parts` counts files and fields together; the app-wide default (60) is for single uploads.
+    for await (const part of request.parts({ limits: { files: options.maxFiles, fileSize: options.maxBytes, parts: options.maxFiles + 50 } })) {
       if (part.type !== 'file') {
         out.fields[part.fieldname] = String(part.value);
         continue;
@@ -58,6 +59,7 @@ export async function readBulkUpload(
     await rm(dir, { recursive: true, force: true });
     const code = (err as { code?: string }).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new PartprintError(`a file is larger than the limit of ${options.maxBytes} bytes`, { code: 'TOO_LARGE', cause: err });
+    if (code === 'FST_PARTS_LIMIT') throw new PartprintError(`more than ${options.maxFiles} files (plus 50 fields) in one upload`, { code: 'TOO_LARGE', cause: err });
     if (code === 'FST_FILES_LIMIT') throw new PartprintError(`more than ${options.maxFiles} files in one upload`, { code: 'TOO_LARGE', cause: err });
     throw err;
   }

@@ -5,6 +5,7 @@ import {
   appendEvent,
   exportEpcis,
   getEpcRule,
+  getEvent,
   getHistory,
   importEpcis,
   partForEpc,
@@ -30,6 +31,10 @@ export class EventsRepository {
 
   append(serial: string, event: NewEvent, recordedBy: string): Promise<TraceEvent> {
     return appendEvent(this.registry, serial, event, { recordedBy });
+  }
+
+  get(id: number): Promise<TraceEvent | undefined> {
+    return getEvent(this.registry, id);
   }
 
   history(serial: string, filter: ListEventsFilter & { effectiveOnly?: boolean }): Promise<HistoryEntry[]> {

@@ -5,7 +5,7 @@ import type { AuditRepository } from './audit.repository.js';
 import type { EventsRepository } from './events.repository.js';
 import { HttpError } from './http-errors.js';
 import type { Principal } from './keys.service.js';
-import { INSPECTOR_EVENT_TYPES } from './roles.js';
+import { INSPECTOR_EVENT_TYPES, mayRecordEventType, ROLES } from './roles.js';
 
 export interface AnalyticsInput {
   groupBy: string;
@@ -34,12 +34,35 @@ export class EventsService {
     private readonly audit: AuditRepository,
   ) {}
 
-  async append(serial: string, event: NewEvent, principal: Principal, actor: string): Promise<TraceEvent> {
-    if (principal.role === 'inspector' && !INSPECTOR_EVENT_TYPES.has(event.type)) {
-      throw new HttpError(403, 'FORBIDDEN', `role "inspector" may record only ${[...INSPECTOR_EVENT_TYPES].join(', ')} events, not "${event.type}"`);
+  /**
+   * Records an event. `principal` is the API key (null: the CLI without a key, acting as the
+   * owner of the data folder). A correction needs a reason (notes) and may be made only by a role
+   * that may record the corrected event's type, or by admin; who and why land in the audit log.
+   */
+  async append(serial: string, event: NewEvent, principal: Principal | null, actor: string): Promise<TraceEvent> {
+    if (principal?.role === 'inspector' && !INSPECTOR_EVENT_TYPES.has(event.type)) {
+      throw new PartprintError(`role "inspector" may record only ${[...INSPECTOR_EVENT_TYPES].join(', ')} events, not "${event.type}"`, { code: 'FORBIDDEN' });
+    }
+    let corrected: TraceEvent | undefined;
+    if (event.correctsEventId !== undefined && event.correctsEventId !== null) {
+      if (typeof event.notes !== 'string' || event.notes.trim() === '') {
+        throw new PartprintError(`a correction must say why: give notes (the reason event ${event.correctsEventId} is wrong)`, { code: 'BAD_INPUT' });
+      }
+      corrected = await this.repo.get(event.correctsEventId);
+      if (corrected && principal && !mayRecordEventType(principal.role, corrected.type)) {
+        const may = ROLES.filter((r) => mayRecordEventType(r, corrected!.type));
+        throw new PartprintError(
+          `role "${principal.role}" may not correct event ${corrected.id}: it is a "${corrected.type}" event, which only ${may.join(' or ')} may record (a correction needs the right to record the corrected type)`,
+          { code: 'FORBIDDEN' },
+        );
+      }
     }
     const stored = await this.repo.append(serial, event, actor);
-    await this.audit.record(actor, 'event.append', serial, { eventId: stored.id, type: stored.type });
+    if (corrected) {
+      await this.audit.record(actor, 'event.correct', serial, { eventId: stored.id, type: stored.type, corrects: corrected.id, correctedType: corrected.type, reason: stored.notes });
+    } else {
+      await this.audit.record(actor, 'event.append', serial, { eventId: stored.id, type: stored.type });
+    }
     return stored;
   }
 

@@ -41,6 +41,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNSUPPORTED: 415,
   CORRUPT: 422,
   CONFIG: 500,
+  FORBIDDEN: 403,
+  NO_SPACE: 507,
+  DAMAGED: 500,
   INTERNAL: 500,
 };
 

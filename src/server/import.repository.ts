@@ -5,7 +5,7 @@ import type { ProgressListener } from '../core/index.js';
 export class ImportRepository {
   constructor(private readonly registry: Registry) {}
 
-  importCsv(file: string, options: { dryRun: boolean; onProgress: ProgressListener }): Promise<CsvImportResult> {
+  importCsv(file: string, options: { dryRun: boolean; onProgress: ProgressListener; beforeCommit?: (trx: unknown, result: CsvImportResult) => Promise<void> }): Promise<CsvImportResult> {
     return importPartsCsv(this.registry, file, options);
   }
 

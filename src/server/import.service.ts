@@ -3,7 +3,7 @@
  * The upload is checked before the job is queued: every image the CSV names must be one of the
  * uploaded files (paths relative to the CSV, no ".."), so a CSV cannot reach other server files.
  */
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PartprintError } from '../core/index.js';
 import type { AuditRepository } from './audit.repository.js';
@@ -20,11 +20,19 @@ export class ImportService {
     private readonly repo: ImportRepository,
     private readonly jobs: JobsService,
     private readonly audit: AuditRepository,
+    /** Where uploads wait for their job (DATA/tmp/imports). */
+    readonly uploadsDir: string,
   ) {
+    const interruptedMessage = (job: Job) =>
+      job.params.dryRun === true
+        ? 'interrupted: the server stopped before the check finished (a dry run stores nothing)'
+        : 'interrupted: the server stopped before the import committed; nothing was imported (all rows commit at once), submit it again';
     jobs.define('import-parts', async (params, ctx) => {
       const dir = String(params.dir);
       try {
-        const result = await this.repo.importCsv(path.join(dir, CSV_NAME), { dryRun: params.dryRun === true, onProgress: ctx.onProgress });
+        // The job row turns "succeeded" in the import's own transaction: a kill after the COMMIT
+        // cannot leave committed parts behind a job that reads as failed.
+        const result = await this.repo.importCsv(path.join(dir, CSV_NAME), { dryRun: params.dryRun === true, onProgress: ctx.onProgress, beforeCommit: (trx, r) => ctx.succeedIn(trx, r) });
         if (!result.ok) {
           const first = result.rejected.slice(0, 3).map((r) => `row ${r.row}${r.serial ? ` (${r.serial})` : ''}: ${r.reason}`);
           throw Object.assign(new PartprintError(`${result.rejected.length} of ${result.rows} rows rejected, nothing imported: ${first.join('; ')}`, { code: 'BAD_INPUT' }), { result });
@@ -34,7 +42,38 @@ export class ImportService {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
-    });
+    }, { interruptedMessage, onInterrupted: (job) => this.removeUpload(job.params.dir) });
+  }
+
+  /** Removes an upload folder, if it is one of ours (under `uploadsDir`). */
+  private async removeUpload(dir: unknown): Promise<void> {
+    if (typeof dir !== 'string') return;
+    const rel = path.relative(this.uploadsDir, dir);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /**
+   * At start, after interrupted jobs are marked: removes every upload folder no queued or running
+   * job names (one server runs the jobs of a data folder, so at start none is in use; a job that
+   * committed just before a kill never reached the clean-up in its handler). Returns how many.
+   */
+  async removeStaleUploads(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.uploadsDir);
+    } catch {
+      return 0;
+    }
+    const active = new Set((await this.jobs.list(1000, 0)).items.filter((j) => j.status === 'queued' || j.status === 'running').map((j) => String(j.params.dir)));
+    let removed = 0;
+    for (const name of names) {
+      const dir = path.join(this.uploadsDir, name);
+      if (active.has(dir)) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Checks an uploaded CSV + images and queues the import. */

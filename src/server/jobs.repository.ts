@@ -2,7 +2,8 @@
 import type { ProgressEvent } from '../core/index.js';
 import type { JobRow, ServerDb } from './tables.js';
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+/** `interrupted`: the server stopped (or was killed) before the job finished. */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface Job {
   id: number;
@@ -88,13 +89,29 @@ export class JobsRepository {
       .execute();
   }
 
-  /** Jobs left queued or running by a previous process cannot resume: mark them failed. */
-  async failInterrupted(): Promise<number> {
-    const r = await this.db
-      .updateTable('jobs')
-      .set({ status: 'failed', error: 'interrupted: the server stopped before the job finished', finished_at: new Date().toISOString() })
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+  /**
+   * Marks a job succeeded with its result inside the caller's transaction (`db`: the handler's
+   * own), so the job row commits with the work: a kill after that COMMIT leaves it succeeded.
+   */
+  async succeedIn(db: ServerDb, id: number, result: unknown): Promise<void> {
+    await db.updateTable('jobs').set({ status: 'succeeded', result: JSON.stringify(result), error: null, finished_at: new Date().toISOString() }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Jobs left queued or running by a previous process cannot resume: marks them interrupted
+   * (with `message(job)` as the error) and returns them as they were.
+   */
+  async interruptUnfinished(message: (job: Job) => string): Promise<Job[]> {
+    const rows = await this.db.selectFrom('jobs').selectAll().where('status', 'in', ['queued', 'running']).execute();
+    const jobs = rows.map(toJob);
+    for (const job of jobs) {
+      await this.db
+        .updateTable('jobs')
+        .set({ status: 'interrupted', error: message(job), finished_at: new Date().toISOString() })
+        .where('id', '=', job.id)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+    }
+    return jobs;
   }
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from './auth.js';
 import type { Job } from './jobs.repository.js';
 import { idParam, pageQuery } from './schemas.js';
-import path from 'node:path';
 import { readBulkUpload } from './bulk-upload.js';
 import { CSV_NAME } from './import.service.js';
 import type { ServerConfig, ServerServices } from './services.js';
@@ -14,7 +13,7 @@ export const jobSchema = {
   properties: {
     id: { type: 'integer' },
     kind: { type: 'string' },
-    status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+    status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'interrupted'], description: 'interrupted: the server stopped before the job finished (error says what that means for the job)' },
     params: { type: 'object', additionalProperties: true },
     progress: { type: ['object', 'null'], properties: { phase: { type: 'string' }, done: { type: 'number' }, total: { type: 'number' }, detail: { type: 'string' } } },
     result: {},
@@ -28,8 +27,11 @@ export const jobSchema = {
 
 const tags = ['jobs'];
 
+/** Files (the CSV and its images) one bulk import upload may carry; README "Limits". */
+export const MAX_BULK_FILES = 10_000;
+
 function finished(job: Job): boolean {
-  return job.status === 'succeeded' || job.status === 'failed';
+  return job.status === 'succeeded' || job.status === 'failed' || job.status === 'interrupted';
 }
 
 export function registerJobsRoutes(app: FastifyInstance, services: ServerServices, config: ServerConfig): void {
@@ -52,13 +54,13 @@ export function registerJobsRoutes(app: FastifyInstance, services: ServerService
           },
         },
       },
-      schema: { summary: 'Bulk import of parts from a CSV (+ images) as a background job; all rows or none', tags, response: { 202: jobSchema } },
+      schema: { summary: `Bulk import of parts from a CSV (+ images) as a background job; all rows or none. At most ${MAX_BULK_FILES} files per upload, each within the upload size limit`, tags, response: { 202: jobSchema } },
     },
     async (request, reply) => {
       const upload = await readBulkUpload(request, {
-        rootDir: path.join(config.tmpDir, '..', 'imports'),
+        rootDir: config.importsDir,
         maxBytes: config.limits.maxUploadBytes,
-        maxFiles: 10_000,
+        maxFiles: MAX_BULK_FILES,
         fileFields: { csv: CSV_NAME, images: null },
       });
       const dryRun = upload.fields.dryRun === 'true';

@@ -6,13 +6,30 @@
 import { EventEmitter } from 'node:events';
 import { PartprintError, type ProgressEvent, type ProgressListener } from '../core/index.js';
 import type { Job, JobsRepository } from './jobs.repository.js';
+import { serverDb } from './tables.js';
 
 export interface JobContext {
   onProgress: ProgressListener;
   actor: string | null;
+  jobId: number;
+  /**
+   * Marks the job succeeded with `result` inside the handler's own database transaction `trx`,
+   * so that the job's state commits together with its work (a kill right after the COMMIT
+   * leaves the job succeeded, not interrupted).
+   */
+  succeedIn(trx: unknown, result: unknown): Promise<void>;
 }
 
 export type JobHandler = (params: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
+
+export interface JobKindOptions {
+  /** What an interruption meant for this kind (the job's error text); default: nothing known. */
+  interruptedMessage?: (job: Job) => string;
+  /** Clean-up after a job of this kind was interrupted (at start), e.g. its upload folder. */
+  onInterrupted?: (job: Job) => Promise<void>;
+}
+
+const INTERRUPTED = 'interrupted: the server stopped before the job finished';
 
 /** What listeners receive: the job row after each change. */
 export type JobUpdate = Job;
@@ -21,6 +38,7 @@ const STORE_EVERY_MS = 200;
 
 export class JobsService {
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly kindOptions = new Map<string, JobKindOptions>();
   private readonly events = new EventEmitter();
   private readonly queue: number[] = [];
   private running: Promise<void> | null = null;
@@ -31,16 +49,23 @@ export class JobsService {
   }
 
   /** Registers the handler for a kind of job (e.g. "import-parts"). */
-  define(kind: string, handler: JobHandler): void {
+  define(kind: string, handler: JobHandler, options: JobKindOptions = {}): void {
     this.handlers.set(kind, handler);
+    this.kindOptions.set(kind, options);
   }
 
   kinds(): string[] {
     return [...this.handlers.keys()].sort();
   }
 
+  /**
+   * At start: jobs a stopped or killed server left queued or running are marked interrupted
+   * (each kind says what that means) and cleaned up. Returns how many there were.
+   */
   async start(): Promise<number> {
-    return this.repo.failInterrupted();
+    const jobs = await this.repo.interruptUnfinished((job) => this.kindOptions.get(job.kind)?.interruptedMessage?.(job) ?? INTERRUPTED);
+    for (const job of jobs) await this.kindOptions.get(job.kind)?.onInterrupted?.(job).catch(() => undefined);
+    return jobs.length;
   }
 
   /** Queues a job and returns its row (status "queued"). */
@@ -123,7 +148,8 @@ export class JobsService {
       }).catch(() => undefined);
     };
     try {
-      const result = await handler(job.params, { onProgress, actor: job.createdBy });
+      const succeedIn = (trx: unknown, result: unknown) => this.repo.succeedIn(serverDb(trx), id, result);
+      const result = await handler(job.params, { onProgress, actor: job.createdBy, jobId: id, succeedIn });
       await storing;
       await this.repo.finish(id, { status: 'succeeded', result }, last);
     } catch (err) {

@@ -28,6 +28,13 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 /** Event types an inspector may record (operators and admins may record any type). */
 export const INSPECTOR_EVENT_TYPES: ReadonlySet<string> = new Set(['inspected']);
 
+/** Whether a role may record events of this type (and so correct them). */
+export function mayRecordEventType(role: Role, type: string): boolean {
+  if (role === 'admin' || role === 'operator') return ROLE_PERMISSIONS[role].has('events:write');
+  if (role === 'inspector') return INSPECTOR_EVENT_TYPES.has(type);
+  return false;
+}
+
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }

@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { removeStaleTemps } from './uploads.js';
 import { createServices, resolveConfig, type ServerConfig, type ServerOptions, type ServerServices } from './services.js';
 
 export interface PartprintServer {
@@ -22,6 +23,9 @@ export async function createServer(options: ServerOptions): Promise<PartprintSer
   const config = resolveConfig(options);
   const services = createServices(options.registry, config);
   await services.jobs.start();
+  // Uploads a killed server left behind (their jobs were just marked interrupted).
+  await services.importer.removeStaleUploads();
+  await removeStaleTemps(config.tmpDir);
   const app = await buildApp(services, config);
   return {
     app,

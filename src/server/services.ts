@@ -45,6 +45,8 @@ export interface ServerConfig {
   rateLimit: RateLimitOptions;
   /** Temporary upload folder (default DATA/tmp/uploads). */
   tmpDir: string;
+  /** Bulk uploads waiting for their import job (DATA/tmp/imports). */
+  importsDir: string;
   logger?: boolean | { level: string };
   /** Static web UI folder; undefined = src/web/static if present; null = none. */
   staticDir?: string | null;
@@ -86,6 +88,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit },
     tmpDir: path.join(options.registry.dataDir, 'tmp', 'uploads'),
+    importsDir: path.join(options.registry.dataDir, 'tmp', 'imports'),
     logger: options.logger,
     staticDir: options.staticDir,
   };
@@ -105,7 +108,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     jobs,
     audit,
     parts: new PartsService(new PartsRepository(registry), new CapturesRepository(registry), audit),
-    importer: new ImportService(new ImportRepository(registry), jobs, audit),
+    importer: new ImportService(new ImportRepository(registry), jobs, audit, config.importsDir),
     events: new EventsService(eventsRepo, audit),
     epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),

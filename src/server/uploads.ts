@@ -4,7 +4,7 @@
  * schema. The caller deletes the file with `cleanup()` when done.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -91,4 +91,23 @@ export async function readUpload(request: FastifyRequest, options: UploadOptions
 
 function tooLarge(name: string, max: number): PartprintError {
   return new PartprintError(`${name}: upload is larger than the limit of ${max} bytes`, { code: 'TOO_LARGE' });
+}
+
+/** At start: removes temporary upload files a killed server left behind (older than `minAgeMs`). */
+export async function removeStaleTemps(tmpDir: string, minAgeMs = 60 * 60 * 1000): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(tmpDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names.filter((n) => n.startsWith('upload-'))) {
+    const file = path.join(tmpDir, name);
+    const st = await stat(file).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < minAgeMs) continue;
+    await rm(file, { force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { TraceError } from '../core/index.js';
-import type { Database, Registry } from '../registry/index.js';
+import { checkLookupSerial, type Database, type Registry } from '../registry/index.js';
 import { encodeFields, toTraceEvent } from './rows.js';
 import { parseEventTime } from './time.js';
 import type { EpcisOverrides, HistoryEntry, ListEventsFilter, NewEvent, RecordOptions, TraceEvent } from './types.js';
@@ -25,6 +25,7 @@ export function selectEvents(db: Db) {
 }
 
 async function requirePartId(db: Db, serial: string): Promise<number> {
+  checkLookupSerial(serial);
   const row = await db.selectFrom('parts').select('id').where('serial', '=', serial).executeTakeFirst();
   if (!row) throw new TraceError(`part "${serial}" is not registered`, { code: 'NOT_FOUND' });
   return Number(row.id);

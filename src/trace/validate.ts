@@ -1,4 +1,5 @@
 import { TraceError } from '../core/index.js';
+import { textProblem } from '../registry/index.js';
 import { parseEventTime } from './time.js';
 import { EVENT_TYPES, type EventFields, type EventType, type Measurement, type NewEvent } from './types.js';
 
@@ -58,6 +59,8 @@ function checkText(name: string, value: unknown, max = MAX_TEXT): string | null 
   if (typeof value !== 'string') throw bad(`event ${name} must be text, got ${typeof value}`);
   if (value.trim() === '') return null;
   if (value.length > max) throw bad(`event ${name} is ${value.length} characters long; at most ${max} are allowed`);
+  const problem = textProblem(value);
+  if (problem) throw bad(`event ${name} ${problem}`);
   return value;
 }
 

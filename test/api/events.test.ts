@@ -35,7 +35,7 @@ describe('events', () => {
     const noPart = await post('EV-404', 'operator', { type: 'observed', occurredAt: '2026-11-21T11:00:00Z' });
     expect(noPart.statusCode).toBe(404);
 
-    const correction = await post('EV-1', 'operator', { type: 'installed', occurredAt: '2026-11-21T10:00:00+01:00', fields: { torqueNm: 27, position: 'wheel 3' }, correctsEventId: installed.json().id });
+    const correction = await post('EV-1', 'operator', { type: 'installed', occurredAt: '2026-11-21T10:00:00+01:00', fields: { torqueNm: 27, position: 'wheel 3' }, notes: 'torque re-measured', correctsEventId: installed.json().id });
     expect(correction.statusCode).toBe(201);
     const history = await h.server.app.inject({ method: 'GET', url: '/api/parts/EV-1/events', headers: h.auth('viewer') });
     expect(history.statusCode).toBe(200);

@@ -74,14 +74,14 @@ describe('jobs', () => {
     await expect(h.server.services.jobs.submit('no-such-kind', {}, null)).rejects.toThrow(/unknown job kind/);
   });
 
-  it('marks jobs a stopped server left behind as failed on start', async () => {
+  it('marks jobs a stopped server left behind as interrupted on start', async () => {
     const { JobsRepository } = await import('../../src/server/jobs.repository.js');
     const { serverDb } = await import('../../src/server/index.js');
     const repo = new JobsRepository(serverDb(h.registry.db));
     const orphan = await repo.insert('test-register', { count: 1 }, null);
     await repo.markRunning(orphan.id);
     expect(await h.server.services.jobs.start()).toBe(1);
-    expect((await repo.get(orphan.id))!.status).toBe('failed');
+    expect((await repo.get(orphan.id))!.status).toBe('interrupted');
     expect((await repo.get(orphan.id))!.error).toMatch(/interrupted/);
   });
 });

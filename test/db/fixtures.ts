@@ -29,7 +29,13 @@ export async function rotatedJpeg(width: number, height: number, orientation = 6
   return sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).withMetadata({ orientation }).toBuffer();
 }
 
-/** Every file under a folder (relative paths, sorted), including staging areas and temp files. */
+/** A live process's staging owner lock (blobs/.staging/<token>.lock): there while a registry is open. */
+const OWNER_LOCK = /^o[0-9a-f]{16}\.lock$/;
+
+/**
+ * Every file under a folder (relative paths, sorted), including staging areas and temp files,
+ * but not the owner lock files of open registries (see src/registry/blobs.ts).
+ */
 export function listFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -42,7 +48,7 @@ export function listFiles(root: string): string[] {
     for (const name of names) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else out.push(path.relative(root, full));
+      else if (!(OWNER_LOCK.test(name) && path.basename(dir) === '.staging')) out.push(path.relative(root, full));
     }
   };
   walk(root);

@@ -42,7 +42,7 @@ describe('partprint events', () => {
     const wrongField = await cli('events', 'add', 'SN-1', '--type', 'shipped', '--torque', '3', ...d);
     expect(wrongField).toMatchObject({ code: 3, err: expect.stringMatching(/event field "torqueNm" does not belong to shipped events/) });
     expect(await cli('events', 'add', 'NOPE', '--type', 'observed', ...d)).toMatchObject({ code: 4, err: expect.stringMatching(/part "NOPE" is not registered/) });
-    expect(await cli('events', 'add', 'SN-1', '--type', 'observed', '--corrects', '2', ...d)).toMatchObject({ code: 5, err: expect.stringMatching(/already corrected by event 3/) });
+    expect(await cli('events', 'add', 'SN-1', '--type', 'observed', '--corrects', '2', '--notes', 'again', ...d)).toMatchObject({ code: 5, err: expect.stringMatching(/already corrected by event 3/) });
     expect((await cli('events', 'add', 'SN-1', '--type', 'installed', '--torque', 'tight', ...d)).code).toBe(2);
     expect((await cli('events', 'add', 'SN-1', ...d)).code).toBe(2);
     expect(await cli('events', 'show', '99', ...d)).toMatchObject({ code: 4 });

@@ -4,10 +4,11 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { PartprintError, TraceError } from '../../core/index.js';
 import {
-  aggregateEvents, type AggregateGroup, type AggregateQuery, appendEvent, EVENT_TYPES, exportEpcis, getEvent, getHistory, type HistoryEntry,
+  aggregateEvents, type AggregateGroup, type AggregateQuery, EVENT_TYPES, exportEpcis, getEvent, getHistory, type HistoryEntry,
   checkEpcRule, DEFAULT_EPC_RULE, type EpcRule, formatInOffset, getEpcRule, importEpcis, type ImportEpcisReport, type Measurement, nowWithOffset,
   setEpcRule, type TraceEvent,
 } from '../../trace/index.js';
+import { AuditRepository, EventsRepository, EventsService, KeysRepository, KeysService, serverDb } from '../../server/index.js';
 import { parseNumber, printJson } from '../cli-args.js';
 import { createProgressBar } from '../progress-bar.js';
 import { addRegistryOptions, type RegistryCliOptions, withRegistry } from '../registry-options.js';
@@ -119,20 +120,28 @@ export function register(program: Command): void {
     .option('--parent <serial|EPC>', 'packed, unpacked: the assembly (or case, pallet) the part goes into or comes out of')
     .option('--corrects <id>', 'id of the event of this part that this event corrects', positiveId('--corrects'))
     .option('--recorded-by <name>', 'who writes this record (default: PARTPRINT_USER or the login name)')
+    .option('--key <apiKey>', "record as this API key, whose role decides what may be recorded and corrected, as in the API (default: env PARTPRINT_KEY; none: the data folder's owner, who may record anything)")
     .option('--json', 'print JSON')
     .action(async (serial: string, opts: RegistryCliOptions & {
       type: string; time?: string; place?: string; actor?: string; notes?: string; torque?: number; position?: string; result?: string;
-      measure?: Record<string, Measurement>; parent?: string; corrects?: number; recordedBy?: string; json?: boolean;
+      measure?: Record<string, Measurement>; parent?: string; corrects?: number; recordedBy?: string; key?: string; json?: boolean;
     }) => {
       const fields = { torqueNm: opts.torque, position: opts.position, result: opts.result as 'pass' | 'fail' | undefined, measurements: opts.measure, parent: opts.parent };
-      const event = await withRegistry(opts, (reg) =>
-        appendEvent(
-          reg,
-          serial,
-          { type: opts.type, occurredAt: opts.time ?? nowWithOffset(), place: opts.place, actor: opts.actor, notes: opts.notes, fields, correctsEventId: opts.corrects },
-          { recordedBy: opts.recordedBy ?? defaultRecorder() },
-        ),
-      );
+      const input = { type: opts.type, occurredAt: opts.time ?? nowWithOffset(), place: opts.place, actor: opts.actor, notes: opts.notes, fields, correctsEventId: opts.corrects };
+      const key = opts.key ?? (process.env.PARTPRINT_KEY || undefined);
+      const event = await withRegistry(opts, async (reg) => {
+        // The same rules as the API (roles, corrections with who and why, the audit log).
+        const db = serverDb(reg.db);
+        const service = new EventsService(new EventsRepository(reg), new AuditRepository(db));
+        if (key) {
+          const principal = await new KeysService(new KeysRepository(db)).authenticate(key);
+          if (!principal) throw new PartprintError('--key: unknown or revoked API key', { code: 'FORBIDDEN' });
+          return service.append(serial, input, principal, `key:${principal.keyId} (${principal.name})`);
+        }
+        const recordedBy = opts.recordedBy ?? defaultRecorder();
+        if (opts.corrects !== undefined && !recordedBy) throw usage('a correction must say who records it: --recorded-by NAME (or PARTPRINT_USER)');
+        return service.append(serial, input, null, recordedBy ?? 'cli');
+      });
       if (opts.json) printJson(event);
       else process.stdout.write(`recorded ${event.serial} ${formatEvent(event)}\n`);
     });

@@ -26,6 +26,7 @@ import {
 } from '../../identity/index.js';
 import { parseNumber, printJson } from '../cli-args.js';
 import { EXIT } from '../exit-codes.js';
+import { readInputFile } from '../input-files.js';
 import { createProgressBar } from '../progress-bar.js';
 import { addCaptureOptions, addRegistryOptions, type CaptureCliOptions, captureMetaFromOptions, type RegistryCliOptions, withRegistry } from '../registry-options.js';
 
@@ -77,8 +78,9 @@ export function register(program: Command): void {
     .option('--create-part', 'create the part if it is not in the registry yet')
     .option('--json', 'print JSON')
     .action(async (serial: string, image: string, opts: Common & { createPart?: boolean }) => {
+      const bytes = new Uint8Array(await readInputFile(image));
       const bar = createProgressBar();
-      const r = await withRegistry(opts, (reg) => new IdentityService(reg, { onProgress: bar }).register(serial, image, captureMetaFromOptions(opts), { createPart: opts.createPart })).finally(() => bar.stop());
+      const r = await withRegistry(opts, (reg) => new IdentityService(reg, { onProgress: bar }).register(serial, bytes, captureMetaFromOptions(opts), { createPart: opts.createPart, name: path.basename(image) })).finally(() => bar.stop());
       if (r.status === 'rejected') return rejected(r.quality, opts.json);
       if (opts.json) printJson({ status: r.status, serial, capture: r.capture, keypoints: r.keypoints });
       else process.stdout.write(`registered ${serial}: capture #${r.capture.id}, ${r.keypoints} keypoints\n`);

@@ -96,7 +96,8 @@ export function register(program: Command): void {
     .action(async (csv: string, opts: RegistryCliOptions & { dryRun?: boolean; json?: boolean }) => {
       const bar = createProgressBar();
       const result = await withRegistry(opts, (reg) => importPartsCsv(reg, csv, { onProgress: bar, dryRun: opts.dryRun })).finally(() => bar.stop());
-      if (!result.ok) process.exitCode = EXIT.BAD_INPUT;
+      // Only serials that exist already (or twice in the file): a conflict (5); any bad data: 3.
+      if (!result.ok) process.exitCode = result.rejected.every((r) => r.kind === 'conflict') ? EXIT.CONFLICT : EXIT.BAD_INPUT;
       if (opts.json) {
         printJson(result);
         return;

@@ -37,7 +37,7 @@ describe('registry commands', () => {
     expect(bad.err).toMatch(/row 2 \(line 3\) A-1: serial "A-1" is already registered/);
     expect(bad.err).toMatch(/2 of 2 row\(s\) rejected; nothing was imported/);
     const tooBig = JSON.parse((await cli('parts', 'import', path.join(dir, 'p.csv'), '--json', '--max-pixels', '599', ...data)).out);
-    expect(tooBig.rejected).toEqual([{ row: 1, line: 2, serial: 'B-1', reason: 'a.png: image is 30x20 = 600 pixels, over the limit of 599' }]);
+    expect(tooBig.rejected).toEqual([{ row: 1, line: 2, serial: 'B-1', reason: 'a.png: image is 30x20 = 600 pixels, over the limit of 599', kind: 'invalid' }]);
     const good = await cli('parts', 'import', path.join(dir, 'p.csv'), '--json', ...data);
     expect(good.code).toBe(0);
     expect(JSON.parse(good.out)).toMatchObject({ ok: true, parts: 2, captures: 1 });

@@ -61,7 +61,7 @@ export function eventForm(serial, onRecorded) {
     h('label', 'Place', h('input', { name: 'place', placeholder: 'hangar 2' })),
     h('label', 'Done by', h('input', { name: 'actor', placeholder: 'technician' })),
     typed,
-    h('label.wide', 'Notes', h('input', { name: 'notes' })),
+    h('label.wide', 'Notes', h('input', { name: 'notes', placeholder: 'for a correction: why the corrected event is wrong (required)' })),
     h('label', 'Corrects event #', h('input', { name: 'corrects', type: 'number', min: '1', placeholder: 'optional' })),
     h('div.wide', h('button', { type: 'submit' }, 'Record event')),
   );

@@ -1,0 +1,4 @@
+import { sqliteBackend } from './backends.js';
+import { defineCrashSuite } from './crash.suite.js';
+
+defineCrashSuite(sqliteBackend);

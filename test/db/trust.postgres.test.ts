@@ -1,0 +1,4 @@
+import { postgresBackend } from './backends.js';
+import { defineTrustSuite } from './trust.suite.js';
+
+defineTrustSuite(postgresBackend());

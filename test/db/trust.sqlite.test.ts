@@ -1,0 +1,4 @@
+import { sqliteBackend } from './backends.js';
+import { defineTrustSuite } from './trust.suite.js';
+
+defineTrustSuite(sqliteBackend);
