@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_OPEN_SET_METHOD, OPEN_SET_METHODS, calibrateOpenSet, evaluateSource, loadSourceModel, openSetAuroc, openSetScore, syntheticGenerator, syntheticSplitCounts, writeEvaluation, type SyntheticGenerator } from '../src/source/index.js';
+import { compareWithBaseline, evaluateBaseline, fitBaseline, type BaselineReport, DEFAULT_OPEN_SET_METHOD, OPEN_SET_METHODS, calibrateOpenSet, evaluateSource, loadSourceModel, openSetAuroc, openSetScore, syntheticGenerator, syntheticSplitCounts, writeEvaluation, type SyntheticGenerator } from '../src/source/index.js';
 import { machineName } from '../src/synth/index.js';
 import type { BenchResult } from './run.js';
 
@@ -143,6 +143,13 @@ export async function run(): Promise<BenchResult> {
     const one = report.accuracyByRois.find((a) => a.rois === 1)?.accuracy ?? NaN;
     const worst = Object.entries(report.perClass).sort((a, b) => a[1].accuracy - b[1].accuracy).slice(0, 3);
     const now = synthCommit();
+    // The classical baseline needs the training parts too (2100 renders at 1024 px): opt-in.
+    let baseline: BaselineReport | null = null;
+    if (process.env.PARTPRINT_SYNTH21_BASELINE === '1') {
+      const withTrain = rebuild(g, 'train,test');
+      const bopts = { roi: card.roi, trainRois: Number(process.env.PARTPRINT_BASELINE_TRAIN_ROIS ?? 4), seed: 1, k: 16 };
+      baseline = await evaluateBaseline(await fitBaseline(withTrain, bopts), withTrain, 'test', bopts);
+    }
     const openDir = process.env.PARTPRINT_SYNTH20_OPEN_MODEL ?? findModel(/^synth20-.*open/);
     const open = openDir ? await openSet(openDir) : null;
     return {
@@ -164,6 +171,8 @@ export async function run(): Promise<BenchResult> {
         pythonSingleRoiAccuracy: py?.singleRoiAccuracy ?? null,
         secondsPerImage: seconds / report.images,
         goalMet: report.accuracy >= 0.985,
+        baseline: baseline ? { accuracy: baseline.accuracy, accuracyByRois: baseline.accuracyByRois, trainRois: baseline.trainRois } : null,
+        beatsBaseline: baseline ? report.accuracy > baseline.accuracy : null,
         openSet: open?.metrics ?? null,
       },
       tables: [
@@ -173,6 +182,7 @@ export async function run(): Promise<BenchResult> {
           rows: [[card.name, card.sampleSizeMm ?? '?', pct(one), pct(report.accuracy), py?.accuracy !== undefined ? pct(py.accuracy) : '?', report.accuracy >= 0.985 ? 'met' : 'not met']],
         },
         { title: 'Accuracy vs voting ROIs', columns: ['ROIs', 'accuracy'], rows: report.accuracyByRois.map((a) => [a.rois, pct(a.accuracy)]) },
+        ...(baseline ? [{ title: 'Classical baseline on the same test parts and ROIs', columns: ['method', '1 ROI', '4 ROIs', '16 ROIs'], rows: [[baseline.method, ...[1, 4, 16].map((r) => pct(baseline!.accuracyByRois.find((a) => a.rois === r)?.accuracy ?? NaN))]] }] : []),
         { title: 'Lowest per-machine accuracy', columns: ['machine', 'accuracy', 'n'], rows: worst.map(([c, v]) => [c, `${(v.accuracy * 100).toFixed(1)}%`, v.n]) },
         ...(open
           ? [{ title: `Open set: ${String(open.metrics.model)} (trained without ${(open.metrics.unseen as string[]).join(', ')}); threshold from ${String(open.metrics.knownParts)} known validation parts, caught among ${String(open.metrics.unknownParts)} parts of the unseen machine`, columns: ['score', 'allowed loss', 'threshold', 'known acc', 'known acc with rejection', 'unknown parts caught', 'AUROC known vs unknown'], rows: open.rows },
@@ -184,6 +194,7 @@ export async function run(): Promise<BenchResult> {
           : []),
       ],
       notes: [
+        baseline ? compareWithBaseline(report.accuracy, baseline, 'synth21 test') : 'Classical baseline: NOT run in this run (it needs the 2100 training parts rendered here; set PARTPRINT_SYNTH21_BASELINE=1). Until it is run, this bench does not show that the model beats it.',
         `Model ${card.name} (${card.architecture}, ROI ${card.roi.side} px -> ${card.input.size}, trained on ${String(card.training.hardware ?? '?')}); test parts rebuilt here with trainer/gpu/synth-dataset.ts (seed ${g.seed}, strength ${g.strength}, ${g.size} px at 5.3 um); ${(seconds / report.images).toFixed(2)} s per test image for 32 ROIs on this CPU.`,
         `SyntheticGenerator: the card records src/synth at ${g.commit ?? 'unknown'}; this checkout's src/synth is at ${now ?? 'unknown'}${g.commit && now && g.commit !== now ? ` (changed since: ${synthChangesSince(g.commit)}; if rendering changed, the rebuilt parts are not the distribution the model learnt)` : ''}.`,
         'Confusion matrix (CSV + SVG), per-class accuracy and accuracy vs ROIs: bench/results/source-synth21/.',

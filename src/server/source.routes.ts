@@ -113,6 +113,10 @@ export function registerSourceRoutes(app: FastifyInstance, services: ServerServi
       rois: { type: 'integer' },
       seed: { type: 'integer' },
       boxes: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'ROI boxes in the (downscaled) image' },
+      confidenceLevel: { type: 'string', enum: ['high', 'low'], description: 'low when the model card\'s input check finds the part unlike its training parts (reasons in lowConfidenceReasons)' },
+      lowConfidenceReasons: { type: 'array', items: { type: 'string' } },
+      inputStats: { type: 'object', properties: { mean: { type: 'number' }, logContrast: { type: 'number' } }, description: 'ROI brightness and log contrast before normalisation' },
+      calibratedConfidence: { type: ['number', 'null'], description: 'winner probability after the card\'s temperature scaling' },
     },
   } as const;
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { SourceError } from '../core/index.js';
 import type { Normalization, RoiSpec } from './roi.js';
 import type { OpenSetMethod } from './vote.js';
-import { validateJson, type JsonSchema } from './schema.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { PartprintSourceModelCard } from './model-card.generated.js';
 
 export interface OpenSetRule {
   /** The score (see vote.ts): vote share, mean softmax, mean winning logit, mean logsumexp or mean logit cosine. */
@@ -22,23 +23,15 @@ export interface OpenSetRule {
   [key: string]: unknown;
 }
 
-export interface ModelCard {
-  schemaVersion: 1;
-  name: string;
-  attribute: string;
-  classes: string[];
-  input: { size: number; channels: 1; layout: 'NCHW'; dtype: 'float32' };
+/**
+ * A model card: the type generated from schemas/model-card.schema.json
+ * (`model-card.generated.ts`, checked in; card-contract.test.ts keeps it current), with the ROI,
+ * normalisation and open-set parts narrowed to the types the sampler and the vote use.
+ */
+export interface ModelCard extends PartprintSourceModelCard {
   roi: RoiSpec;
   normalization: Normalization;
-  pixelSizeUm?: number | null;
-  sampleSizeMm?: number | null;
-  architecture: string;
-  onnx: { file: string; opset: number; inputName: string; outputName: string };
-  training: { epochs: number; batchSize: number; optimizer: 'lamb' | 'adamw'; [key: string]: unknown };
-  data?: Record<string, unknown>;
-  metrics?: Record<string, unknown>;
   openSet?: OpenSetRule;
-  [key: string]: unknown;
 }
 
 /**
@@ -66,10 +59,23 @@ export function syntheticGenerator(card: ModelCard): SyntheticGenerator {
   return g;
 }
 
-/** Parts per machine in each split: synth-dataset.ts's 100 train and 10 val, the rest test (the record does not store them). */
-export function syntheticSplitCounts(g: SyntheticGenerator): { train: number; val: number; test: number } {
-  return { train: 100, val: 10, test: g.partsPerMachine - 110 };
+/**
+ * Parts per machine in each split: the card's data summary when it has one (train and val per
+ * class), else synth-dataset.ts's defaults of 100 train and 10 val; the rest are test parts.
+ */
+export function syntheticSplitCounts(g: SyntheticGenerator, card?: Pick<ModelCard, 'data'>): { train: number; val: number; test: number } {
+  const per = (split: string): number | undefined => {
+    const counts = (card?.data?.[split] as { perClass?: Record<string, number> } | undefined)?.perClass;
+    const values = counts ? Object.values(counts) : [];
+    return values.length ? Math.min(...values) : undefined;
+  };
+  const train = per('train') ?? 100;
+  const val = per('val') ?? 10;
+  return { train, val, test: g.partsPerMachine - train - val };
 }
+
+/** A parsed JSON Schema document. */
+export type JsonSchema = Record<string, unknown>;
 
 let schema: JsonSchema | undefined;
 /** The card schema, read once from schemas/model-card.schema.json. */
@@ -78,12 +84,23 @@ export function modelCardSchema(): JsonSchema {
   return schema;
 }
 
+let compiled: ValidateFunction | undefined;
 /**
- * Checks a parsed card against the schema and the invariants the schema cannot say (input size
- * equals the ROI output size). Throws a SourceError (CORRUPT) that lists every problem.
+ * The schema compiled by Ajv in strict mode: a keyword Ajv does not know is an error when the
+ * schema is compiled, not a silently ignored constraint.
+ */
+function cardValidator(): ValidateFunction {
+  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(modelCardSchema());
+  return compiled;
+}
+
+/**
+ * Checks a parsed card against the schema (Ajv) and the invariants the schema cannot say (input
+ * size equals the ROI output size). Throws a SourceError (CORRUPT) that lists every problem.
  */
 export function validateModelCard(value: unknown, name = 'model.json'): ModelCard {
-  const errors = validateJson(value, modelCardSchema());
+  const validate = cardValidator();
+  const errors = validate(value) ? [] : (validate.errors ?? []).map((e) => `$${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}, got ${JSON.stringify(e.data)?.slice(0, 80)}`);
   if (errors.length === 0) {
     const card = value as ModelCard;
     if (card.input.size !== card.roi.outputSize) errors.push(`$.input.size (${card.input.size}) must equal $.roi.outputSize (${card.roi.outputSize})`);

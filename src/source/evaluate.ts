@@ -13,7 +13,8 @@ import { readDataset, type DatasetFile } from './dataset.js';
 import type { SourceModel } from './model.js';
 import { isUnknown, predictSource } from './predict.js';
 import type { SplitName } from './split.js';
-import { confusionSvg, lineChartSvg } from './svg.js';
+import { assessConfidence, reliability, temperedDistribution, type InputCheck, type InputStats, type ReliabilityBin } from './confidence.js';
+import { confusionSvg, lineChartSvg, reliabilitySvg } from './svg.js';
 import { openSetScore, voteRois } from './vote.js';
 
 export const DEFAULT_ROI_COUNTS = [1, 2, 4, 8, 16, 32];
@@ -27,6 +28,8 @@ export interface EvaluateOptions {
   /** The ROI count of the headline numbers (default 16). */
   k?: number;
   onProgress?: ProgressListener;
+  /** Test-time left-right flips (see PredictOptions.flips). */
+  flips?: boolean;
 }
 
 export interface ItemResult {
@@ -46,6 +49,14 @@ export interface ItemResult {
   flaggedUnknown: boolean;
   /** Predicted class index for each ROI count. */
   byRois: Record<number, string>;
+  /** The card's input check at k ROIs: low when the part looks unlike the training parts (see confidence.ts). */
+  confidenceLevel: 'high' | 'low';
+  lowConfidenceReasons: string[];
+  inputStats: InputStats;
+  /** Winner probability after the card's temperature (null without calibration). */
+  calibratedConfidence: number | null;
+  /** Raw logits of the first k ROIs, `[k, C]` (for temperature fitting). */
+  logits: Float32Array;
 }
 
 export interface EvaluationReport {
@@ -68,6 +79,10 @@ export interface EvaluationReport {
   unknownImages: number;
   openSet: { method: string; threshold: number; knownFlagged: number; unknownCaught: number | null } | null;
   sampleSizeMm: number | null;
+  /** Share of the (known-class) parts the card's input check calls low confidence; null without a check. */
+  lowConfidenceShare: number | null;
+  /** Reliability of the headline confidence (and of the temperature-scaled one when the card has a temperature). */
+  reliability: { ece: number; bins: ReliabilityBin[]; calibrated: { temperature: number; ece: number; bins: ReliabilityBin[] } | null };
   items: ItemResult[];
 }
 
@@ -119,11 +134,14 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
     const trueClass = dataset.classes[item.label];
     const image = await readGreyImage(path.join(datasetDir, item.file));
     // One sample of maxK ROIs: the first k of them are exactly what a k-ROI prediction draws.
-    const p = await predictSource(model, image, { k: maxK, seed: deriveSeed(seed, item.id), alreadyDownscaled: true, name: item.file });
+    const p = await predictSource(model, image, { k: maxK, seed: deriveSeed(seed, item.id), alreadyDownscaled: true, name: item.file, flips: options.flips });
     const byRois: Record<number, string> = {};
     for (const r of roiCounts) byRois[r] = card.classes[voteRois(p.probabilities, C, r).index];
-    const vote = voteRois(p.probabilities, C, k, p.logits);
+    const kLogits = p.logits.slice(0, k * C);
+    const vote = voteRois(p.probabilities.slice(0, k * C), C, k, kLogits);
     const flagged = isUnknown(model, vote);
+    const check = assessConfidence(card.inputCheck as InputCheck | undefined, card.classes[vote.index], p.inputStats, openSetScore(vote, card.openSet?.method ?? 'logit-cosine'));
+    const temperature = card.calibration?.temperature;
     if (!card.classes.includes(trueClass)) unknownScores.push(openSetScore(vote, method));
     results.push({
       id: item.id,
@@ -138,6 +156,11 @@ export async function evaluateSource(model: SourceModel, datasetDir: string, opt
       logitCosine: vote.logitCosine!,
       flaggedUnknown: flagged,
       byRois,
+      confidenceLevel: check.level,
+      lowConfidenceReasons: check.reasons,
+      inputStats: p.inputStats,
+      calibratedConfidence: temperature ? temperedDistribution(kLogits, C, temperature)[vote.index] : null,
+      logits: kLogits,
     });
     onProgress({ phase: 'evaluate', done: n + 1, total: items.length, detail: item.id });
   }
@@ -183,8 +206,16 @@ function summarise(model: SourceModel, split: SplitName | 'all', k: number, seed
         }
       : null,
     sampleSizeMm: card.sampleSizeMm ?? null,
+    lowConfidenceShare: card.inputCheck ? (known.length ? known.filter((r) => r.confidenceLevel === 'low').length / known.length : 0) : null,
+    reliability: reliabilityOf(known, card.calibration?.temperature),
     items: all,
   };
+}
+
+function reliabilityOf(known: ItemResult[], temperature: number | undefined): EvaluationReport['reliability'] {
+  const raw = reliability(known.map((r) => ({ confidence: r.confidence, correct: r.correct })));
+  const calibrated = temperature ? reliability(known.map((r) => ({ confidence: r.calibratedConfidence ?? r.confidence, correct: r.correct }))) : null;
+  return { ...raw, calibrated: calibrated && temperature ? { temperature, ...calibrated } : null };
 }
 
 /** Writes metrics.json, predictions.csv, confusion.csv, confusion.svg and accuracy-vs-rois.svg. */
@@ -196,8 +227,8 @@ export async function writeEvaluation(report: EvaluationReport, outDir: string):
     [
       'predictions.csv',
       formatCsv(
-        ['id', 'serial', 'true', 'predicted', 'correct', 'confidence', 'vote_share', 'max_logit', 'energy', 'logit_cosine', 'flagged_unknown'],
-        items.map((r) => [r.id, r.serial, r.trueClass, r.predicted, r.correct ? 1 : 0, r.confidence.toFixed(6), r.voteShare.toFixed(4), r.maxLogit.toFixed(4), r.energy.toFixed(4), r.logitCosine.toFixed(4), r.flaggedUnknown ? 1 : 0]),
+        ['id', 'serial', 'true', 'predicted', 'correct', 'confidence', 'calibrated_confidence', 'vote_share', 'max_logit', 'energy', 'logit_cosine', 'flagged_unknown', 'confidence_level', 'reasons'],
+        items.map((r) => [r.id, r.serial, r.trueClass, r.predicted, r.correct ? 1 : 0, r.confidence.toFixed(6), r.calibratedConfidence?.toFixed(6) ?? '', r.voteShare.toFixed(4), r.maxLogit.toFixed(4), r.energy.toFixed(4), r.logitCosine.toFixed(4), r.flaggedUnknown ? 1 : 0, r.confidenceLevel, r.lowConfidenceReasons.join('; ')]),
       ),
     ],
     ['confusion.csv', formatCsv(['true \\ predicted', ...report.classes], report.confusion.map((row, i) => [report.classes[i], ...row]))],
@@ -211,6 +242,7 @@ export async function writeEvaluation(report: EvaluationReport, outDir: string):
         logX: true,
       }),
     ],
+    ['reliability.svg', reliabilitySvg(report.reliability, `${report.model}: reliability (${report.split}, ${report.k} ROIs)`)],
   ];
   for (const [name, text] of files) await writeFile(path.join(outDir, name), text);
   return files.map(([name]) => path.join(outDir, name));

@@ -13,8 +13,7 @@ export {
   type RoiTensor,
   type SampleOptions,
 } from './roi.js';
-export { modelCardSchema, readModelCard, sampleSizeMm, syntheticGenerator, syntheticSplitCounts, validateModelCard, writeModelCard, type ModelCard, type OpenSetRule, type SyntheticGenerator } from './card.js';
-export { validateJson, type JsonSchema } from './schema.js';
+export { modelCardSchema, readModelCard, sampleSizeMm, syntheticGenerator, syntheticSplitCounts, validateModelCard, writeModelCard, type JsonSchema, type ModelCard, type OpenSetRule, type SyntheticGenerator } from './card.js';
 export { loadSourceModel, type LoadModelOptions, type SourceModel } from './model.js';
 export { OPEN_SET_METHODS, isOpenSetMethod, openSetScore, softmaxRows, voteRois, type OpenSetMethod, type Vote } from './vote.js';
 export { isUnknown, predictSource, type PredictOptions, type SourcePrediction } from './predict.js';
@@ -34,7 +33,7 @@ export {
   type EvaluationReport,
   type ItemResult,
 } from './evaluate.js';
-export { confusionSvg, lineChartSvg, type Series } from './svg.js';
+export { confusionSvg, lineChartSvg, reliabilitySvg, type Series } from './svg.js';
 export {
   activateModel,
   activeModel,
@@ -47,3 +46,7 @@ export {
 export { PYTHON, missingPythonModules, runTrainer, trainerDir, type RunTrainerOptions } from './train.js';
 export { runSweep, type SweepOptions, type SweepPoint } from './sweep.js';
 export { segmentSheets, type SegmentSheetsOptions, type SegmentSheetsResult } from './segment-sheets.js';
+export { baselineProbabilities, fitPcaLda, textureFeatures, type BaselineModel } from './baseline.js';
+export { compareWithBaseline, evaluateBaseline, fitBaseline, type BaselineOptions, type BaselineReport, type FittedBaseline } from './baseline-run.js';
+export { assessConfidence, calibrateInputCheck, fitInputStatistics, fitTemperature, reliability, type ConfidenceAssessment, type InputCheck, type InputStats } from './confidence.js';
+export { calibrateConfidence, type ConfidenceCalibration } from './calibrate-confidence.js';

@@ -47,9 +47,9 @@ describe('model card validation', () => {
       }
       return '';
     })();
-    expect(msg).toMatch(/\$\.classes: must have at least 2 item/);
+    expect(msg).toMatch(/\$\.classes: must NOT have fewer than 2 items/);
     expect(msg).toMatch(/\$\.roi\.side: must be >= 8, got 4/);
-    expect(msg).toMatch(/\$\.normalization\.mode: must be one of "dataset", "per-roi"/);
+    expect(msg).toMatch(/\$\.normalization\.mode: must be equal to one of the allowed values \(\["dataset","per-roi"\]\), got "global"/);
   });
 
   it('checks what the schema cannot: input size equals the ROI output size', () => {

@@ -5,6 +5,7 @@
  */
 import type { GreyImage } from '../imaging/index.js';
 import type { SourceModel } from './model.js';
+import { assessConfidence, temperedDistribution, type InputCheck, type InputStats } from './confidence.js';
 import { buildRoiTensor, type RoiBox } from './roi.js';
 import { openSetScore, softmaxRows, voteRois, type Vote } from './vote.js';
 
@@ -17,6 +18,11 @@ export interface PredictOptions {
   alreadyDownscaled?: boolean;
   /** Name for error messages. */
   name?: string;
+  /**
+   * Test-time flips: each ROI also goes through the model mirrored left-right, and its
+   * probabilities and logits are the mean of the two (twice the inference per part).
+   */
+  flips?: boolean;
 }
 
 export interface SourcePrediction {
@@ -44,6 +50,17 @@ export interface SourcePrediction {
   probabilities: Float64Array;
   /** Per-ROI raw logits `[K, C]` (for the logit scores over fewer ROIs). */
   logits: Float32Array;
+  /**
+   * `low` when the card's input check finds the part unlike the training parts of its predicted
+   * class, or its features unlike any training class (the reasons say which); `high` otherwise,
+   * also when the card has no input check (then `lowConfidenceReasons` is empty).
+   */
+  confidenceLevel: 'high' | 'low';
+  lowConfidenceReasons: string[];
+  /** Brightness and log contrast of the ROIs before normalisation. */
+  inputStats: InputStats;
+  /** The winner's probability after the card's temperature scaling (null without calibration). */
+  calibratedConfidence: number | null;
 }
 
 /**
@@ -58,10 +75,36 @@ export async function predictSource(model: SourceModel, image: GreyImage, option
   const seed = options.seed ?? 1;
   const { card } = model;
   const tensor = buildRoiTensor(image, card.roi, card.normalization, k, seed, { name: options.name, alreadyDownscaled: options.alreadyDownscaled });
-  const logits = await model.run(tensor.data, k);
-  const probabilities = softmaxRows(logits, card.classes.length);
+  const C = card.classes.length;
+  const { logits, probabilities } = options.flips ? await withFlips(model, tensor.data, k, card.input.size, C) : await plain(model, tensor.data, k, C);
   const vote = voteRois(probabilities, card.classes.length, k, logits);
-  return toPrediction(model, vote, probabilities, logits, tensor.boxes, seed);
+  return toPrediction(model, vote, probabilities, logits, tensor.boxes, seed, tensor.stats);
+}
+
+async function plain(model: SourceModel, data: Float32Array, k: number, C: number): Promise<{ logits: Float32Array; probabilities: Float64Array }> {
+  const logits = await model.run(data, k);
+  return { logits, probabilities: softmaxRows(logits, C) };
+}
+
+/** The K ROIs and their left-right mirror images in one batch; per ROI, the mean of the two softmaxes and of the two logit rows. */
+async function withFlips(model: SourceModel, data: Float32Array, k: number, s: number, C: number): Promise<{ logits: Float32Array; probabilities: Float64Array }> {
+  const plane = s * s;
+  const both = new Float32Array(2 * k * plane);
+  both.set(data);
+  for (let i = 0; i < k; i++)
+    for (let y = 0; y < s; y++) {
+      const row = i * plane + y * s;
+      for (let x = 0; x < s; x++) both[k * plane + row + x] = data[row + s - 1 - x];
+    }
+  const raw = await model.run(both, 2 * k);
+  const p = softmaxRows(raw, C);
+  const logits = new Float32Array(k * C);
+  const probabilities = new Float64Array(k * C);
+  for (let j = 0; j < k * C; j++) {
+    logits[j] = (raw[j] + raw[k * C + j]) / 2;
+    probabilities[j] = (p[j] + p[k * C + j]) / 2;
+  }
+  return { logits, probabilities };
 }
 
 /** Applies the card's open-set rule to a vote. */
@@ -70,9 +113,11 @@ export function isUnknown(model: Pick<SourceModel, 'card'>, vote: Vote): boolean
   return rule !== undefined && openSetScore(vote, rule.method) < rule.threshold;
 }
 
-function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, logits: Float32Array, boxes: RoiBox[], seed: number): SourcePrediction {
+function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Array, logits: Float32Array, boxes: RoiBox[], seed: number, stats: InputStats): SourcePrediction {
   const { classes } = model.card;
   const unknown = isUnknown(model, vote);
+  const check = assessConfidence(model.card.inputCheck as InputCheck | undefined, classes[vote.index], stats, openSetScore(vote, model.card.openSet?.method ?? 'logit-cosine'));
+  const temperature = model.card.calibration?.temperature;
   return {
     attribute: model.card.attribute,
     label: unknown ? null : classes[vote.index],
@@ -89,5 +134,9 @@ function toPrediction(model: SourceModel, vote: Vote, probabilities: Float64Arra
     boxes,
     probabilities,
     logits,
+    confidenceLevel: check.level,
+    lowConfidenceReasons: check.reasons,
+    inputStats: stats,
+    calibratedConfidence: temperature ? temperedDistribution(logits, classes.length, temperature)[vote.index] : null,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { SourceError, createRng, type Rng } from '../core/index.js';
 import { to8Bit, type GreyImage } from '../imaging/index.js';
+import { roiStatistics, type InputStats } from './confidence.js';
 
 /** The ROI part of a model card (`card.roi`). */
 export interface RoiSpec {
@@ -252,6 +253,8 @@ export interface RoiTensor {
   data: Float32Array;
   dims: [number, number, number, number];
   boxes: RoiBox[];
+  /** Brightness and log contrast of the ROIs before normalisation (the input check's statistics). */
+  stats: InputStats;
 }
 
 /**
@@ -275,6 +278,7 @@ export function buildRoiTensor(
   const plane = s * s;
   const data = new Float32Array(k * plane);
   boxes.forEach((box, i) => data.set(resizeBilinear(cropRoi(small, box, spec.side), spec.side, s), i * plane));
+  const stats = roiStatistics(data, plane);
   normaliseRois(data, plane, norm);
-  return { data, dims: [k, 1, s, s], boxes };
+  return { data, dims: [k, 1, s, s], boxes, stats };
 }

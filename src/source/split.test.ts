@@ -15,6 +15,16 @@ function candidates(classes: Record<string, number>): DatasetCandidate[] {
   return out;
 }
 
+describe('planSplit: evaluation-only sets', () => {
+  it('builds a test-only set with --train-per-class 0 and refuses a training set without test parts', () => {
+    const plan = planSplit(candidates({ M01: 4, M02: 5 }), { trainPerClass: 0, valPerClass: 0, testPerClass: 3, seed: 1 });
+    expect(new Set(plan.items.map((i) => i.split))).toEqual(new Set(['test']));
+    expect(plan.items).toHaveLength(2 * 3 * 2);
+    expect(() => planSplit(candidates({ M01: 4, M02: 5 }), { trainPerClass: 2, valPerClass: 0, testPerClass: 0, seed: 1 })).toThrow(/at least one test part/);
+    expect(() => planSplit(candidates({ M01: 4, M02: 5 }), { trainPerClass: 0, valPerClass: 0, testPerClass: 0, seed: 1 })).toThrow(/at least one part/);
+  });
+});
+
 describe('planSplit', () => {
   const counts = { trainPerClass: 6, valPerClass: 2, testPerClass: 3, seed: 4 };
 

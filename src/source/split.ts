@@ -63,7 +63,9 @@ export function planSplit(candidates: DatasetCandidate[], options: SplitOptions)
   for (const [k, v] of Object.entries({ train: options.trainPerClass, val: options.valPerClass, test: options.testPerClass })) {
     if (!Number.isInteger(v) || v < 0) problems.push(`--${k}-per-class must be a whole number >= 0, got ${v}`);
   }
-  if (options.trainPerClass < 1 || options.testPerClass < 1) problems.push('a split needs at least one training and one test part per class');
+  // trainPerClass 0 builds an evaluation-only set (test, optionally val): parts for `source eval`, never for training.
+  if (options.trainPerClass < 1 && options.testPerClass < 1 && options.valPerClass < 1) problems.push('a split needs at least one part per class in some split');
+  else if (options.trainPerClass >= 1 && options.testPerClass < 1) problems.push('a training split needs at least one test part per class (or use --train-per-class 0 for an evaluation-only set)');
   const byPart = new Map<string, DatasetCandidate[]>();
   for (const c of candidates) {
     const list = byPart.get(c.serial) ?? [];

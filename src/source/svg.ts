@@ -81,3 +81,41 @@ export function lineChartSvg(series: Series[], options: { title: string; xLabel:
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * Reliability diagram: per confidence bin, the accuracy (bars) against the diagonal of perfect
+ * calibration; a second series for the temperature-scaled confidence when there is one.
+ */
+export function reliabilitySvg(
+  rel: { ece: number; bins: Array<{ lo: number; hi: number; n: number; confidence: number; accuracy: number }>; calibrated: { temperature: number; ece: number; bins: Array<{ lo: number; hi: number; n: number; confidence: number; accuracy: number }> } | null },
+  title: string,
+): string {
+  const W = 480;
+  const H = 420;
+  const m = { l: 56, r: 20, t: 40, b: 70 };
+  const px = (x: number) => m.l + x * (W - m.l - m.r);
+  const py = (y: number) => H - m.b - y * (H - m.t - m.b);
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`, `<rect width="100%" height="100%" fill="white"/>`];
+  out.push(`<text x="${m.l}" y="20" font-size="13">${esc(title)}</text>`);
+  out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#888"/>`);
+  for (let k = 0; k <= 5; k++) {
+    const v = k / 5;
+    out.push(`<text x="${m.l - 6}" y="${py(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`, `<text x="${px(v)}" y="${H - m.b + 16}" text-anchor="middle">${v.toFixed(1)}</text>`);
+  }
+  out.push(`<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#999" stroke-dasharray="4 3"/>`);
+  const series = [{ name: `as predicted (ECE ${rel.ece.toFixed(3)})`, bins: rel.bins, colour: '#1f77b4', offset: 0 }];
+  if (rel.calibrated) series.push({ name: `temperature ${rel.calibrated.temperature.toFixed(2)} (ECE ${rel.calibrated.ece.toFixed(3)})`, bins: rel.calibrated.bins, colour: '#d62728', offset: 0.5 });
+  const width = series.length === 1 ? 1 : 0.5;
+  for (const s of series) {
+    for (const b of s.bins) {
+      if (!b.n) continue;
+      const x0 = px(b.lo + (b.hi - b.lo) * s.offset);
+      const x1 = px(b.lo + (b.hi - b.lo) * (s.offset + width));
+      out.push(`<rect x="${x0.toFixed(1)}" y="${py(b.accuracy).toFixed(1)}" width="${(x1 - x0 - 1).toFixed(1)}" height="${(py(0) - py(b.accuracy)).toFixed(1)}" fill="${s.colour}" fill-opacity="0.6"><title>${b.n} parts, confidence ${b.confidence.toFixed(3)}, accuracy ${b.accuracy.toFixed(3)}</title></rect>`);
+    }
+  }
+  series.forEach((s, i) => out.push(`<text x="${m.l}" y="${H - 30 + i * 14}" fill="${s.colour}">${esc(s.name)}</text>`));
+  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 30}" text-anchor="middle">confidence (bars: accuracy of the parts in the bin)</text>`);
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

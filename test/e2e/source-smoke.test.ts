@@ -4,7 +4,7 @@
  * ONNX export) -> onnxruntime-node loads it -> `source predict` / `eval` / `calibrate` /
  * `models register|list` with a throw-away registry.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     const manifest = await writeParts(path.join(tmp, 'parts'), ['M01', 'M02', 'M03'], 8, 1);
     expect((await cli('source', 'dataset', '--from-manifest', manifest, '--attribute', 'machine', '--train-per-class', '4', '--val-per-class', '2', '--test-per-class', '2', '--out', ds)).code).toBe(0);
     const unknown = await writeParts(path.join(tmp, 'unseen'), ['M04', 'M05'], 3, 2);
-    expect((await cli('source', 'dataset', '--from-manifest', unknown, '--attribute', 'machine', '--train-per-class', '1', '--val-per-class', '0', '--test-per-class', '2', '--out', unknownDs)).code).toBe(0);
+    expect((await cli('source', 'dataset', '--from-manifest', unknown, '--attribute', 'machine', '--train-per-class', '0', '--val-per-class', '0', '--test-per-class', '3', '--out', unknownDs)).code).toBe(0);
     const train = await cli('source', 'train', '--dataset', ds, '--out', modelDir, '--arch', 'mobilenet_v3_small', '--roi-side', '32', '--input-size', '48', '--epochs', '2',
       '--', '--batch-size', '4', '--workers', '0', '--val-rois', '2', '--eval-rois', '4', '--curve-rois', '8', '--name', 'smoke-machine');
     expect(train.code).toBe(0);
@@ -103,6 +103,18 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     expect(metrics.accuracyByRois.map((a) => a.rois)).toEqual([1, 2, 4, 8, 16, 32]);
     expect(readFileSync(path.join(out, 'confusion.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(path.join(out, 'confusion.csv'), 'utf8').split('\n')[0]).toContain('M01');
+    expect(readFileSync(path.join(out, 'reliability.svg'), 'utf8')).toMatch(/^<svg[\s\S]*ECE/);
+  });
+
+  it('source eval on an evaluation-only set writes nothing into the model folder unless --out says where', async () => {
+    const d = await readDataset(unknownDs);
+    expect(new Set(d.items.map((i) => i.split))).toEqual(new Set(['test']));
+    expect(d.items).toHaveLength(6);
+    const before = readdirSync(modelDir).sort();
+    const r = await cli('source', 'eval', '--model', modelDir, '--dataset', ds, '--split', 'val');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('no report written');
+    expect(readdirSync(modelDir).sort()).toEqual(before);
   });
 
   it('calibrates the open-set threshold into the card, which stays valid', async () => {
@@ -114,6 +126,25 @@ describe.skipIf(missing.length > 0)('source pipeline smoke test (CPU)', () => {
     expect(compared.map((c) => c.method)).toEqual(['max-vote-share', 'max-softmax', 'max-logit', 'energy', 'logit-cosine']);
     for (const c of compared) expect(c.auroc).toBeGreaterThanOrEqual(0);
     expect(card.openSet?.knownAccuracyLoss).toBeLessThanOrEqual(0.5);
+  });
+
+  it('calibrates the input check and temperature into the card; a brightened part is called low confidence', async () => {
+    const r = await cli('source', 'calibrate-confidence', '--model', modelDir, '--dataset', ds, '--max-flagged', '0.2', '--json');
+    expect(r.code).toBe(0);
+    const card = validateModelCard(JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')));
+    expect(Object.keys(card.inputCheck?.perClass ?? {}).sort()).toEqual(['M01', 'M02', 'M03']);
+    expect(card.inputCheck?.valFlaggedShare).toBeLessThanOrEqual(0.2);
+    expect(card.calibration?.temperature).toBeGreaterThan(0);
+    const file = path.join(tmp, 'parts', 'images', 'M01-000.png');
+    const normal = JSON.parse((await cli('source', 'predict', file, '--model', modelDir, '--json')).out) as { confidenceLevel: string; calibratedConfidence: number | null; inputStats: { mean: number } };
+    expect(['high', 'low']).toContain(normal.confidenceLevel);
+    expect(normal.calibratedConfidence).toBeGreaterThan(0);
+    // The same part with its brightness raised far beyond every training part: low, with the reason.
+    const img = await readGreyImage(file);
+    const bright = path.join(tmp, 'bright.png');
+    await writeGreyPng({ ...img, data: Uint8Array.from(img.data, (v) => Math.min(255, v + 90)), bitDepth: 8 }, bright);
+    const shifted = await cli('source', 'predict', bright, '--model', modelDir);
+    expect(shifted.out).toMatch(/confidence: low, reason: input statistics outside the training images/);
   });
 
   it('registers, activates and predicts with the active model from the registry', async () => {

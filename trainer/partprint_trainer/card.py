@@ -1,8 +1,9 @@
 """Model card (model.json) validation against schemas/model-card.schema.json.
 
-A tiny interpreter for the JSON Schema keywords the card schema uses (type, const, enum,
-required, properties, items, minItems, uniqueItems, minLength, minimum, exclusiveMinimum), so the
-GPU host needs no jsonschema package. Unknown keywords are ignored (the schema allows extra keys).
+A tiny interpreter for the JSON Schema keywords the card schema uses (SUPPORTED_KEYWORDS), so the
+GPU host needs no jsonschema package. A schema keyword it does not implement is an error, never a
+silently skipped constraint (tests/test_card_optim.py checks the schema uses no other keyword);
+extra keys in the card itself are allowed where the schema allows them.
 """
 from __future__ import annotations
 
@@ -50,8 +51,31 @@ def _type_ok(value: Any, t: str) -> bool:
     raise ValueError(f"schema uses unsupported type {t!r}")
 
 
+ANNOTATIONS = frozenset({"$schema", "$id", "title", "description"})
+SUPPORTED_KEYWORDS = frozenset({"type", "const", "enum", "required", "properties", "additionalProperties", "items",
+                                "minItems", "maxItems", "uniqueItems", "minLength", "minimum", "maximum",
+                                "exclusiveMinimum"}) | ANNOTATIONS
+
+
+def schema_keywords(schema: Any) -> set:
+    """Every keyword used anywhere in a schema (property names are not keywords)."""
+    out: set = set()
+    if isinstance(schema, dict):
+        for k, v in schema.items():
+            out.add(k)
+            if k == "properties":
+                for sub in v.values():
+                    out |= schema_keywords(sub)
+            elif k in ("items", "additionalProperties") and isinstance(v, dict):
+                out |= schema_keywords(v)
+    return out
+
+
 def validate(value: Any, schema: dict, path: str = "$") -> List[str]:
     """Returns the list of problems (empty when valid)."""
+    unknown = set(schema) - SUPPORTED_KEYWORDS
+    if unknown:
+        raise ValueError(f"schema at {path} uses keywords this validator does not implement: {sorted(unknown)}")
     errs: List[str] = []
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
@@ -68,16 +92,29 @@ def validate(value: Any, schema: dict, path: str = "$") -> List[str]:
             errs.append(f"{path}: {value} < minimum {schema['minimum']}")
         if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
             errs.append(f"{path}: {value} <= exclusive minimum {schema['exclusiveMinimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errs.append(f"{path}: {value} > maximum {schema['maximum']}")
     if isinstance(value, dict):
         for k in schema.get("required", []):
             if k not in value:
                 errs.append(f"{path}: missing required key {k!r}")
-        for k, sub in schema.get("properties", {}).items():
+        props = schema.get("properties", {})
+        for k, sub in props.items():
             if k in value:
                 errs.extend(validate(value[k], sub, f"{path}.{k}"))
+        extra = schema.get("additionalProperties", True)
+        for k in value:
+            if k in props:
+                continue
+            if extra is False:
+                errs.append(f"{path}: unexpected key {k!r}")
+            elif isinstance(extra, dict):
+                errs.extend(validate(value[k], extra, f"{path}.{k}"))
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             errs.append(f"{path}: fewer than {schema['minItems']} items")
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            errs.append(f"{path}: more than {schema['maxItems']} items")
         if schema.get("uniqueItems") and len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
             errs.append(f"{path}: items are not unique")
         if "items" in schema:

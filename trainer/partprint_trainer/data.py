@@ -118,39 +118,47 @@ class ImageBank:
 
 
 class RoiTrainSet(Dataset):
-    """One fresh random ROI (with flips) per item per epoch; keys are ``(index, epoch)``."""
+    """``rois_per_part`` fresh random ROIs (with flips, and quarter turns when ``rot90``) per item per
+    epoch; keys are ``(index, epoch, j)`` with j < rois_per_part. j = 0 draws from the same stream
+    as one-ROI-per-epoch training did, so ``rois_per_part=1`` reproduces earlier runs."""
 
-    def __init__(self, bank: ImageBank, seed: int) -> None:
+    def __init__(self, bank: ImageBank, seed: int, rois_per_part: int = 1, rot90: bool = False) -> None:
         self.bank = bank
         self.seed = seed
+        self.rois_per_part = max(1, int(rois_per_part))
+        self.rot90 = rot90
 
     def __len__(self) -> int:
-        return len(self.bank)
+        return len(self.bank) * self.rois_per_part
 
-    def __getitem__(self, key: Tuple[int, int]):
-        i, epoch = key
+    def __getitem__(self, key: Tuple[int, int, int]):
+        i, epoch, j = key if len(key) == 3 else (*key, 0)
         prep = self.bank.prepared[i]
-        rng = Rng(derive_seed(self.seed, "train", epoch, i))
+        rng = Rng(derive_seed(self.seed, "train", epoch, i) if j == 0 else derive_seed(self.seed, "train", epoch, i, j))
         p = prep.place(rng, 1, flips=True)[0]
         crop = np.ascontiguousarray(prep.crop_u8(p))
+        if self.rot90:
+            turns = Rng(derive_seed(self.seed, "rot90", epoch, i, j)).next()
+            crop = np.ascontiguousarray(np.rot90(crop, int(turns * 4) % 4))
         return torch.from_numpy(crop).unsqueeze(0), self.bank.items[i].label
 
 
 class EpochSampler(Sampler):
-    """Seeded shuffle per epoch yielding ``(index, epoch)`` so persistent workers stay reproducible."""
+    """Seeded shuffle per epoch yielding ``(index, epoch, j)`` so persistent workers stay reproducible."""
 
-    def __init__(self, n: int, seed: int) -> None:
-        self.n, self.seed, self.epoch = n, seed, 0
+    def __init__(self, n: int, seed: int, rois_per_part: int = 1) -> None:
+        self.n, self.seed, self.epoch, self.rois_per_part = n, seed, 0, max(1, int(rois_per_part))
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __iter__(self) -> Iterator[Tuple[int, int]]:
-        perm = np.random.RandomState(derive_seed(self.seed, "shuffle", self.epoch)).permutation(self.n)
-        return iter([(int(i), self.epoch) for i in perm])
+    def __iter__(self) -> Iterator[Tuple[int, int, int]]:
+        total = self.n * self.rois_per_part
+        perm = np.random.RandomState(derive_seed(self.seed, "shuffle", self.epoch)).permutation(total)
+        return iter([(int(k) % self.n, self.epoch, int(k) // self.n) for k in perm])
 
     def __len__(self) -> int:
-        return self.n
+        return self.n * self.rois_per_part
 
 
 def make_loader(ds: RoiTrainSet, sampler: EpochSampler, batch_size: int, workers: Optional[int], cuda: bool) -> DataLoader:
@@ -175,11 +183,16 @@ def eval_crops(prep: PreparedImage, seed: int, key: str, k: int) -> torch.Tensor
     return torch.from_numpy(np.stack([np.ascontiguousarray(prep.crop_u8(p)) for p in places])[:, None])
 
 
-def to_model_input(x_u8: torch.Tensor, output_size: int, norm: dict, device: torch.device, channels_last: bool) -> torch.Tensor:
-    """uint8 crops -> float32 [0,1] -> bilinear resize (half-pixel, no antialias) -> normalised."""
+def to_model_input(x_u8: torch.Tensor, output_size: int, norm: dict, device: torch.device, channels_last: bool,
+                   augment=None) -> torch.Tensor:
+    """uint8 crops -> float32 [0,1] -> bilinear resize (half-pixel, no antialias) -> [photometric
+    augmentation, training only] -> normalised."""
     x = x_u8.to(device, non_blocking=True).float().div_(255.0)
     if x.shape[-1] != output_size:
         x = F.interpolate(x, size=(output_size, output_size), mode="bilinear", align_corners=False)
+    if augment is not None:
+        from .augment import photometric
+        x = photometric(x, augment)
     if norm["mode"] == "dataset":
         x = (x - norm["mean"]) / norm["std"]
     else:

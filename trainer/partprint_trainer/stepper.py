@@ -16,7 +16,7 @@ from .data import to_model_input
 
 class TrainStep:
     def __init__(self, fwd, opt, output_size: int, norm: dict, device: torch.device, amp: bool, channels_last: bool,
-                 use_graph: bool, warmup: int = 3) -> None:
+                 use_graph: bool, warmup: int = 3, augment=None, label_smoothing: float = 0.0, ema=None) -> None:
         self.fwd, self.opt = fwd, opt
         self.output_size, self.norm, self.device = output_size, norm, device
         self.amp, self.channels_last = amp, channels_last
@@ -25,6 +25,7 @@ class TrainStep:
         self.loss_sum = torch.zeros((), device=device)
         self.correct = torch.zeros((), device=device, dtype=torch.long)
         self.graph_error = None
+        self.augment, self.label_smoothing, self.ema = augment, label_smoothing, ema
 
     def reset(self) -> None:
         self.loss_sum.zero_()
@@ -32,7 +33,7 @@ class TrainStep:
 
     def _body(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
         self.opt.zero_grad(set_to_none=False)
-        x = to_model_input(xb, self.output_size, self.norm, self.device, self.channels_last)
+        x = to_model_input(xb, self.output_size, self.norm, self.device, self.channels_last, self.augment)
         y = yb.to(self.device, non_blocking=True)
         if self.amp:
             # cache_enabled=False: cached casts of the weights must not outlive a graph capture.
@@ -40,9 +41,11 @@ class TrainStep:
                 logits = self.fwd(x)
         else:
             logits = self.fwd(x)
-        loss = F.cross_entropy(logits.float(), y)
+        loss = F.cross_entropy(logits.float(), y, label_smoothing=self.label_smoothing) if self.label_smoothing else F.cross_entropy(logits.float(), y)
         loss.backward()
         self.opt.step()
+        if self.ema is not None:
+            self.ema.update()
         self.loss_sum += loss.detach() * y.shape[0]
         self.correct += (logits.detach().argmax(1) == y).sum()
 

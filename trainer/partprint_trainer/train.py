@@ -17,6 +17,7 @@ import time
 import torch
 
 from . import __version__
+from .augment import Ema, Photometric, describe
 from .card import check_card
 from .data import (DatasetError, EpochSampler, ImageBank, RoiTrainSet, load_dataset, make_loader,
                    normalization_stats)
@@ -55,11 +56,21 @@ def parse_args(argv=None):
     ap.add_argument("--curve-rois", type=int, default=32, help="ROIs per test image drawn for the accuracy-vs-ROIs curve")
     ap.add_argument("--steps-per-epoch", type=int, help="cap on steps per epoch (smoke tests)")
     ap.add_argument("--max-seconds", type=float, help="stop after this much wall time in the epoch loop, validation included (best-on-val is still used)")
-    ap.add_argument("--ckpt-every", type=int, default=1, help="write OUT/last.pt every N epochs (and at the last)")
+    ap.add_argument("--ckpt-every", type=int, default=0,
+                    help="also write OUT/last.pt every N epochs (default 0: only after the last epoch; best.pt is written once, at the end)")
+    ap.add_argument("--rois-per-part", type=int, default=1,
+                    help="random ROIs drawn from each training image per epoch (an epoch is rois-per-part x images samples)")
+    ap.add_argument("--photometric", choices=["none", "light", "strong"], default="none",
+                    help="random brightness, contrast, gamma, blur and noise per training ROI (augment.py)")
+    ap.add_argument("--rot90", action="store_true", help="random quarter turns of training ROIs (where the surface has no fixed orientation)")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
+    ap.add_argument("--ema", type=float, default=0.0, help="decay of an exponential moving average of the weights (0 = off); validation, test and export use the average")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x only; no CUDA graph then)")
     ap.add_argument("--no-cuda-graph", action="store_true", help="launch every step eagerly on CUDA")
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--extra-test", action="append", default=[], metavar="DIR",
+                    help="also report the final model on the test split of another export with the same classes (e.g. a brightness-shifted copy); repeatable")
     return ap.parse_args(argv)
 
 
@@ -126,13 +137,22 @@ def run(a) -> int:
     elif os.path.exists(log_path):
         os.remove(log_path)
 
-    train_set = RoiTrainSet(banks["train"], a.seed)
-    sampler = EpochSampler(len(train_set), a.seed)
+    train_set = RoiTrainSet(banks["train"], a.seed, a.rois_per_part, a.rot90)
+    sampler = EpochSampler(len(banks["train"]), a.seed, a.rois_per_part)
     loader = make_loader(train_set, sampler, min(a.batch_size, len(train_set)), a.workers, cuda)
     amp = cuda
     use_graph = cuda and TORCH2 and not a.compile and not a.no_cuda_graph and a.optimizer == "lamb"
-    stepper = TrainStep(fwd, opt, spec.output_size, norm, device, amp, cuda, use_graph)
+    augment = Photometric.preset(a.photometric)
+    ema = Ema(model, a.ema) if a.ema > 0 else None
+    if ema is not None and a.resume and os.path.exists(ckpt_path) and "ema" in ck:
+        for dst, src in zip(ema.shadow + ema.shadow_buffers, ck["ema"]):
+            dst.copy_(src.to(dst.device))
+    stepper = TrainStep(fwd, opt, spec.output_size, norm, device, amp, cuda, use_graph,
+                        augment=augment if augment.enabled() else None, label_smoothing=a.label_smoothing, ema=ema)
     images_seen, train_seconds, epochs_run = 0, 0.0, start_epoch
+    # Steady-state speed leaves out this process's first epoch (worker start, cuDNN autotuning, graph capture).
+    steady_images, steady_seconds = 0, 0.0
+    wall_start = time.perf_counter()
     loop_start = time.perf_counter()
     for epoch in range(start_epoch, a.epochs):
         t0 = time.perf_counter()
@@ -151,6 +171,9 @@ def run(a) -> int:
         dt = time.perf_counter() - t0
         train_seconds += dt
         images_seen += n
+        if epoch > start_epoch:
+            steady_images += n
+            steady_seconds += dt
         lr = opt.param_groups[0]["lr"]
         epochs_run = epoch + 1
         rec = {"epoch": epoch, "lr": lr, "trainLoss": float(stepper.loss_sum) / max(n, 1), "trainAcc": float(stepper.correct) / max(n, 1),
@@ -160,6 +183,8 @@ def run(a) -> int:
         per_epoch = loop_wall / (epoch - start_epoch + 1)
         is_last = epoch == a.epochs - 1 or (a.max_seconds is not None and loop_wall + per_epoch * 1.5 >= a.max_seconds)
         if "val" in banks and (epoch % a.val_every == 0 or is_last):
+            if ema is not None:
+                ema.swap()
             probs = roi_probabilities(model, banks["val"], a.val_rois, a.seed, "val", spec.output_size, norm, device, amp, cuda)
             vm = part_metrics(probs, banks["val"], info.classes, a.val_rois, curve=[1])
             vl = nll(probs, banks["val"])
@@ -167,16 +192,22 @@ def run(a) -> int:
             if vm["accuracy"] > best["acc"] or (vm["accuracy"] == best["acc"] and vl < best["loss"]):
                 best = {"acc": vm["accuracy"], "loss": vl, "epoch": epoch}
                 best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-                torch.save(best_state, os.path.join(a.out, "best.pt"))
+            if ema is not None:
+                ema.swap()
         log_line(log_path, rec)
-        if is_last or (epoch + 1) % a.ckpt_every == 0:
+        if is_last or (a.ckpt_every > 0 and (epoch + 1) % a.ckpt_every == 0):
             torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
-                        "elapsed": elapsed + train_seconds, "best": best, "norm": norm, "args": vars(a)}, ckpt_path)
+                        "elapsed": elapsed + train_seconds, "best": best, "norm": norm, "args": vars(a),
+                        **({"ema": [t.detach().cpu() for t in ema.shadow + ema.shadow_buffers]} if ema is not None else {})}, ckpt_path)
         if is_last:
             break
     total_seconds = elapsed + train_seconds
+    loop_wall_seconds = time.perf_counter() - wall_start
     if best_state is not None:
+        torch.save(best_state, os.path.join(a.out, "best.pt"))
         model.load_state_dict(best_state)
+    elif ema is not None:
+        ema.swap()
     else:
         best = {"acc": None, "loss": None, "epoch": a.epochs - 1, "note": "no validation split: last epoch used"}
 
@@ -187,8 +218,25 @@ def run(a) -> int:
         metrics["test"] = part_metrics(probs, banks["test"], info.classes, a.eval_rois)
         print(f"test accuracy ({a.eval_rois} ROIs, part-level): {metrics['test']['accuracy']:.4f}; "
               f"single ROI: {metrics['test']['singleRoiAccuracy']:.4f}", flush=True)
-    ips = images_seen / train_seconds if train_seconds > 0 else None
+    # One epoch only: nothing steady to measure, so that epoch's own speed (recorded as such).
+    for extra in a.extra_test:
+        xinfo = load_dataset(extra)
+        if xinfo.classes != info.classes:
+            raise DatasetError(f"--extra-test {extra}: classes {xinfo.classes} differ from the training classes")
+        xbank = ImageBank(xinfo, xinfo.split("test"), spec)
+        k = max(a.eval_rois, a.curve_rois)
+        xp = roi_probabilities(model, xbank, k, a.seed, "test", spec.output_size, norm, device, amp, cuda)
+        metrics.setdefault("extraTests", {})[os.path.basename(os.path.normpath(extra))] = part_metrics(xp, xbank, info.classes, a.eval_rois)
+        print(f"extra test {extra}: {metrics['extraTests'][os.path.basename(os.path.normpath(extra))]['accuracy']:.4f}", flush=True)
+    ips = steady_images / steady_seconds if steady_seconds > 0 else (images_seen / train_seconds if train_seconds > 0 else None)
     card = make_card(a, info, spec, norm, metrics, total_seconds, ips, device, model)
+    card["training"]["secondsCounts"] = "training steps only, summed over epochs (no data loading before the loop, validation, test or export)"
+    card["training"]["loopWallSeconds"] = round(loop_wall_seconds, 2)
+    card["training"]["imagesPerSecondCounts"] = ("epochs after this process's first (warm-up) epoch" if steady_seconds > 0 else "the only epoch (includes warm-up)")
+    card["training"]["roisPerPart"] = a.rois_per_part
+    card["training"]["augmentation"] = {"flips": True, "rot90": a.rot90, "photometric": describe(augment), "preset": a.photometric}
+    card["training"]["labelSmoothing"] = a.label_smoothing
+    card["training"]["ema"] = a.ema
     card["training"]["epochsRun"] = epochs_run
     card["training"]["cudaGraph"] = stepper.graph is not None
     if stepper.graph_error:

@@ -30,12 +30,26 @@ def test_valid_card_passes():
     (lambda c: c["roi"].update(side="64"), "expected integer"),
     (lambda c: c.update(pixelSizeUm="5"), "expected number or null"),
     (lambda c: c.update(name=""), "shorter than"),
+    (lambda c: c["training"].update(lr=50), "maximum 1"),
+    (lambda c: c["training"].update(lr=0), "exclusive minimum"),
+    (lambda c: c.update(calibration={"temperature": 0}), "exclusive minimum"),
+    (lambda c: c.update(inputCheck={"statistic": "roi-mean-and-log-contrast-z", "threshold": 3,
+                                    "perClass": {"A": {"mean": [0.5], "sd": [0.1, 0.2]}}}), "fewer than 2"),
 ])
 def test_invalid_cards_are_rejected_with_the_reason(mutate, message):
     card = copy.deepcopy(CARD)
     mutate(card)
     with pytest.raises(CardError, match=message):
         check_card(card)
+
+
+def test_validator_covers_every_keyword_the_schema_uses():
+    from partprint_trainer.card import SUPPORTED_KEYWORDS, schema_keywords
+    used = schema_keywords(load_schema())
+    assert used - SUPPORTED_KEYWORDS == set(), f"schema keywords the Python validator does not implement: {used - SUPPORTED_KEYWORDS}"
+    assert {"maximum", "exclusiveMinimum", "additionalProperties"} <= used
+    with pytest.raises(ValueError, match="does not implement"):
+        validate(1, {"type": "number", "multipleOf": 2})
 
 
 def test_validator_reads_the_repository_schema():

@@ -87,3 +87,54 @@ def test_bad_dataset_is_refused_with_a_reason(tmp_path, capsys):
     (data / "dataset.json").write_text(json.dumps(doc))
     assert train_main(["--dataset", str(data), "--out", str(tmp_path / "o"), "--epochs", "1"]) == 2
     assert "appears in both" in capsys.readouterr().err
+
+
+def test_recipe_options_and_shifted_copy(tmp_path):
+    """Many ROIs per part, photometric augmentation, quarter turns, label smoothing and EMA train and
+    export; the card records them; a brightness-shifted copy is evaluated as an extra test."""
+    from partprint_trainer.shift_dataset import main as shift_main
+
+    data, out, shifted = tmp_path / "data", tmp_path / "model", tmp_path / "shifted"
+    make_dataset(str(data))
+    assert shift_main(["--src", str(data), "--out", str(shifted)]) == 0
+    doc = json.loads((shifted / "dataset.json").read_text())
+    assert doc["shift"]["brightnessOffset"] >= 0 and doc["shift"]["contrastFactor"] >= 1
+    test_item = next(it for it in doc["items"] if it["split"] == "test")
+    before = np.asarray(Image.open(data / "images" / os.path.basename(test_item["file"]))).astype(float)
+    after = np.asarray(Image.open(shifted / test_item["file"])).astype(float)
+    assert abs(after.mean() - before.mean()) > 0 or doc["shift"]["brightnessOffset"] == 0
+    args = ["--dataset", str(data), "--out", str(out), "--arch", "mobilenet_v3_small", "--roi-side", "32",
+            "--input-size", "32", "--batch-size", "4", "--epochs", "2", "--workers", "0", "--val-rois", "2",
+            "--eval-rois", "4", "--curve-rois", "4", "--rois-per-part", "3", "--photometric", "strong", "--rot90",
+            "--label-smoothing", "0.1", "--ema", "0.9", "--extra-test", str(shifted), "--no-export"]
+    assert train_main(args) == 0
+    card = json.loads((out / "model.json").read_text())
+    check_card(card)
+    tr = card["training"]
+    assert tr["roisPerPart"] == 3 and tr["augmentation"]["rot90"] is True and tr["augmentation"]["photometric"]["gamma"] > 0
+    assert tr["labelSmoothing"] == 0.1 and tr["ema"] == 0.9
+    assert "after this process's first" in tr["imagesPerSecondCounts"] and tr["imagesPerSecond"] > 0
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert all(r["images"] == 8 * 3 for r in log)  # 8 training images x 3 ROIs (batch 4, none dropped)
+    assert card["metrics"]["extraTests"]["shifted"]["parts"] == 4
+    assert not (out / "last.pt").exists() or len(log) == 2  # written once, after the last epoch
+
+
+def test_photometric_and_ema_units():
+    from partprint_trainer.augment import Ema, Photometric, photometric
+
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 16, 16)
+    y = photometric(x, Photometric.preset("strong"))
+    assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1 and not torch.equal(x, y)
+    assert torch.equal(photometric(x, Photometric.preset("none")), x)
+    m = torch.nn.Linear(2, 1)
+    ema = Ema(m, 0.5)
+    with torch.no_grad():
+        m.weight.add_(2.0)
+    w_live = m.weight.detach().clone()
+    ema.update()
+    ema.swap()
+    assert torch.allclose(m.weight, w_live - 1.0)  # halfway between the start and the live weights
+    ema.swap()
+    assert torch.allclose(m.weight, w_live)

@@ -72,7 +72,9 @@ function formatPrediction(p: source.SourcePrediction, rule: source.OpenSetRule |
     .join(', ');
   const verdict = p.unknown ? `unknown ${p.attribute} (closest ${p.bestClass})` : `${p.attribute} ${p.label}`;
   const openSet = rule ? `; open set ${rule.method} ${source.openSetScore(p, rule.method).toFixed(4)} (unknown below ${rule.threshold.toFixed(4)})` : '';
-  return `${verdict}: confidence ${(p.confidence * 100).toFixed(1)}%, vote share ${(p.voteShare * 100).toFixed(0)}% of ${p.rois} ROIs; top: ${top}${openSet}\n`;
+  const level = p.confidenceLevel === 'low' ? `confidence: low, reason: ${p.lowConfidenceReasons.join('; ')}; ` : '';
+  const calibrated = p.calibratedConfidence === null ? '' : ` (calibrated ${(p.calibratedConfidence * 100).toFixed(1)}%)`;
+  return `${verdict}: ${level}confidence ${(p.confidence * 100).toFixed(1)}%${calibrated}, vote share ${(p.voteShare * 100).toFixed(0)}% of ${p.rois} ROIs; top: ${top}${openSet}\n`;
 }
 
 export function register(program: Command): void {
@@ -125,14 +127,15 @@ export function register(program: Command): void {
     .option('--k <n>', 'ROIs to vote over', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draw', wholeNumber('--seed'), 1)
     .option('--downscaled', 'the image is already at the model\'s downscale (e.g. a dataset image)')
+    .option('--flips', 'test-time flips: each ROI also mirrored left-right, the two averaged (twice the inference)')
     .option('--json', 'print JSON')
-    .action(async (target: string, opts: RegistryCliOptions & { model?: string; attribute?: string; k: number; seed: number; downscaled?: boolean; json?: boolean }) => {
+    .action(async (target: string, opts: RegistryCliOptions & { model?: string; attribute?: string; k: number; seed: number; downscaled?: boolean; flips?: boolean; json?: boolean }) => {
       const dir = await resolveModelDir(opts.model, opts);
       const isFile = existsSync(target) && statSync(target).isFile();
       const image = isFile ? target : (await withRegistry(opts, (reg: Registry) => source.latestCaptureImage(reg, target))).image;
       const model = await source.loadSourceModel(dir);
       try {
-        const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target, alreadyDownscaled: opts.downscaled });
+        const p = await source.predictSource(model, await readGreyImage(image, { name: target }), { k: opts.k, seed: opts.seed, name: target, alreadyDownscaled: opts.downscaled, flips: opts.flips });
         if (opts.json) {
           const { probabilities: _p, logits: _l, ...rest } = p;
           printJson({ target, model: model.card.name, sampleSizeMm: model.card.sampleSizeMm ?? null, ...rest });
@@ -149,25 +152,55 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'model folder')
     .requiredOption('--dataset <dir>', 'dataset folder (partprint source dataset)')
     .option('--split <name>', 'train, val, test or all', 'test')
-    .option('--out <dir>', 'report folder (default: <model>/eval-<split>)')
+    .option('--out <dir>', 'report folder (default: none; only the summary is printed, nothing is written into the model folder)')
     .option('--k <n>', 'ROIs per part for the headline accuracy', wholeNumber('--k'), 16)
     .option('--seed <n>', 'seed of the ROI draws', wholeNumber('--seed'), 1)
+    .option('--flips', 'test-time flips (each ROI also mirrored left-right)')
     .option('--json', 'print the metrics as JSON')
-    .action(async (opts: { model: string; dataset: string; split: string; out?: string; k: number; seed: number; json?: boolean }) => {
+    .action(async (opts: { model: string; dataset: string; split: string; out?: string; k: number; seed: number; flips?: boolean; json?: boolean }) => {
       if (!['train', 'val', 'test', 'all'].includes(opts.split)) throw new PartprintError(`--split "${opts.split}": use train, val, test or all`, { code: 'CONFIG' });
       const model = await source.loadSourceModel(opts.model);
       const bar = createProgressBar();
       try {
-        const report = await source.evaluateSource(model, opts.dataset, { split: opts.split as source.SplitName, k: opts.k, seed: opts.seed, onProgress: bar });
+        const report = await source.evaluateSource(model, opts.dataset, { split: opts.split as source.SplitName, k: opts.k, seed: opts.seed, flips: opts.flips, onProgress: bar });
         bar.stop();
-        const out = opts.out ?? path.join(opts.model, `eval-${opts.split}`);
-        await source.writeEvaluation(report, out);
+        const out = opts.out ?? null;
+        if (out) await source.writeEvaluation(report, out);
         const { items: _items, ...metrics } = report;
         if (opts.json) printJson({ ...metrics, out });
         else {
           const curve = report.accuracyByRois.map((a) => `${a.rois}:${(a.accuracy * 100).toFixed(1)}%`).join(' ');
           const adj = report.adjacentAccuracy === null ? '' : `, same or adjacent position ${(report.adjacentAccuracy * 100).toFixed(1)}%`;
-          process.stdout.write(`${report.model} on ${opts.dataset} (${opts.split}): accuracy ${(report.accuracy * 100).toFixed(2)}% over ${report.images} images at ${report.k} ROIs${adj}\nby ROIs ${curve}\nreport: ${out}\n`);
+          process.stdout.write(`${report.model} on ${opts.dataset} (${opts.split}): accuracy ${(report.accuracy * 100).toFixed(2)}% over ${report.images} images at ${report.k} ROIs${adj}\nby ROIs ${curve}\n${out ? `report: ${out}` : 'no report written (use --out DIR)'}\n`);
+        }
+      } finally {
+        bar.stop();
+        await model.close();
+      }
+    });
+
+  cmd
+    .command('calibrate-confidence')
+    .description('Fit the out-of-distribution input check (training-split statistics, validation-split thresholds) and a temperature for the confidence; stores both in model.json')
+    .requiredOption('--model <dir>', 'model folder')
+    .requiredOption('--dataset <dir>', 'the model\'s dataset (train and val splits are used, test is not)')
+    .option('--max-flagged <fraction>', 'share of validation parts the check may call low confidence', parseNumber('--max-flagged'), 0.02)
+    .option('--k <n>', 'ROIs per part', wholeNumber('--k'), 16)
+    .option('--seed <n>', 'seed of the ROI draws', wholeNumber('--seed'), 1)
+    .option('--json', 'print JSON')
+    .action(async (opts: { model: string; dataset: string; maxFlagged: number; k: number; seed: number; json?: boolean }) => {
+      if (!(opts.maxFlagged >= 0 && opts.maxFlagged < 1)) throw new PartprintError(`--max-flagged ${opts.maxFlagged}: use a fraction in [0, 1)`, { code: 'CONFIG' });
+      const model = await source.loadSourceModel(opts.model);
+      const bar = createProgressBar();
+      try {
+        const cal = await source.calibrateConfidence(model, opts.dataset, { k: opts.k, seed: opts.seed, maxFlagged: opts.maxFlagged, onProgress: bar });
+        bar.stop();
+        await source.writeModelCard(opts.model, { ...model.card, ...cal });
+        if (opts.json) printJson(cal);
+        else {
+          process.stdout.write(
+            `input check: z > ${cal.inputCheck.threshold.toFixed(2)} or open-set score < ${cal.inputCheck.openSetThreshold?.toFixed(4)} is low confidence (${((cal.inputCheck.valFlaggedShare ?? 0) * 100).toFixed(1)}% of validation parts); temperature ${cal.calibration.temperature.toFixed(3)} (val NLL ${cal.calibration.valNllBefore.toFixed(4)} -> ${cal.calibration.valNllAfter.toFixed(4)}); written to ${path.join(opts.model, 'model.json')}\n`,
+          );
         }
       } finally {
         bar.stop();
