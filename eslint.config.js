@@ -14,6 +14,6 @@ export default tseslint.config(
   },
   {
     files: ['src/web/static/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', FormData: 'readonly', localStorage: 'readonly', location: 'readonly', URLSearchParams: 'readonly', console: 'readonly', setTimeout: 'readonly', EventSource: 'readonly', alert: 'readonly', Blob: 'readonly', URL: 'readonly', navigator: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', FormData: 'readonly', localStorage: 'readonly', location: 'readonly', URLSearchParams: 'readonly', console: 'readonly', setTimeout: 'readonly', EventSource: 'readonly', alert: 'readonly', Blob: 'readonly', URL: 'readonly', navigator: 'readonly', indexedDB: 'readonly', File: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
   },
 );

@@ -15,9 +15,12 @@ const ALLOWED: Record<string, string[]> = {
   trace: ['core', 'imaging', 'registry'],
   identity: ['core', 'imaging', 'registry'],
   source: ['core', 'imaging', 'registry'],
-  server: ['core', 'imaging', 'registry', 'trace', 'identity', 'source', 'synth', 'web'],
+  plan: ['core', 'imaging', 'registry', 'trace', 'identity'],
+  line: ['core', 'imaging', 'registry', 'trace', 'identity'],
+  analytics: ['core', 'registry', 'trace'],
+  server: ['core', 'imaging', 'registry', 'trace', 'identity', 'source', 'synth', 'web', 'plan', 'line', 'analytics'],
   web: ['core'],
-  cli: ['core', 'imaging', 'registry', 'trace', 'identity', 'source', 'synth', 'server'],
+  cli: ['core', 'imaging', 'registry', 'trace', 'identity', 'source', 'synth', 'server', 'plan', 'line', 'analytics'],
 };
 
 function walk(dir: string, out: string[] = []): string[] {

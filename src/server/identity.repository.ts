@@ -41,7 +41,7 @@ export class IdentityRepository {
   }
 
   /** Decodes an uploaded image (errors name the client's file name). */
-  decode(file: string, name: string): Promise<GreyImage> {
+  decode(file: string | Uint8Array, name: string): Promise<GreyImage> {
     return readGreyImage(file, { maxPixels: this.maxPixels, name });
   }
 
@@ -59,6 +59,11 @@ export class IdentityRepository {
     const out = await this.service.register(serial, file, meta, { name, ...(newPart ? { newPart } : {}) });
     if (out.status === 'rejected') return { status: 'rejected', fingerprint: out.fingerprint };
     return { status: 'registered', part: out.part, capture: out.capture, fingerprint: out.fingerprint };
+  }
+
+  /** The identity service whose shortlist index this repository keeps (shared with line registration and plan checks). */
+  get identityService(): IdentityService {
+    return this.service;
   }
 
   /** 1:1 (null when the part is missing or has no usable fingerprint); `image` decoded, or a file the compute pool decodes. */

@@ -8,6 +8,9 @@ import { registerIdentityRoutes } from './identity.routes.js';
 import { registerJobsRoutes } from './jobs.routes.js';
 import { registerKeysRoutes } from './keys.routes.js';
 import { registerPartsRoutes } from './parts.routes.js';
+import { registerPlanRoutes } from './plan.routes.js';
+import { registerLineRoutes } from './line.routes.js';
+import { registerAnalyticsRoutes } from './analytics.routes.js';
 import type { ServerConfig, ServerServices } from './services.js';
 import { registerSystemRoutes } from './system.routes.js';
 
@@ -21,4 +24,7 @@ export async function registerRoutes(app: FastifyInstance, services: ServerServi
   if (services.epcisBinding) await registerEpcisBindingRoutes(app, services.epcisBinding);
   if (services.source) registerSourceRoutes(app, services, config);
   if (services.identity) registerIdentityRoutes(app, services, config);
+  if (services.plan) registerPlanRoutes(app, services, config);
+  if (services.line) registerLineRoutes(app, services, config);
+  if (services.events) registerAnalyticsRoutes(app, services);
 }

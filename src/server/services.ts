@@ -22,6 +22,8 @@ import { KeysService } from './keys.service.js';
 import { Metrics } from './metrics.js';
 import { CapturesRepository, PartsRepository } from './parts.repository.js';
 import { PartsService } from './parts.service.js';
+import { PlanChecksService } from './plan.service.js';
+import { LineService } from './line.service.js';
 import { DEFAULT_FAILED_AUTH_LIMIT, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 import { ROLE_PERMISSIONS, type Role } from './roles.js';
 import { SourceRepository } from './source.repository.js';
@@ -84,7 +86,9 @@ export interface ServerServices {
   compute: ComputePool | null;
   /** Admission for decoding uploaded images. */
   decodeBudget: DecodeBudget;
-  /** Releases what the services hold (model sessions, worker threads). */
+  plan?: PlanChecksService;
+  line?: LineService;
+  /** Releases what the services hold (model sessions, worker threads, line watchers). */
   close(): Promise<void>;
   stats: StatsRepository;
   metrics: Metrics;
@@ -113,6 +117,8 @@ export function createServices(registry: Registry, config: ServerConfig): Server
   const jobs = new JobsService(new JobsRepository(db));
   const eventsRepo = new EventsRepository(registry);
   const compute = config.computeThreads === 0 ? null : new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
+  const identityRepo = new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined);
+  const line = new LineService(registry, identityRepo, audit);
   const decodeBudget = new DecodeBudget(config.limits.decodeBudgetPixels, (compute?.threads ?? 1) * 4);
   const services: ServerServices = {
     registry,
@@ -124,17 +130,20 @@ export function createServices(registry: Registry, config: ServerConfig): Server
     events: new EventsService(eventsRepo, audit),
     epcisBinding: new EpcisBindingService(eventsRepo, jobs, audit, path.join(registry.dataDir, 'tmp', 'epcis-capture')),
     source: new SourceService(sourceRepo, audit, jobs),
-    identity: new IdentityService(new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined), new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
+    identity: new IdentityService(identityRepo, new EvidenceStore(), audit, jobs, new CheckRecorder(registry, eventsRepo), decodeBudget),
+    plan: new PlanChecksService(registry, identityRepo, audit),
+    line,
     compute,
     decodeBudget,
     close: async () => {
+      await line.close();
       await sourceRepo.close();
       await compute?.close();
     },
     stats: new StatsRepository(registry),
     metrics: new Metrics(),
     permissionsOf: (role) => [...ROLE_PERMISSIONS[role]].sort(),
-    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined }),
+    capabilities: () => ({ parts: true, identity: services.identity !== undefined, source: services.source !== undefined, trace: services.events !== undefined, plan: services.plan !== undefined, line: services.line !== undefined }),
   };
   return services;
 }

@@ -6,7 +6,7 @@ import { EVENT_TYPES, type EventFields, type EventType, type Measurement, type N
 /** Which typed fields each event type has. */
 export const FIELD_SPECS: Record<EventType, readonly (keyof EventFields)[]> = {
   commissioned: [],
-  inspected: ['result', 'measurements'],
+  inspected: ['result', 'measurements', 'position'],
   packed: ['parent'],
   unpacked: ['parent'],
   shipped: [],

@@ -49,7 +49,8 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
-export async function startWebHarness(): Promise<WebHarness> {
+/** `browserArgs`: extra Chromium flags (e.g. a fake camera stream). */
+export async function startWebHarness(options: { browserArgs?: string[]; viewport?: { width: number; height: number } } = {}): Promise<WebHarness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'partprint-web-'));
   const registry = await openRegistry({ dataDir: dir });
   const server = await createServer({ registry, rateLimit: { perSecond: 0, burst: 1 } });
@@ -63,9 +64,9 @@ export async function startWebHarness(): Promise<WebHarness> {
   for (const [p, ops] of Object.entries(openapi.paths)) for (const m of Object.keys(ops)) routes.add(`${m.toUpperCase()} ${p}`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(options.browserArgs ?? [])],
   });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1200, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const cspViolations: string[] = [];

@@ -14,6 +14,8 @@ interface ServeOptions extends RegistryCliOptions {
   maxUploadMb: string;
   computeThreads?: string;
   log?: boolean;
+  lineWatch?: string;
+  linePattern?: string;
 }
 
 function positive(value: string, name: string): number {
@@ -32,7 +34,9 @@ export function register(program: Command): void {
     .option('--burst <n>', 'requests a key may make at once', String(DEFAULT_RATE_LIMIT.burst))
     .option('--max-upload-mb <n>', 'largest upload, MiB', String(DEFAULT_LIMITS.maxUploadBytes / 2 ** 20))
     .option('--compute-threads <n>', 'worker threads for decoding, fingerprints and verification (env PARTPRINT_COMPUTE_THREADS; default: one per core; 0 = on the event loop)')
-    .option('--log', 'log every request (JSON lines on stdout)');
+    .option('--log', 'log every request (JSON lines on stdout)')
+    .option('--line-watch <dir>', 'also register the images a line camera writes into DIR (as `partprint line watch`; status at /api/line/watchers)')
+    .option('--line-pattern <pattern>', 'file-name pattern for --line-watch (default "{serial}.*")');
   addRegistryOptions(serve);
   serve.action(async (opts: ServeOptions) => {
     const port = positive(opts.port, 'port');
@@ -52,6 +56,10 @@ export function register(program: Command): void {
       );
     } else if (boot) {
       process.stdout.write(`No API keys yet: stored PARTPRINT_ADMIN_KEY as admin key ${boot.key.id}.\n`);
+    }
+    if (opts.lineWatch) {
+      const w = await server.services.line!.start({ inbox: opts.lineWatch, pattern: opts.linePattern }, 'serve --line-watch');
+      process.stdout.write(`watching ${w.inbox} for line images (watcher ${w.id})\n`);
     }
     const address = await server.app.listen({ port, host: opts.host });
     process.stdout.write(`partprint serving ${address} (API /api, OpenAPI ${address}/openapi.json, database ${registry.dialect})\n`);

@@ -1,7 +1,8 @@
-// Hash router: #/ (parts), #/part/SERIAL, #/check, #/register, #/source, #/eval, #/analytics, #/trace, #/jobs, #/key.
+// Hash router: #/ (parts), #/part/SERIAL, #/check, #/capture, #/register, #/source, #/eval, #/analytics, #/trace, #/jobs, #/key.
 import { getKey, loadCapabilities, whoami } from './api.js';
 import { errorNotice, h, leaveView, render } from './ui.js';
 import { showAnalytics } from './views/analytics.js';
+import { showCapture } from './views/capture.js';
 import { showCheck } from './views/check.js';
 import { showEval } from './views/evaluate.js';
 import { showJobs } from './views/jobs.js';
@@ -18,6 +19,7 @@ const routes = [
   [/^#\/parts(?:\?(.*))?$/, 'parts', (m) => showSearch(new URLSearchParams(m[1] || ''))],
   [/^#\/part\/([^?]+)$/, 'parts', (m) => showPart(decodeURIComponent(m[1]))],
   [/^#\/check(?:\?(.*))?$/, 'check', (m) => showCheck(new URLSearchParams(m[1] || ''))],
+  [/^#\/capture(?:\?(.*))?$/, 'capture', (m) => showCapture(new URLSearchParams(m[1] || ''))],
   [/^#\/register$/, 'register', () => showRegister()],
   [/^#\/source$/, 'source', () => showSource()],
   [/^#\/eval$/, 'eval', () => showEval()],

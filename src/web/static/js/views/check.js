@@ -57,7 +57,7 @@ function evidenceImage(evidence) {
   return h('div.imgbox', h('img.evidence', { src: `data:image/png;base64,${evidence}`, alt: 'match evidence' }));
 }
 
-async function showAnswer(a) {
+export async function showAnswer(a) {
   if (a.rejected) {
     return h(
       'div',
