@@ -80,9 +80,14 @@ function warpInto(probe: TextureMap, e: TextureEntry): Float32Array {
   if (!e.matrix) return out;
   const m = e.map;
   const inv = 1 / probe.scale;
+  // applyTransform inlined (same arithmetic): this loop runs for every pixel of every candidate.
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = e.matrix;
   for (let v = 0; v < probe.height; v++) {
+    const py = (v + 0.5) * inv - 0.5;
     for (let u = 0; u < probe.width; u++) {
-      const [gx, gy] = applyTransform(e.matrix, (u + 0.5) * inv - 0.5, (v + 0.5) * inv - 0.5);
+      const px = (u + 0.5) * inv - 0.5;
+      const w = h6 * px + h7 * py + h8;
+      const gx = (h0 * px + h1 * py + h2) / w, gy = (h3 * px + h4 * py + h5) / w;
       const x = (gx + 0.5) * m.scale - 0.5, y = (gy + 0.5) * m.scale - 0.5;
       if (!(x >= 0 && y >= 0 && x < m.width - 1 && y < m.height - 1)) continue;
       const x0 = Math.floor(x), y0 = Math.floor(y);
