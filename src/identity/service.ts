@@ -382,7 +382,7 @@ export class IdentityService {
     const probe = await this.probe(image, meta, typeof image === 'string' ? path.basename(image) : undefined);
     if (!probe.fp.quality.ok || !probe.fp.features) return { status: 'rejected', quality: probe.fp.quality, probe: probe.fp };
     const hits: Array<{ captureId: number; similarity: number | null }> = own.map((id) => ({ captureId: id, similarity: null }));
-    if (s.scoreKind === 'individual') {
+    if (s.scoreKind === 'individual' || s.scoreKind === 'residual') {
       const index = await this.shortlistIndex();
       if (index) {
         const ownSet = new Set(own);

@@ -35,11 +35,14 @@ describe('identity on same-mould parts', () => {
         expect((await svc.register(c.serial, c.bytes!, { pixelSizeUm: 5 }, { createPart: true, name: `${c.serial}.png` })).status).toBe('registered');
       }
       const lines: string[] = [];
-      let identified = 0, recaptures = 0, mostInliers = 0;
+      let identified = 0, verified = 0, recaptures = 0, mostInliers = 0;
       for (const c of set.captures.filter((c) => c.role === 'recapture')) {
         const r = await svc.identify(c.bytes!, { pixelSizeUm: 5 });
         recaptures++;
         if (r.status === 'identified' && r.candidates[0].serial === c.serial) identified++;
+        const v = await svc.verify(c.serial, c.bytes!, { pixelSizeUm: 5 });
+        lines.push(`${c.serial} verify: ${v.status} ${v.status !== 'rejected' ? v.reason : ''}`);
+        if (v.status === 'match') verified++;
         lines.push(`${c.serial} recapture: ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
       }
       for (const c of set.captures.filter((c) => c.role === 'lookalike')) {
@@ -47,10 +50,15 @@ describe('identity on same-mould parts', () => {
         lines.push(`${c.serial} look-alike: ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
         if (r.status !== 'rejected') mostInliers = Math.max(mostInliers, ...r.candidates.map((x) => x.inliers));
         expect(r.status, lines.join('\n')).toBe('not-registered');
+        // 1:1 too: a look-alike presented as a registered sibling is not that part.
+        const v = await svc.verify('M01-P0001', c.bytes!, { pixelSizeUm: 5 });
+        lines.push(`${c.serial} as M01-P0001: ${v.status} ${v.status !== 'rejected' ? v.reason : ''}`);
+        expect(v.status, lines.join('\n')).toBe('no-match');
       }
       // The look-alikes do match their registered siblings on the mould's pattern (so inlier counts alone cannot reject them).
       expect(mostInliers, lines.join('\n')).toBeGreaterThanOrEqual(20);
       expect(identified, lines.join('\n')).toBeGreaterThanOrEqual(recaptures - 1);
+      expect(verified, lines.join('\n')).toBeGreaterThanOrEqual(recaptures - 1);
     } finally {
       await reg.close();
     }
