@@ -387,7 +387,7 @@ export class IdentityService {
       if (index) {
         const ownSet = new Set(own);
         const exhaustive = index.size <= s.exhaustiveUpTo;
-        for (const h of await this.shortlistHits(probe, index, exhaustive ? index.size : s.cohortSize + own.length, exhaustive)) if (!ownSet.has(h.captureId)) hits.push(h);
+        for (const h of await this.shortlistHits(probe, index, s.cohortSize + own.length, exhaustive)) if (!ownSet.has(h.captureId)) hits.push(h);
       }
     }
     const verified = await this.verifyAgainst(probe.fp.features, hits, s);
