@@ -165,4 +165,22 @@ describe('identity commands', () => {
     expect(rej.failures).toHaveLength(1);
     expect(rej.failures[0]).toMatchObject({ serial: 'ONE-0', reason: 'no-texture' });
   });
+
+  it('shows progress while the first register after an import fingerprints the stored captures', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pp-id4-'));
+    const data = ['--data', path.join(dir, 'data')];
+    for (let i = 0; i < 2; i++) await writeGreyPng(await makeTexture(400 + i), path.join(dir, `s${i}.png`));
+    // Imported parts have captures but no fingerprints and no index yet.
+    expect((await cli('parts', 'add', 'IMP-1', '--image', path.join(dir, 's0.png'), ...data)).code).toBe(0);
+    const before = process.env.PARTPRINT_PROGRESS_INTERVAL_MS;
+    process.env.PARTPRINT_PROGRESS_INTERVAL_MS = '0';
+    try {
+      const r = await cli('register', 'NEW-1', path.join(dir, 's1.png'), '--create-part', ...data);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/fingerprint stored captures 0\/1/);
+    } finally {
+      if (before === undefined) delete process.env.PARTPRINT_PROGRESS_INTERVAL_MS;
+      else process.env.PARTPRINT_PROGRESS_INTERVAL_MS = before;
+    }
+  });
 });
