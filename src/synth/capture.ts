@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import { createRng, deriveSeed, type Rng } from '../core/index.js';
 import { serialBoxMm } from './geometry.js';
+import { addOccluder } from './occluder.js';
 import { captureHomography, invertMat3, applyMat3, mulMat3, renderView, viewOrigin, type Mat3 } from './view.js';
 import type { CaptureParams, PartSpec, ViewSpec } from './types.js';
 
@@ -147,7 +148,7 @@ export function applyCameraEffects(radiance: Float32Array, w: number, h: number,
   }
   binomialBlur(img, w, h, c.blurPx);
   addDust(img, w, h, c.dust, rng);
-  if (c.occlusion > 0) addOcclusion(img, w, h, c.occlusion, rng);
+  if (c.occlusion > 0) addOccluder(img, w, h, c.occlusion, rng, { maxCurve: 0.3, level: [6, 30], soft: 3 });
   const out = new Uint8Array(w * h);
   let state = rng.int(2 ** 31) | 1;
   const sdLut = new Float32Array(1025);
@@ -195,31 +196,6 @@ function addDust(img: Float32Array, w: number, h: number, count: number, rng: Rn
           img[y * w + x] += amp * Math.exp(-d2);
         }
       }
-    }
-  }
-}
-
-/** Something over the part (a finger, tape, a clamp): a dark half-plane with a soft edge covering `fraction`. */
-function addOcclusion(img: Float32Array, w: number, h: number, fraction: number, rng: Rng): void {
-  const a = rng.uniform(0, 2 * Math.PI);
-  const nx = Math.cos(a);
-  const ny = Math.sin(a);
-  const proj: number[] = [];
-  for (let k = 0; k < 2000; k++) proj.push((rng.uniform(0, w) - w / 2) * nx + (rng.uniform(0, h) - h / 2) * ny);
-  proj.sort((p, q) => p - q);
-  const d = proj[Math.floor((1 - fraction) * (proj.length - 1))];
-  const curve = rng.uniform(-0.3, 0.3) / Math.max(w, h);
-  const level = rng.uniform(6, 30);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const px = x + 0.5 - w / 2;
-      const py = y + 0.5 - h / 2;
-      const along = -px * ny + py * nx;
-      const s = px * nx + py * ny - d + curve * along * along;
-      if (s < -3) continue;
-      const t = Math.min(1, (s + 3) / 6);
-      const i = y * w + x;
-      img[i] = img[i] * (1 - t) + level * t;
     }
   }
 }

@@ -8,6 +8,7 @@
 import sharp from 'sharp';
 import { createRng, deriveSeed, type Rng } from '../../core/index.js';
 import { smoothNoise, type Region } from '../noise.js';
+import { addOccluder } from '../occluder.js';
 import { applyMat3, captureHomography, mulMat3, type Mat3 } from '../view.js';
 import { resolveMouldRange } from './catalogue.js';
 import { gaussianBlur, motionBlur } from './filters.js';
@@ -206,7 +207,7 @@ const NORMALS = (() => {
 export function applyMouldCamera(radiance: Float32Array, w: number, h: number, c: MouldCaptureParams): Uint8Array {
   const rng = createRng(deriveSeed(c.seed, 'camera'));
   const img = new Float32Array(radiance);
-  if (c.occlusion > 0) addOccluder(img, w, h, c.occlusion, rng);
+  if (c.occlusion > 0) addOccluder(img, w, h, c.occlusion, rng, { maxCurve: 0.6, level: [0.05, 0.35], soft: [3, 12] });
   if (c.smudge > 0) addSmudge(img, w, h, c.smudge, deriveSeed(c.seed, 'smudge'));
   gaussianBlur(img, w, h, c.defocusPx);
   motionBlur(img, w, h, c.motionPx, c.motionAngleDeg);
@@ -235,32 +236,6 @@ export function applyMouldCamera(radiance: Float32Array, w: number, h: number, c
     }
   }
   return out;
-}
-
-/** A finger or a strip of tape over the part: a dark, softly textured region with a curved edge covering `fraction`. */
-function addOccluder(img: Float32Array, w: number, h: number, fraction: number, rng: Rng): void {
-  const a = rng.uniform(0, 2 * Math.PI);
-  const nx = Math.cos(a);
-  const ny = Math.sin(a);
-  const proj: number[] = [];
-  for (let k = 0; k < 2000; k++) proj.push((rng.uniform(0, w) - w / 2) * nx + (rng.uniform(0, h) - h / 2) * ny);
-  proj.sort((p, q) => p - q);
-  const d = proj[Math.floor((1 - fraction) * (proj.length - 1))];
-  const curve = rng.uniform(-0.6, 0.6) / Math.max(w, h);
-  const level = rng.uniform(0.05, 0.35);
-  const soft = rng.uniform(3, 12);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const px = x + 0.5 - w / 2;
-      const py = y + 0.5 - h / 2;
-      const along = -px * ny + py * nx;
-      const s = px * nx + py * ny - d + curve * along * along;
-      if (s < -soft) continue;
-      const t = Math.min(1, (s + soft) / (2 * soft));
-      const i = y * w + x;
-      img[i] = img[i] * (1 - t) + level * t;
-    }
-  }
 }
 
 /**
