@@ -78,6 +78,8 @@ interface Verified {
   features: FeatureSet;
   result: VerifyResult;
   similarity: number | null;
+  /** The inlier homography for the texture check, once computed (calibration decides twice over one verified set). */
+  refined?: Promise<number[] | null>;
 }
 
 export type VerifyOutcome =
@@ -339,7 +341,7 @@ export class IdentityService {
     if (s.scoreKind === 'residual' && probe.texture) {
       const entries = [];
       for (const [i, v] of verified.entries()) {
-        const matrix = v.features.texture ? await refinedTransform(probe, v.features, v.result) : null;
+        const matrix = v.features.texture ? await (v.refined ??= refinedTransform(probe, v.features, v.result)) : null;
         entries.push({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix, member: members[i] && matrix !== null });
       }
       residual = residualScores(probe.texture, entries);
