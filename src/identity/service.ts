@@ -344,7 +344,7 @@ export class IdentityService {
         const matrix = v.features.texture ? await (v.refined ??= refinedTransform(probe, v.features, v.result)) : null;
         entries.push({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix, member: members[i] && matrix !== null });
       }
-      residual = residualScores(probe.texture, entries);
+      residual = residualScores(probe.texture, entries, { align: this.profile.align });
     }
     // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
     const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
