@@ -81,8 +81,8 @@ export async function compareOnDataset(model: SourceModel, ds: string, options: 
       title: `Input check (confidence: low): fitted on the training split, thresholds on the validation split (at most 2% of validation parts flagged: ${pct(calibration.inputCheck.valFlaggedShare ?? NaN)} were)`,
       columns: ['parts', 'n', 'flagged low confidence', 'accuracy of the parts kept', 'flagged by texture / brightness-contrast z / open-set score'],
       rows: [
-        ['test (in distribution)', report.items.length, pct(flagged.test), pct(keptAccuracy(report)), byCheck(report)],
-        ['shifted test copy', shifted.items.length, pct(flagged.shifted), pct(keptAccuracy(shifted)), byCheck(shifted)],
+        ['test (in distribution)', report.items.length, pct(flagged.test), keptPct(report), byCheck(report)],
+        ['shifted test copy', shifted.items.length, pct(flagged.shifted), keptPct(shifted), byCheck(shifted)],
         ...(unseen ? [['unseen surfaces (no class of the model)', unseen.items.length, pct(flagged.unseen ?? NaN), '-', byCheck(unseen)] as Array<string | number>] : []),
         ...(unseenHeldOut && options.unseenHeldOut ? [[options.unseenHeldOut.label, unseenHeldOut.items.length, pct(flagged.unseenHeldOut ?? NaN), '-', byCheck(unseenHeldOut)] as Array<string | number>] : []),
       ],
@@ -124,6 +124,11 @@ export async function compareOnDataset(model: SourceModel, ds: string, options: 
       ece: { test: report.reliability.ece, testCalibrated: report.reliability.calibrated?.ece ?? null, shifted: shifted.reliability.ece },
     },
   };
+}
+
+function keptPct(r: EvaluationReport): string {
+  const a = keptAccuracy(r);
+  return Number.isNaN(a) ? '- (none kept)' : pct(a);
 }
 
 function keptAccuracy(r: EvaluationReport): number {
