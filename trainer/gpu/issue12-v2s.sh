@@ -2,6 +2,8 @@
 # Device call for #12 goal 3: EfficientNetV2-S on the harder synthetic set (strength 0.8, 8 machines x 70 parts,
 # 1024 px; the same bytes as the bench's set: md5 of every image written back) with the bundled model's recipe
 # (16 ROIs per part per epoch, per-ROI normalisation, LAMB, lr decay 0.98), wall-clock capped.
+# .carry/synth2 holds: node.xz (`strip`ped /usr/bin/node, xz -9: 22 MB), sharp.tar.xz (node_modules/{sharp,detect-libc,
+# semver,@img}), synth-dataset.mjs (esbuild bundle as in trainer/README.md), trainer/ and schemas/model-card.schema.json.
 set -u
 C=$PWD/.carry/synth2
 export PYTHONUNBUFFERED=1 PYTHONPATH=$C/trainer PARTPRINT_CARD_SCHEMA=$C/schemas/model-card.schema.json
