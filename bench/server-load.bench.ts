@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,24 +116,63 @@ async function load(url: string, key: string, s: Scenario): Promise<autocannon.R
   });
 }
 
+/**
+ * SERVER_BENCH_CACHE=DIR keeps the built gallery (registry, index, probes) in DIR and copies it for
+ * later runs of the same size: building it costs minutes, and the copy starts each run from the
+ * same state (the mixed load registers parts).
+ */
+const CACHE = process.env.SERVER_BENCH_CACHE;
+
+interface GalleryFile {
+  parts: number;
+  surfaces: number;
+  serials: string[];
+  notes: string[];
+  galleryS: number;
+}
+
+export async function prepareGallery(dir: string, notes: string[]): Promise<{ serials: string[]; probes: Buffer[]; extra: Scenario[]; galleryS: number }> {
+  const marker = CACHE ? path.join(CACHE, 'bench-gallery.json') : null;
+  if (CACHE && marker && existsSync(marker)) {
+    const g = JSON.parse(await readFile(marker, 'utf8')) as GalleryFile;
+    if (g.parts === PARTS && g.surfaces === BASE_SURFACES) {
+      await cp(path.join(CACHE, 'data'), dir, { recursive: true });
+      const probes = await Promise.all(Array.from({ length: g.surfaces }, (_, k) => readFile(path.join(CACHE, 'probes', `probe-${k}.png`))));
+      notes.push(...g.notes, `gallery copied from the cache ${CACHE} (built once by this benchmark)`);
+      return { serials: g.serials, probes, extra: identityScenarioList(g.serials, probes), galleryS: g.galleryS };
+    }
+  }
+  const t0 = performance.now();
+  const registry = await openRegistry({ dataDir: dir });
+  const serials = await buildGallery(registry);
+  const galleryS = (performance.now() - t0) / 1000;
+  const built: string[] = [`gallery: ${PARTS} parts with 2 attributes each, inserted in one transaction in ${galleryS.toFixed(1)} s`];
+  // Source model for predictions: a tiny ONNX brightness model (16 ROIs of 32x32 per request).
+  const modelDir = writeTinyModel(path.join(dir, 'models', 'tiny'), 'tiny', 'finish', ['dark', 'bright']);
+  const { registerModel } = await import('../src/source/index.js');
+  await registerModel(registry, modelDir, { activate: true });
+  const probes: Buffer[] = [];
+  const extra = await identityScenarios(registry, serials, built, probes);
+  await registry.close();
+  notes.push(...built);
+  if (CACHE && marker) {
+    await rm(CACHE, { recursive: true, force: true });
+    await mkdir(path.join(CACHE, 'probes'), { recursive: true });
+    await cp(dir, path.join(CACHE, 'data'), { recursive: true });
+    for (const [k, p] of probes.entries()) await writeFile(path.join(CACHE, 'probes', `probe-${k}.png`), p);
+    const g: GalleryFile = { parts: PARTS, surfaces: BASE_SURFACES, serials, notes: built, galleryS };
+    await writeFile(marker, JSON.stringify(g));
+  }
+  return { serials, probes, extra, galleryS };
+}
+
 export async function run(): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pp-server-bench-'));
   const key = `ppk_bench_${randomBytes(24).toString('base64url')}`;
   const notes: string[] = [];
   let child: ChildProcess | undefined;
   try {
-    const t0 = performance.now();
-    const registry = await openRegistry({ dataDir: dir });
-    const serials = await buildGallery(registry);
-    const galleryS = (performance.now() - t0) / 1000;
-    notes.push(`gallery: ${PARTS} parts with 2 attributes each, inserted in one transaction in ${galleryS.toFixed(1)} s`);
-    // Source model for predictions: a tiny ONNX brightness model (16 ROIs of 32x32 per request).
-    const modelDir = writeTinyModel(path.join(dir, 'models', 'tiny'), 'tiny', 'finish', ['dark', 'bright']);
-    const { registerModel } = await import('../src/source/index.js');
-    await registerModel(registry, modelDir, { activate: true });
-    const probes: Buffer[] = [];
-    const extra = await identityScenarios(registry, serials, notes, probes);
-    await registry.close();
+    const { serials, probes, extra, galleryS } = await prepareGallery(dir, notes);
 
     const served = await startServe(dir, key);
     child = served.child;
@@ -406,6 +446,11 @@ async function identityScenarios(registry: Registry, serials: string[], notes: s
       `shortlist index (${index.size} entries, LSH over every keypoint's descriptor) built in ${((tIndex - tStore) / 1000).toFixed(1)} s`,
     'verify probes: a recapture of part i\'s surface sent with serial i (genuine); identify probes: recaptures of the base surfaces (each surface is shared by many derived gallery entries, so the identify decision is not meaningful here, only its cost)',
   );
+  return identityScenarioList(serials, probesOut);
+}
+
+/** The verify and identify scenarios; probes[k] is a recapture of base surface k. */
+function identityScenarioList(serials: string[], probes: Buffer[]): Scenario[] {
   return [
     {
       name: `verify 1:1 (320x320 probe, ${serials.length}-part gallery)`,
@@ -414,8 +459,8 @@ async function identityScenarios(registry: Registry, serials: string[], notes: s
       connections: 2,
       // each request: serial i with a recapture of its surface; evidence off (measured separately by the web UI)
       perRequest: (i) => {
-        const k = i % BASE_SURFACES;
-        const m = multipart({ serial: serials[i], evidence: 'false' }, { name: 'probe.png', bytes: bases[k].probe });
+        const k = i % probes.length;
+        const m = multipart({ serial: serials[i], evidence: 'false' }, { name: 'probe.png', bytes: probes[k] });
         return { body: m.body, contentType: m.contentType };
       },
     },
@@ -425,7 +470,7 @@ async function identityScenarios(registry: Registry, serials: string[], notes: s
       path: () => '/api/identify',
       connections: 2,
       perRequest: (i) => {
-        const m = multipart({ evidence: 'false' }, { name: 'probe.png', bytes: bases[i % BASE_SURFACES].probe });
+        const m = multipart({ evidence: 'false' }, { name: 'probe.png', bytes: probes[i % probes.length] });
         return { body: m.body, contentType: m.contentType };
       },
     },

@@ -9,11 +9,11 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import { PartprintError, workerFile, type ErrorCode } from '../../core/index.js';
-import type { FeatureSet, FingerprintResult, IdentityServiceOptions, VerifyResult } from '../../identity/index.js';
+import type { FeatureSet, FingerprintResult, GalleryRanking, IdentityCompute as Compute } from '../../identity/index.js';
 import { HttpError } from '../http-errors.js';
 import type { ComputeAnswer, ComputeTask } from './worker.js';
 
-export type IdentityCompute = NonNullable<IdentityServiceOptions['compute']>;
+export type IdentityCompute = Compute;
 
 export interface ComputePoolOptions {
   /** Worker threads (default: the core count). */
@@ -46,8 +46,9 @@ export class ComputePool implements IdentityCompute {
     return this.run({ kind: 'probe', image, fingerprint, meta, name, maxPixels: this.maxPixels });
   }
 
-  verifyPair(a: FeatureSet, b: FeatureSet, options: Parameters<IdentityCompute['verifyPair']>[2]): Promise<VerifyResult> {
-    return this.run({ kind: 'verify', a, b, options });
+  /** Verification of a request's gallery captures and the decision over them: one task, on one thread. */
+  rank(...[probe, entries, settings, match, options]: Parameters<IdentityCompute['rank']>): Promise<GalleryRanking> {
+    return this.run({ kind: 'rank', probe, entries, settings, match, options });
   }
 
   /** Tasks the worker threads have finished (for health and tests). */

@@ -4,25 +4,29 @@
  */
 import { readGreyImage, type GreyImage } from '../../imaging/index.js';
 import {
+  decodeFeatureSet,
   extractNormalised,
   fingerprintNormalised,
   normaliseCapture,
+  rankGallery,
   resolveFingerprintFor,
   SHORTLIST_PROBE_EXTRACT,
-  verifyPair,
   type FeatureSet,
   type FingerprintResult,
+  type GalleryRanking,
+  type IdentitySettings,
+  type MatchOptions,
   type PartialFingerprintOptions,
-  type PartialVerifyOptions,
-  type VerifyResult,
+  type RankEntry,
+  type RankOptions,
 } from '../../identity/index.js';
 import type { CaptureMeta } from '../../registry/index.js';
 
 export type ComputeTask =
   | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
-  | { kind: 'verify'; a: FeatureSet; b: FeatureSet; options: PartialVerifyOptions };
+  | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; match: Partial<MatchOptions>; options: RankOptions };
 
-export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | VerifyResult | { error: { message: string; code: string } };
+export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | GalleryRanking | { error: { message: string; code: string } };
 
 /** What IdentityService.probe does in its own thread (see IdentityCompute in identity/service.ts). */
 async function probe(t: Extract<ComputeTask, { kind: 'probe' }>): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }> {
@@ -38,7 +42,9 @@ async function probe(t: Extract<ComputeTask, { kind: 'probe' }>): Promise<{ fp: 
 export default async function run(task: ComputeTask): Promise<ComputeAnswer> {
   try {
     if (task.kind === 'probe') return await probe(task);
-    return await verifyPair(task.a, task.b, task.options);
+    // the stored fingerprints arrive encoded (less to copy between threads) and are decoded here
+    const entries = task.entries.map((e) => ({ serial: e.serial, captureId: e.captureId, similarity: e.similarity, features: e.features ?? decodeFeatureSet(e.encoded, `fingerprint of capture ${e.captureId}`) }));
+    return await rankGallery(task.probe, entries, task.settings, task.match, task.options);
   } catch (err) {
     const e = err as { message?: string; code?: unknown };
     return { error: { message: e.message ?? String(err), code: typeof e.code === 'string' ? e.code : 'INTERNAL' } };
