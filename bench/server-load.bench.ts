@@ -72,8 +72,8 @@ async function buildGallery(registry: Registry): Promise<string[]> {
   return serials;
 }
 
-async function startServe(dataDir: string, key: string, computeThreads?: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'partprint.js'), 'serve', '--data', dataDir, '--port', '0', '--rate-limit', '0', ...(computeThreads === undefined ? [] : ['--compute-threads', String(computeThreads)])], {
+export async function startServe(dataDir: string, key: string, computeThreads?: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...(process.env.SERVER_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SERVER_BENCH_CPU_PROF] : []), path.join(ROOT, 'bin', 'partprint.js'), 'serve', '--data', dataDir, '--port', '0', '--rate-limit', '0', ...(computeThreads === undefined ? [] : ['--compute-threads', String(computeThreads)])], {
     env: { ...process.env, PARTPRINT_ADMIN_KEY: key, PARTPRINT_QUIET_DEV: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -212,7 +212,7 @@ export async function run(): Promise<BenchResult> {
     // compute pool (one worker thread per core), then the same identify load with everything on the event loop.
     const concurrency: Array<Array<string | number>> = [];
     const load1 = os.loadavg();
-    const pooled = await identifyAtLoad(served.url, key, probes);
+    const pooled = await identifyAtLoad(served.url, key, probes, served.child.pid);
     concurrency.push(['identify, compute pool', ...pooled.row]);
     metrics['identify 8 clients, compute pool'] = pooled.metrics;
     const mixed = await mixedLoad(served.url, key, probes, serials);
@@ -224,7 +224,7 @@ export async function run(): Promise<BenchResult> {
     const inline = await startServe(dir, key, 0);
     child = inline.child;
     await fetch(`${inline.url}/api/identify`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': multipart({ evidence: 'false' }, { name: 'p.png', bytes: probes[0] }).contentType }, body: multipart({ evidence: 'false' }, { name: 'p.png', bytes: probes[0] }).body }).then((r) => r.text());
-    const onLoop = await identifyAtLoad(inline.url, key, probes);
+    const onLoop = await identifyAtLoad(inline.url, key, probes, inline.child.pid);
     concurrency.push(['identify, all on the event loop (--compute-threads 0)', ...onLoop.row]);
     metrics['identify 8 clients, event loop'] = onLoop.metrics;
     const mixedInline = await mixedLoad(inline.url, key, probes, serials, 'R2');
@@ -243,7 +243,7 @@ export async function run(): Promise<BenchResult> {
       metrics,
       tables: [
         { title: `HTTP API over loopback, ${PARTS}-part gallery`, columns: ['scenario', 'connections', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'one at a time ms', 'errors+timeouts'], rows },
-        { title: `Identify 1:N at ${IDENTIFY_CLIENTS} clients for ${IDENTIFY_S} s (${PARTS}-part gallery, 320x320 probes)`, columns: ['server', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'errors+timeouts'], rows: concurrency },
+        { title: `Identify 1:N at ${IDENTIFY_CLIENTS} clients for ${IDENTIFY_S} s (${PARTS}-part gallery, 320x320 probes)`, columns: ['server', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'errors+timeouts', 'server CPU s per answer', 'health p99 ms', 'load (1 min) before / after'], rows: concurrency },
         { title: `Mixed load for ${IDENTIFY_S} s: identify (4 clients) + register (2) + part pages (2), /api/health probed every 50 ms`, columns: ['server', 'identify req/s', 'identify p99 ms', 'register req/s', 'register p99 ms', 'part page req/s', 'part page p99 ms', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms'], rows: [['compute pool', ...mixed.row], ['event loop', ...mixedInline.row]] },
         { title: `${BOMB_UPLOADS} parallel uploads of a ${BOMB_SIDE}x${BOMB_SIDE} PNG to /api/identify, /api/health probed every 50 ms (compute pool)`, columns: ['PNG bytes', 'answers', 'seconds until the last answer', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms', 'server peak RSS MiB'], rows: [bomb.row] },
       ],
@@ -319,16 +319,36 @@ async function cannon(url: string, key: string, connections: number, seconds: nu
   });
 }
 
-async function identifyAtLoad(url: string, key: string, probes: Buffer[]): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+/** CPU seconds (user + system, every thread) a process has used so far (Linux /proc). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime + stime in clock ticks (USER_HZ, 100 on Linux)
+  return f.length > 13 ? (Number(f[11]) + Number(f[12])) / 100 : NaN;
+}
+
+/**
+ * IDENTIFY_CLIENTS clients posting identify for IDENTIFY_S s, /api/health probed every 50 ms meanwhile;
+ * with the server's CPU seconds per answer (all its threads: what one identify costs, whatever else
+ * runs on the machine) and the load average before and after.
+ */
+export async function identifyAtLoad(url: string, key: string, probes: Buffer[], pid?: number): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+  const load0 = os.loadavg()[0];
+  const cpu0 = pid ? await cpuSeconds(pid) : NaN;
+  const health = healthProber(url);
   const r = await cannon(url, key, IDENTIFY_CLIENTS, IDENTIFY_S, (i) => ({ method: 'POST', path: '/api/identify', ...(({ body, contentType }) => ({ body, contentType }))(identifyBody(probes, i)) }));
+  const h = await health.stop();
+  const cpuPerAnswer = pid ? (await cpuSeconds(pid)) - cpu0 : NaN;
+  const load1 = os.loadavg()[0];
   const rps = r['2xx'] / r.duration;
+  const perAnswer = cpuPerAnswer / Math.max(1, r['2xx']);
   return {
-    row: [r['2xx'], r.non2xx, rps.toFixed(2), r.latency.p50, r.latency.p99, r.errors + r.timeouts],
-    metrics: { ok: r['2xx'], non2xx: r.non2xx, requestsPerSecond: rps, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, timeouts: r.timeouts, duration: r.duration },
+    row: [r['2xx'], r.non2xx, rps.toFixed(2), r.latency.p50, r.latency.p99, r.errors + r.timeouts, perAnswer.toFixed(3), q(h, 0.99).toFixed(1), `${load0.toFixed(1)} / ${load1.toFixed(1)}`],
+    metrics: { ok: r['2xx'], non2xx: r.non2xx, requestsPerSecond: rps, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, timeouts: r.timeouts, duration: r.duration, serverCpuSecondsPerAnswer: perAnswer, health: { probes: h.length, p50Ms: q(h, 0.5), p99Ms: q(h, 0.99), maxMs: h.at(-1) }, loadAverage1m: { before: load0, after: load1 } },
   };
 }
 
-async function mixedLoad(url: string, key: string, probes: Buffer[], serials: string[], tag = 'R1'): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+export async function mixedLoad(url: string, key: string, probes: Buffer[], serials: string[], tag = 'R1'): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
   const health = healthProber(url);
   const [identify, register, pages] = await Promise.all([
     cannon(url, key, 4, IDENTIFY_S, (i) => ({ method: 'POST', path: '/api/identify', ...identifyBody(probes, i) })),
@@ -358,7 +378,7 @@ async function peakRssMiB(pid: number): Promise<number> {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-async function bombUpload(url: string, key: string, pid: number): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+export async function bombUpload(url: string, key: string, pid: number): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
   // A flat grey plane: tiny as PNG, BOMB_SIDE^2 pixels once decoded (under the 400 Mpx default limit).
   const png = await sharp({ create: { width: BOMB_SIDE, height: BOMB_SIDE, channels: 3, background: { r: 128, g: 128, b: 128 } }, limitInputPixels: false }).greyscale().png({ compressionLevel: 9 }).toBuffer();
   const m = multipart({ evidence: 'false' }, { name: 'huge.png', bytes: png });

@@ -4,10 +4,14 @@
  * never runs on the server's event loop.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../core/index.js';
 import { decodeFeatureSet } from '../fingerprint/serialise.js';
 import type { FeatureSet } from '../types.js';
 import { ShortlistIndex } from './shortlist.js';
 import type { ShortlistReply, ShortlistRequest, ShortlistSummary } from './thread.js';
+
+// Below the event loop of the process that started it (a server's), like its compute threads.
+lowerThreadPriority(Number(process.env.PARTPRINT_COMPUTE_NICE ?? 5));
 
 let index: ShortlistIndex | null = null;
 

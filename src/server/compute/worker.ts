@@ -2,6 +2,7 @@
  * Worker-thread side of the server's compute pool (./pool.ts): the CPU-heavy identity stages, so
  * the event loop only routes requests. Each task is a plain record in and out (structured clone).
  */
+import { lowerThreadPriority } from '../../core/index.js';
 import { readGreyImage, type GreyImage } from '../../imaging/index.js';
 import {
   decodeFeatureSet,
@@ -21,6 +22,9 @@ import {
   type RankOptions,
 } from '../../identity/index.js';
 import type { CaptureMeta } from '../../registry/index.js';
+
+// Below the event loop: under load, requests that need little CPU are answered first (pool.ts).
+lowerThreadPriority(Number(process.env.PARTPRINT_COMPUTE_NICE ?? 5));
 
 export type ComputeTask =
   | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
