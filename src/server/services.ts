@@ -113,11 +113,12 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
 
 export function createServices(registry: Registry, config: ServerConfig): ServerServices {
   const db = serverDb(registry.db);
-  const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
+
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
   const eventsRepo = new EventsRepository(registry);
   const compute = config.computeThreads === 0 ? null : new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
+  const sourceRepo = new SourceRepository(registry, config.limits.maxPixels, compute ?? undefined);
   // with the compute pool, the shortlist index lives on its own thread too (its search and writes off the event loop)
   const shortlistThread = compute ? new ShortlistThread() : undefined;
   const identityRepo = new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined, shortlistThread);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import { PartprintError, workerFile, type ErrorCode } from '../../core/index.js';
 import type { FeatureSet, FingerprintResult, GalleryRanking, IdentityCompute as Compute } from '../../identity/index.js';
+import type { SourcePrediction } from '../../source/index.js';
 import { HttpError } from '../http-errors.js';
 import type { ComputeAnswer, ComputeTask } from './worker.js';
 
@@ -49,6 +50,11 @@ export class ComputePool implements IdentityCompute {
   /** Verification of a request's gallery captures and the decision over them: one task, on one thread. */
   rank(...[probe, entries, settings, match, options]: Parameters<IdentityCompute['rank']>): Promise<GalleryRanking> {
     return this.run({ kind: 'rank', probe, entries, settings, match, options });
+  }
+
+  /** A source prediction of an image file with the model in `modelDir` (loaded once per thread, cached by `modelKey`). */
+  predictSource(modelDir: string, modelKey: string, imageFile: string, name: string, options: { k: number; seed: number }): Promise<SourcePrediction> {
+    return this.run({ kind: 'source', modelDir, modelKey, imageFile, name, k: options.k, seed: options.seed, maxPixels: this.maxPixels });
   }
 
   /** Tasks the worker threads have finished (for health and tests). */

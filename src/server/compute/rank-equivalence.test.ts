@@ -4,13 +4,16 @@
  * thread give the same decisions, candidates and scores as the same service run on this thread
  * (the server's --compute-threads 0), on the same images.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService, loadIdentitySettings, saveIdentitySettings, ShortlistThread } from '../../identity/index.js';
 import { openRegistry, type Registry } from '../../registry/index.js';
+import { readGreyImage } from '../../imaging/index.js';
+import { loadSourceModel, predictSource } from '../../source/index.js';
 import { renderMouldSet } from '../../synth/index.js';
+import { writeTinyModel } from '../../../test/api/tiny-onnx.js';
 import { ComputePool } from './pool.js';
 
 describe('compute pool vs this thread', () => {
@@ -75,4 +78,14 @@ describe('compute pool vs this thread', () => {
     expect(b.impostor).toEqual(a.impostor);
     expect(a.genuine.length).toBe(4);
   }, 180_000);
+
+  it('gives the same source prediction (decode, ROIs and inference on a worker thread)', async () => {
+    const modelDir = writeTinyModel(path.join(reg.dataDir, 'models', 'tiny'), 'tiny', 'finish', ['dark', 'bright']);
+    const file = path.join(reg.dataDir, 'probe.png');
+    writeFileSync(file, probes[0].bytes);
+    const here = await predictSource(await loadSourceModel(modelDir), await readGreyImage(file), { k: 16, seed: 3, name: 'probe.png' });
+    const pooled = await pool.predictSource(modelDir, 'tiny', file, 'probe.png', { k: 16, seed: 3 });
+    expect(pooled).toEqual(here);
+    expect(pooled.rois).toBe(16);
+  }, 60_000);
 });

@@ -22,15 +22,32 @@ import {
   type RankOptions,
 } from '../../identity/index.js';
 import type { CaptureMeta } from '../../registry/index.js';
+import { loadSourceModel, predictSource, type SourceModel, type SourcePrediction } from '../../source/index.js';
 
 // Below the event loop: under load, requests that need little CPU are answered first (pool.ts).
 lowerThreadPriority(Number(process.env.PARTPRINT_COMPUTE_NICE ?? 5));
 
 export type ComputeTask =
   | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
-  | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; match: Partial<MatchOptions>; options: RankOptions };
+  | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; match: Partial<MatchOptions>; options: RankOptions }
+  | { kind: 'source'; modelDir: string; modelKey: string; imageFile: string; name: string; k: number; seed: number; maxPixels: number };
 
-export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | GalleryRanking | { error: { message: string; code: string } };
+export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | GalleryRanking | SourcePrediction | { error: { message: string; code: string } };
+
+/** Source models loaded on this thread (an onnxruntime session each), by name and folder. */
+const sessions = new Map<string, Promise<SourceModel>>();
+
+/** Decode, ROI sampling and inference of a source prediction (what SourceRepository.predict does in-process). */
+async function source(t: Extract<ComputeTask, { kind: 'source' }>): Promise<SourcePrediction> {
+  let session = sessions.get(t.modelKey);
+  if (!session) {
+    session = loadSourceModel(t.modelDir);
+    sessions.set(t.modelKey, session);
+    session.catch(() => sessions.delete(t.modelKey));
+  }
+  const image = await readGreyImage(t.imageFile, { maxPixels: t.maxPixels, name: t.name });
+  return predictSource(await session, image, { k: t.k, seed: t.seed, name: t.name });
+}
 
 /** What IdentityService.probe does in its own thread (see IdentityCompute in identity/service.ts). */
 async function probe(t: Extract<ComputeTask, { kind: 'probe' }>): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }> {
@@ -46,6 +63,7 @@ async function probe(t: Extract<ComputeTask, { kind: 'probe' }>): Promise<{ fp: 
 export default async function run(task: ComputeTask): Promise<ComputeAnswer> {
   try {
     if (task.kind === 'probe') return await probe(task);
+    if (task.kind === 'source') return await source(task);
     // the stored fingerprints arrive encoded (less to copy between threads) and are decoded here
     const entries = task.entries.map((e) => ({ serial: e.serial, captureId: e.captureId, similarity: e.similarity, features: e.features ?? decodeFeatureSet(e.encoded, `fingerprint of capture ${e.captureId}`) }));
     return await rankGallery(task.probe, entries, task.settings, task.match, task.options);
