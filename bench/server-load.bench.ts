@@ -137,6 +137,11 @@ export async function prepareGallery(dir: string, notes: string[]): Promise<{ se
     const g = JSON.parse(await readFile(marker, 'utf8')) as GalleryFile;
     if (g.parts === PARTS && g.surfaces === BASE_SURFACES) {
       await cp(path.join(CACHE, 'data'), dir, { recursive: true });
+      // the model's folder is recorded by absolute path: register the copy's
+      const registry = await openRegistry({ dataDir: dir });
+      const { registerModel } = await import('../src/source/index.js');
+      await registerModel(registry, writeTinyModel(path.join(dir, 'models', 'tiny-copy'), 'tiny-copy', 'finish', ['dark', 'bright']), { activate: true });
+      await registry.close();
       const probes = await Promise.all(Array.from({ length: g.surfaces }, (_, k) => readFile(path.join(CACHE, 'probes', `probe-${k}.png`))));
       notes.push(...g.notes, `gallery copied from the cache ${CACHE} (built once by this benchmark)`);
       return { serials: g.serials, probes, extra: identityScenarioList(g.serials, probes), galleryS: g.galleryS };
@@ -217,6 +222,8 @@ export async function run(): Promise<BenchResult> {
     metrics['identify 8 clients, compute pool'] = pooled.metrics;
     const mixed = await mixedLoad(served.url, key, probes, serials);
     metrics['mixed load, compute pool'] = mixed.metrics;
+    const mixedRated = await mixedLoad(served.url, key, probes, serials, 'R3', PAGE_RATE);
+    metrics[`mixed load, part pages at ${PAGE_RATE}/s, compute pool`] = mixedRated.metrics;
     const bomb = await bombUpload(served.url, key, served.child.pid!);
     metrics['19000x19000 PNG uploads, compute pool'] = bomb.metrics;
     child.kill('SIGTERM');
@@ -229,6 +236,8 @@ export async function run(): Promise<BenchResult> {
     metrics['identify 8 clients, event loop'] = onLoop.metrics;
     const mixedInline = await mixedLoad(inline.url, key, probes, serials, 'R2');
     metrics['mixed load, event loop'] = mixedInline.metrics;
+    const mixedInlineRated = await mixedLoad(inline.url, key, probes, serials, 'R4', PAGE_RATE);
+    metrics[`mixed load, part pages at ${PAGE_RATE}/s, event loop`] = mixedInlineRated.metrics;
     const load2 = os.loadavg();
     const ratio = (pooled.metrics.requestsPerSecond as number) / Math.max(1e-9, onLoop.metrics.requestsPerSecond as number);
     metrics.identifySpeedupVsEventLoop = ratio;
@@ -244,7 +253,7 @@ export async function run(): Promise<BenchResult> {
       tables: [
         { title: `HTTP API over loopback, ${PARTS}-part gallery`, columns: ['scenario', 'connections', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'one at a time ms', 'errors+timeouts'], rows },
         { title: `Identify 1:N at ${IDENTIFY_CLIENTS} clients for ${IDENTIFY_S} s (${PARTS}-part gallery, 320x320 probes)`, columns: ['server', '2xx', 'non-2xx', 'req/s', 'p50 ms', 'p99 ms', 'errors+timeouts', 'server CPU s per answer', 'health p99 ms', 'load (1 min) before / after'], rows: concurrency },
-        { title: `Mixed load for ${IDENTIFY_S} s: identify (4 clients) + register (2) + part pages (2), /api/health probed every 50 ms`, columns: ['server', 'identify req/s', 'identify p99 ms', 'register req/s', 'register p99 ms', 'part page req/s', 'part page p99 ms', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms'], rows: [['compute pool', ...mixed.row], ['event loop', ...mixedInline.row]] },
+        { title: `Mixed load for ${IDENTIFY_S} s: identify (4 clients) + register (2) + part pages (2), /api/health probed every 50 ms`, columns: ['server', 'part pages', 'identify req/s', 'identify p99 ms', 'register req/s', 'register p99 ms', 'part page req/s', 'part page p99 ms', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms', 'load (1 min) before / after'], rows: [['compute pool', 'as fast as answered', ...mixed.row], ['compute pool', `${PAGE_RATE}/s`, ...mixedRated.row], ['event loop', 'as fast as answered', ...mixedInline.row], ['event loop', `${PAGE_RATE}/s`, ...mixedInlineRated.row]] },
         { title: `${BOMB_UPLOADS} parallel uploads of a ${BOMB_SIDE}x${BOMB_SIDE} PNG to /api/identify, /api/health probed every 50 ms (compute pool)`, columns: ['PNG bytes', 'answers', 'seconds until the last answer', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms', 'server peak RSS MiB'], rows: [bomb.row] },
       ],
       notes,
@@ -263,6 +272,8 @@ const IDENTIFY_S = Number(process.env.SERVER_BENCH_IDENTIFY_SECONDS ?? 60);
 const IDENTIFY_CLIENTS = 8;
 const BOMB_SIDE = Number(process.env.SERVER_BENCH_BOMB_SIDE ?? 19_000);
 const BOMB_UPLOADS = 6;
+/** Part pages per second in the fixed-rate mixed load. */
+const PAGE_RATE = Number(process.env.SERVER_BENCH_PAGE_RATE ?? 200);
 
 function q(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -301,11 +312,12 @@ function identifyBody(probes: Buffer[], i: number) {
   return multipart({ evidence: 'false' }, { name: 'probe.png', bytes: probes[i % probes.length] });
 }
 
-async function cannon(url: string, key: string, connections: number, seconds: number, request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: Buffer; contentType?: string }): Promise<autocannon.Result> {
+async function cannon(url: string, key: string, connections: number, seconds: number, request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: Buffer; contentType?: string }, overallRate?: number): Promise<autocannon.Result> {
   let n = 0;
   return autocannon({
     url,
     connections,
+    ...(overallRate ? { overallRate } : {}),
     duration: seconds,
     timeout: 60,
     requests: [
@@ -348,7 +360,14 @@ export async function identifyAtLoad(url: string, key: string, probes: Buffer[],
   };
 }
 
-export async function mixedLoad(url: string, key: string, probes: Buffer[], serials: string[], tag = 'R1'): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+/**
+ * Identify (4 clients), register (2) and part pages (2 clients: as fast as they are answered, or
+ * `pageRate` pages/s in all) for IDENTIFY_S s, /api/health probed every 50 ms. Part pages as fast as
+ * possible keep the event loop itself busy (thousands of answers per second), so health waits
+ * behind them; at a fixed rate they are what users cause.
+ */
+export async function mixedLoad(url: string, key: string, probes: Buffer[], serials: string[], tag = 'R1', pageRate?: number): Promise<{ row: Array<string | number>; metrics: Record<string, unknown> }> {
+  const load0 = os.loadavg()[0];
   const health = healthProber(url);
   const [identify, register, pages] = await Promise.all([
     cannon(url, key, 4, IDENTIFY_S, (i) => ({ method: 'POST', path: '/api/identify', ...identifyBody(probes, i) })),
@@ -356,13 +375,16 @@ export async function mixedLoad(url: string, key: string, probes: Buffer[], seri
       const m = multipart({ serial: `BENCH-${tag}-${i}-${randomBytes(3).toString('hex')}` }, { name: 'new.png', bytes: probes[(i * 5) % probes.length] });
       return { method: 'POST', path: '/api/register', body: m.body, contentType: m.contentType };
     }),
-    cannon(url, key, 2, IDENTIFY_S, (i) => ({ method: 'GET', path: `/api/parts/${serials[(i * 7919) % serials.length]}` })),
+    cannon(url, key, 2, IDENTIFY_S, (i) => ({ method: 'GET', path: `/api/parts/${serials[(i * 7919) % serials.length]}` }), pageRate),
   ]);
   const h = await health.stop();
+  const load1 = os.loadavg()[0];
   const rps = (r: autocannon.Result) => (r['2xx'] / r.duration).toFixed(2);
   return {
-    row: [rps(identify), identify.latency.p99, rps(register), register.latency.p99, rps(pages), pages.latency.p99, ...healthCells(h)],
+    row: [rps(identify), identify.latency.p99, rps(register), register.latency.p99, rps(pages), pages.latency.p99, ...healthCells(h), `${load0.toFixed(1)} / ${load1.toFixed(1)}`],
     metrics: {
+      loadAverage1m: { before: load0, after: load1 },
+      pageRate: pageRate ?? null,
       identify: { ok: identify['2xx'], non2xx: identify.non2xx, p50Ms: identify.latency.p50, p99Ms: identify.latency.p99 },
       register: { ok: register['2xx'], non2xx: register.non2xx, p50Ms: register.latency.p50, p99Ms: register.latency.p99 },
       partPages: { ok: pages['2xx'], non2xx: pages.non2xx, p50Ms: pages.latency.p50, p99Ms: pages.latency.p99 },

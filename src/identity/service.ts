@@ -31,6 +31,9 @@ export type { Candidate } from './rank.js';
 
 export const FINGERPRINT_KIND = 'fingerprint';
 
+/** Stored fingerprints read per query when verifying a shortlist (see galleryFor). */
+const GALLERY_READ_SLICE = 20;
+
 /** Fingerprint settings of the default registry profile `parts` (see profiles.ts for why). */
 export const REGISTRY_FINGERPRINT_OPTIONS: PartialFingerprintOptions = IDENTITY_PROFILES.parts.fingerprint;
 
@@ -237,7 +240,13 @@ export class IdentityService {
    * encoded when `encoded` (a compute pool decodes them on its thread).
    */
   private async galleryFor(hits: Array<{ captureId: number; similarity: number | null }>, encoded: boolean): Promise<RankEntry[]> {
-    const rows = new Map((await this.registry.features.forCaptures(hits.map((h) => h.captureId), FINGERPRINT_KIND)).map((r) => [r.captureId, r]));
+    // Read in slices, yielding between them: SQLite reads block the thread, and 100 fingerprints
+    // are ~4 MB; a server's event loop answers other requests in between.
+    const rows = new Map<number, Awaited<ReturnType<Registry['features']['forCaptures']>>[number]>();
+    for (let i = 0; i < hits.length; i += GALLERY_READ_SLICE) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      for (const r of await this.registry.features.forCaptures(hits.slice(i, i + GALLERY_READ_SLICE).map((h) => h.captureId), FINGERPRINT_KIND)) rows.set(r.captureId, r);
+    }
     const out: RankEntry[] = [];
     for (const h of hits) {
       const r = rows.get(h.captureId);
