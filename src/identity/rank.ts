@@ -111,8 +111,8 @@ export interface GalleryRanking {
   candidates: Candidate[];
   /** The ranking without part `without` (calibration: the part as an unregistered look-alike of its cohort). */
   candidatesWithout: Candidate[] | null;
-  /** Pair results of the best capture of the top candidate and of the parts named in `resultsFor`. */
-  results: Array<{ serial: string; captureId: number; result: VerifyResult }>;
+  /** Pair results (and the gallery fingerprint) of the best capture of the top candidate and of the parts named in `resultsFor`. */
+  results: Array<{ serial: string; captureId: number; result: VerifyResult; features: FeatureSet }>;
 }
 
 /**
@@ -137,6 +137,6 @@ export async function rankVerified(probe: FeatureSet, verified: Verified[], s: I
   const candidates = await decideVerified(probe, verified, s);
   const candidatesWithout = options.without !== undefined ? await decideVerified(probe, verified.filter((v) => v.serial !== options.without), s) : null;
   const wanted = new Set([...(candidates[0] ? [candidates[0].serial] : []), ...(options.resultsFor ?? [])]);
-  const results = verified.filter((v) => wanted.has(v.serial)).map((v) => ({ serial: v.serial, captureId: v.captureId, result: v.result }));
+  const results = verified.filter((v) => wanted.has(v.serial)).map((v) => ({ serial: v.serial, captureId: v.captureId, result: v.result, features: v.features }));
   return { candidates, candidatesWithout, results };
 }

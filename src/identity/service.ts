@@ -328,19 +328,10 @@ export class IdentityService {
     const compute = this.compute;
     const entries = await this.galleryFor(hits, compute !== undefined);
     if (compute) {
+      // (the entries' stored bytes may be moved to the compute thread: not used here after this)
       const r = await compute.rank(probe, entries, s, this.profile.match, options);
       const pairs = new Map(r.results.map((x) => [x.serial, x]));
-      const byCapture = new Map(entries.map((e) => [e.captureId, e]));
-      return {
-        candidates: r.candidates,
-        candidatesWithout: r.candidatesWithout,
-        pair: (serial) => {
-          const x = pairs.get(serial);
-          const e = x && byCapture.get(x.captureId);
-          if (!x || !e) return undefined;
-          return { captureId: x.captureId, result: x.result, features: e.features ?? decodeFeatureSet(e.encoded, `fingerprint of capture ${e.captureId}`) };
-        },
-      };
+      return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => pairs.get(serial) };
     }
     const verified = await verifyGallery(probe, entries as GalleryEntry[], pairOptions(s, this.profile.match));
     const r = await rankVerified(probe, verified, s, options);

@@ -1,6 +1,7 @@
 /**
- * The server's compute pool: worker threads (piscina, one per core) for decoding, fingerprint
- * extraction and pair verification, plugged into IdentityService as its `compute`; and the decode
+ * The server's compute pool: worker threads (piscina, one per core, at nice 5) for decoding,
+ * fingerprint extraction, the verification of a request's shortlist with its decision (one task per
+ * request) and source prediction, plugged into IdentityService as its `compute`; and the decode
  * budget that bounds how many image pixels are being decoded at once.
  *
  * From dist/ the threads load the compiled worker.js beside this file; under the TypeScript sources
@@ -37,8 +38,9 @@ export class ComputePool implements IdentityCompute {
     this.pool = new Piscina({ filename, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   }
 
-  private async run<T>(task: ComputeTask): Promise<T> {
-    const out = await this.pool.run(task);
+  private async run<T>(task: ComputeTask, transferList?: ArrayBuffer[]): Promise<T> {
+    type RunOptions = NonNullable<Parameters<Piscina<ComputeTask, ComputeAnswer>['run']>[1]>;
+    const out = await this.pool.run(task, transferList && transferList.length > 0 ? { transferList: transferList as unknown as RunOptions['transferList'] } : undefined);
     if (out && typeof out === 'object' && 'error' in out) throw new PartprintError(out.error.message, { code: out.error.code as ErrorCode });
     return out as T;
   }
@@ -49,7 +51,18 @@ export class ComputePool implements IdentityCompute {
 
   /** Verification of a request's gallery captures and the decision over them: one task, on one thread. */
   rank(...[probe, entries, settings, match, options]: Parameters<IdentityCompute['rank']>): Promise<GalleryRanking> {
-    return this.run({ kind: 'rank', probe, entries, settings, match, options });
+    // The stored fingerprints (~4 MB at shortlist 100) are moved to the thread, not copied, where
+    // each has a buffer of its own (the database driver's); copying them cost the event loop time and garbage.
+    const transferList: ArrayBuffer[] = [];
+    const seen = new Set<ArrayBufferLike>();
+    for (const e of entries) {
+      const b = e.encoded?.buffer;
+      if (b instanceof ArrayBuffer && !seen.has(b) && e.encoded!.byteOffset === 0 && e.encoded!.byteLength === b.byteLength) {
+        seen.add(b);
+        transferList.push(b);
+      }
+    }
+    return this.run({ kind: 'rank', probe, entries, settings, match, options }, transferList);
   }
 
   /** A source prediction of an image file with the model in `modelDir` (loaded once per thread, cached by `modelKey`). */
