@@ -34,6 +34,9 @@ export const FINGERPRINT_KIND = 'fingerprint';
 /** Stored fingerprints read per query when verifying a shortlist (see galleryFor). */
 const GALLERY_READ_SLICE = 20;
 
+/** Stored fingerprints per query when an index thread rebuilds the shortlist (~40 KB each). */
+const INDEX_READ_PAGE = 200;
+
 /** Fingerprint settings of the default registry profile `parts` (see profiles.ts for why). */
 export const REGISTRY_FINGERPRINT_OPTIONS: PartialFingerprintOptions = IDENTITY_PROFILES.parts.fingerprint;
 
@@ -146,6 +149,9 @@ export class IdentityService {
     this.fpOptions = options.fingerprint ?? this.profile.fingerprint;
     this.version = fingerprintVersion(this.fpOptions);
     this.onProgress = options.onProgress ?? noProgress;
+    const refresh = () => this.refreshFingerprints();
+    const version = this.version;
+    const onProgress = this.onProgress;
     this.index = new ShortlistStore(this.dir, this.version, {
       stats: () => registry.features.stats(FINGERPRINT_KIND, this.version),
       entries: async () => {
@@ -156,10 +162,19 @@ export class IdentityService {
         this.onProgress({ phase: 'index', done: rows.length, total: rows.length });
         return entries;
       },
-      encodedEntries: async () => {
-        await this.refreshFingerprints();
-        const rows = await registry.features.dataOf(FINGERPRINT_KIND, this.version);
-        return rows.map((r) => ({ captureId: r.captureId, encoded: r.data }));
+      encodedPages: async function* (this: void) {
+        await refresh();
+        const total = (await registry.features.stats(FINGERPRINT_KIND, version)).count;
+        let after = 0, done = 0;
+        for (;;) {
+          onProgress({ phase: 'index', done, total });
+          const rows = await registry.features.dataPage(FINGERPRINT_KIND, version, after, INDEX_READ_PAGE);
+          if (rows.length === 0) break;
+          done += rows.length;
+          after = rows[rows.length - 1].captureId;
+          yield rows.map((r) => ({ captureId: r.captureId, encoded: r.data }));
+          await new Promise((r) => setImmediate(r));
+        }
       },
     }, options.shortlistThread);
   }

@@ -16,8 +16,8 @@ export interface IndexSource {
   stats(): Promise<{ count: number; maxCaptureId: number }>;
   /** Every current fingerprint, by capture id (after bringing stale ones up to date). */
   entries(): Promise<Array<{ captureId: number; features: FeatureSet }>>;
-  /** The same, still encoded as stored (decoded by the index thread); optional. */
-  encodedEntries?(): Promise<Array<{ captureId: number; encoded: Uint8Array }>>;
+  /** The same, still encoded as stored (decoded by the index thread), page by page; optional. */
+  encodedPages?(): AsyncIterable<Array<{ captureId: number; encoded: Uint8Array }>>;
 }
 
 /** What callers see of the index: its size and meta, and the search. */
@@ -121,8 +121,10 @@ export class ShortlistStore {
 
   private async rebuildUnlocked(): Promise<Shortlist | null> {
     if (this.thread) {
-      const entries = this.source.encodedEntries ? await this.source.encodedEntries() : await this.source.entries();
-      this.view = this.wrap(await this.thread.build(this.dir, this.fingerprintVersion, entries));
+      // (reset: entries left staged by a rebuild that failed half-way are not built into this one)
+      await this.thread.stage([], true);
+      if (this.source.encodedPages) for await (const page of this.source.encodedPages()) await this.thread.stage(page);
+      this.view = this.wrap(await this.thread.build(this.dir, this.fingerprintVersion, this.source.encodedPages ? [] : await this.source.entries()));
       return this.view;
     }
     const entries = await this.source.entries();

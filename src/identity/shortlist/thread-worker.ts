@@ -14,6 +14,12 @@ import type { ShortlistReply, ShortlistRequest, ShortlistSummary } from './threa
 lowerThreadPriority(Number(process.env.PARTPRINT_COMPUTE_NICE ?? 5));
 
 let index: ShortlistIndex | null = null;
+/** Entries sent page by page for the next build. */
+let staged: Array<{ captureId: number; features: FeatureSet }> = [];
+
+function decoded(entries: Array<{ captureId: number; encoded?: Uint8Array; features?: FeatureSet }>) {
+  return entries.map((e) => ({ captureId: e.captureId, features: e.features ?? decodeFeatureSet(e.encoded!, `fingerprint of capture ${e.captureId}`) }));
+}
 
 function summary(): ShortlistSummary | null {
   return index ? { size: index.size, bytes: index.bytes, meta: { ...index.meta, mainSlots: [] } } : null;
@@ -26,8 +32,13 @@ async function handle(req: ShortlistRequest): Promise<unknown> {
     case 'load':
       index = await ShortlistIndex.load(req.dir);
       return summary();
+    case 'stage':
+      if (req.reset) staged = [];
+      staged.push(...decoded(req.entries));
+      return staged.length;
     case 'build': {
-      const entries = req.entries.map((e) => ({ captureId: e.captureId, features: e.features ?? decodeFeatureSet(e.encoded!, `fingerprint of capture ${e.captureId}`) }));
+      const entries = [...staged, ...decoded(req.entries)];
+      staged = [];
       index = entries.length === 0 ? null : ShortlistIndex.build(entries, req.fingerprintVersion);
       if (index) await index.save(req.dir);
       return summary();

@@ -21,6 +21,7 @@ export type ShortlistRequest =
   | { op: 'current' }
   | { op: 'load'; dir: string }
   | { op: 'build'; dir: string; fingerprintVersion: string; entries: Array<{ captureId: number; encoded?: Uint8Array; features?: FeatureSet }> }
+  | { op: 'stage'; reset: boolean; entries: Array<{ captureId: number; encoded?: Uint8Array; features?: FeatureSet }> }
   | { op: 'add'; dir: string; captureId: number; features: FeatureSet }
   | { op: 'search'; features: FeatureSet; k: number }
   | { op: 'drop' };
@@ -56,12 +57,12 @@ export class ShortlistThread {
     this.waiting.clear();
   }
 
-  private call<T>(req: ShortlistRequest): Promise<T> {
+  private call<T>(req: ShortlistRequest, transfer: ArrayBuffer[] = []): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       if (this.waiting.size === 1) this.worker.ref();
-      this.worker.postMessage({ ...req, id });
+      this.worker.postMessage({ ...req, id }, transfer);
     }).finally(() => {
       if (this.waiting.size === 0) this.worker.unref();
     });
@@ -74,6 +75,15 @@ export class ShortlistThread {
 
   load(dir: string): Promise<ShortlistSummary | null> {
     return this.call({ op: 'load', dir });
+  }
+
+  /**
+   * Sends entries for the next `build` (a rebuild reads the database page by page, so neither the
+   * read nor the copy blocks the caller's thread for the whole gallery). Their buffers are moved.
+   */
+  stage(entries: Array<{ captureId: number; encoded: Uint8Array }>, reset = false): Promise<number> {
+    const transfer = entries.map((e) => e.encoded.buffer).filter((b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && entries[i].encoded.byteOffset === 0 && entries[i].encoded.byteLength === b.byteLength && all.indexOf(b) === i);
+    return this.call({ op: 'stage', reset, entries }, transfer);
   }
 
   build(dir: string, fingerprintVersion: string, entries: Array<{ captureId: number; encoded?: Uint8Array; features?: FeatureSet }>): Promise<ShortlistSummary | null> {

@@ -44,6 +44,14 @@ describe('compute pool vs this thread', () => {
   it('gives the same identify and verify answers', async () => {
     const here = new IdentityService(reg);
     const pooled = new IdentityService(reg, { compute: pool, shortlistThread: thread });
+    // the index rebuilt on its thread (from the database page by page) holds what the in-process one holds
+    // (pages of 3 read what one query reads)
+    const pages = [];
+    for (let after = 0, page; (page = await reg.features.dataPage('fingerprint', here.version, after, 3)).length > 0; after = page.at(-1)!.captureId) pages.push(...page);
+    expect(pages).toEqual(await reg.features.dataOf('fingerprint', here.version));
+    const rebuilt = await pooled.rebuildShortlist();
+    expect(rebuilt?.size).toBe((await here.shortlistIndex())?.size);
+    expect(rebuilt?.size).toBe(8);
     const before = pool.completed;
     let identified = 0;
     for (const p of probes) {
