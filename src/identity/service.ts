@@ -99,6 +99,8 @@ type ImageInput = string | Uint8Array | GreyImage;
 export interface IdentityCompute {
   probe(image: ImageInput, fingerprint: PartialFingerprintOptions, meta: CaptureMeta, name: string | undefined): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }>;
   rank(probe: FeatureSet, entries: RankEntry[], settings: IdentitySettings, match: Partial<MatchOptions>, options: RankOptions): Promise<GalleryRanking>;
+  /** `syntheticRecapture(image, seed)` (calibration's probes of parts with one capture); optional. */
+  recapture?(image: GreyImage, seed: number): Promise<GreyImage>;
 }
 
 /** A gallery capture for `IdentityCompute.rank`: its stored fingerprint as stored (`encoded`) or decoded. */
@@ -461,7 +463,7 @@ export class IdentityService {
         probes.real++;
       } else {
         const { capture, image } = await this.captureImage(ids[0]);
-        probeImage = await syntheticRecapture(image, deriveSeed(seed, serial));
+        probeImage = this.compute?.recapture ? await this.compute.recapture(image, deriveSeed(seed, serial)) : await syntheticRecapture(image, deriveSeed(seed, serial));
         probeMeta = capture;
         exclude = [];
         probes.synthetic++;

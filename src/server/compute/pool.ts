@@ -11,6 +11,7 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import { PartprintError, workerFile, type ErrorCode } from '../../core/index.js';
 import type { FeatureSet, FingerprintResult, GalleryRanking, IdentityCompute as Compute } from '../../identity/index.js';
+import type { GreyImage } from '../../imaging/index.js';
 import type { SourcePrediction } from '../../source/index.js';
 import { HttpError } from '../http-errors.js';
 import type { ComputeAnswer, ComputeTask } from './worker.js';
@@ -63,6 +64,11 @@ export class ComputePool implements IdentityCompute {
       }
     }
     return this.run({ kind: 'rank', probe, entries, settings, match, options }, transferList);
+  }
+
+  /** A synthetic recapture of a registered image (calibration). */
+  recapture(image: GreyImage, seed: number): Promise<GreyImage> {
+    return this.run({ kind: 'recapture', image, seed });
   }
 
   /** A source prediction of an image file with the model in `modelDir` (loaded once per thread, cached by `modelKey`). */

@@ -79,12 +79,14 @@ describe('compute pool vs this thread', () => {
     expect(pool.completed - before).toBeGreaterThanOrEqual(4 * probes.length);
   }, 180_000);
 
-  it('gives the same calibration scores', async () => {
+  it('gives the same calibration scores (synthetic recaptures on the pool)', async () => {
     const a = await new IdentityService(reg).calibrateFromRegistry(0.1, { apply: false, maxProbes: 4 });
     const b = await new IdentityService(reg, { compute: pool, shortlistThread: thread }).calibrateFromRegistry(0.1, { apply: false, maxProbes: 4 });
     expect(b.genuine).toEqual(a.genuine);
     expect(b.impostor).toEqual(a.impostor);
     expect(a.genuine.length).toBe(4);
+    // one capture per part: every probe is a synthetic recapture, made on a worker thread for b
+    expect(b.probes).toEqual({ real: 0, synthetic: 4, lookalikes: 0 });
   }, 180_000);
 
   it('gives the same source prediction (decode, ROIs and inference on a worker thread)', async () => {

@@ -12,6 +12,7 @@ import {
   rankGallery,
   resolveFingerprintFor,
   SHORTLIST_PROBE_EXTRACT,
+  syntheticRecapture,
   type FeatureSet,
   type FingerprintResult,
   type GalleryRanking,
@@ -30,9 +31,10 @@ lowerThreadPriority(Number(process.env.PARTPRINT_COMPUTE_NICE ?? 5));
 export type ComputeTask =
   | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
   | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; match: Partial<MatchOptions>; options: RankOptions }
+  | { kind: 'recapture'; image: GreyImage; seed: number }
   | { kind: 'source'; modelDir: string; modelKey: string; imageFile: string; name: string; k: number; seed: number; maxPixels: number };
 
-export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | GalleryRanking | SourcePrediction | { error: { message: string; code: string } };
+export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | GalleryRanking | SourcePrediction | GreyImage | { error: { message: string; code: string } };
 
 /** Source models loaded on this thread (an onnxruntime session each), by name and folder. */
 const sessions = new Map<string, Promise<SourceModel>>();
@@ -64,6 +66,7 @@ export default async function run(task: ComputeTask): Promise<ComputeAnswer> {
   try {
     if (task.kind === 'probe') return await probe(task);
     if (task.kind === 'source') return await source(task);
+    if (task.kind === 'recapture') return await syntheticRecapture(task.image, task.seed);
     // the stored fingerprints arrive encoded (less to copy between threads) and are decoded here
     const entries = task.entries.map((e) => ({ serial: e.serial, captureId: e.captureId, similarity: e.similarity, features: e.features ?? decodeFeatureSet(e.encoded, `fingerprint of capture ${e.captureId}`) }));
     return await rankGallery(task.probe, entries, task.settings, task.match, task.options);
