@@ -245,6 +245,7 @@ export async function run(): Promise<BenchResult> {
     metrics.loadAverage = { before: load1, after: load2 };
     notes.push(
       `concurrency runs: load average ${load1.map((l) => l.toFixed(1)).join(' ')} before, ${load2.map((l) => l.toFixed(1)).join(' ')} after (other agents share the machine: loaded)`,
+      'compute pool: per identify a probe task (decode, normalise, gate, fingerprint, dense extraction) and one rank task (verification of the shortlist and the decision) on worker threads at nice 5, the search on the index thread; event loop: the same code on the main thread (--compute-threads 0, the old path); the health prober runs in its own process',
       `identify at ${IDENTIFY_CLIENTS} clients for ${IDENTIFY_S} s: ${(pooled.metrics.requestsPerSecond as number).toFixed(2)} req/s with the compute pool, ${(onLoop.metrics.requestsPerSecond as number).toFixed(2)} req/s on the event loop, same run (${ratio.toFixed(2)}x); the recorded figure before this work was 0.8 req/s (p50 2.05 s) at 2 clients`,
     );
     return {
@@ -519,7 +520,7 @@ function identityScenarioList(serials: string[], probes: Buffer[]): Scenario[] {
       },
     },
     {
-      name: `identify 1:N (320x320 probe, ${serials.length}-part gallery, shortlist 20)`,
+      name: `identify 1:N (320x320 probe, ${serials.length}-part gallery, shortlist 100, the default)`,
       method: 'POST',
       path: () => '/api/identify',
       connections: 2,
