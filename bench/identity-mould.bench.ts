@@ -16,7 +16,8 @@
  * like-for-like partprint run use, default 4, i.e. 200 parts), IDENTITY_MOULD_OLD=0 (no old-generator
  * rows), IDENTITY_MOULD_WORKERS (render threads, default 2), IDENTITY_MOULD_CACHE (default
  * /tmp/partprint-mould-cache), IDENTITY_MOULD_CALIBRATE_FPIR (target of the registry's own calibration,
- * default 1e-2), IDENTITY_MOULD_CALIBRATE_PROBES (parts it probes, default 200).
+ * default 1e-2), IDENTITY_MOULD_CALIBRATE_PROBES (parts it probes, default 200), IDENTITY_MOULD_GENERATE_ONLY=1
+ * (build the cached data set and stop, measuring nothing).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -252,6 +253,8 @@ export async function run(): Promise<BenchResult> {
   const started = performance.now();
   const data = await mouldSet();
   log(`mould set ready: ${data.gallery.length} registered, ${data.probes.length} probes (${data.cached ? 'cached' : `generated in ${data.seconds.toFixed(0)} s`})`);
+  // Prepare the (cached) data set only, e.g. while the code under test is still changing.
+  if (env.IDENTITY_MOULD_GENERATE_ONLY === '1') throw new Error(`IDENTITY_MOULD_GENERATE_ONLY=1: data set ready, nothing measured`);
   const inSubset = (group: string) => Number(group.slice(1)) <= BASELINE_MOULDS;
   const subGallery = data.gallery.filter((g) => inSubset(g.group));
   const subProbes = data.probes.filter((p) => inSubset(p.group));

@@ -37,14 +37,14 @@ export interface Comparison {
   baselineShifted: BaselineReport;
   calibration: ConfidenceCalibration;
   /** Input check applied to the model's reports (share flagged). */
-  flagged: { test: number; shifted: number; unseen: number | null };
+  flagged: { test: number; shifted: number; unseen: number | null; unseenHeldOut: number | null };
   tables: BenchTable[];
   notes: string[];
   metrics: Record<string, unknown>;
 }
 
 /** The model (with the input check fitted on its dataset) against the baseline, on test and on the shifted test. */
-export async function compareOnDataset(model: SourceModel, ds: string, options: { trainRois?: number; unseen?: string; label: string }): Promise<Comparison> {
+export async function compareOnDataset(model: SourceModel, ds: string, options: { trainRois?: number; unseen?: string; unseenHeldOut?: { dir: string; label: string }; label: string }): Promise<Comparison> {
   const shiftedDs = await shiftedCopy(ds);
   const calibration = await calibrateConfidence(model, ds);
   const checked: SourceModel = { dir: model.dir, card: { ...model.card, ...calibration }, run: (b, n) => model.run(b, n), close: () => Promise.resolve() };
@@ -53,12 +53,19 @@ export async function compareOnDataset(model: SourceModel, ds: string, options: 
   const report = await evaluateSource(checked, ds, { ...opts, split: 'test' });
   const shifted = await evaluateSource(checked, shiftedDs, { ...opts, split: 'test' });
   const unseen = options.unseen ? await evaluateSource(checked, options.unseen, { ...opts, split: 'all', roiCounts: [16] }) : null;
+  const unseenHeldOut = options.unseenHeldOut ? await evaluateSource(checked, options.unseenHeldOut.dir, { ...opts, split: 'all', roiCounts: [16] }) : null;
   const bopts: BaselineOptions = { roi: model.card.roi, trainRois: options.trainRois ?? 16, seed: 1, k: 16, roiCounts: [1, 4, 16] };
   const fitted = await fitBaseline(ds, bopts);
   const baseline = await evaluateBaseline(fitted, ds, 'test', bopts);
   const baselineShifted = await evaluateBaseline(fitted, shiftedDs, 'test', bopts);
   const low = (r: EvaluationReport) => r.items.filter((i) => i.confidenceLevel === 'low').length / Math.max(r.items.length, 1);
-  const flagged = { test: low(report), shifted: low(shifted), unseen: unseen ? low(unseen) : null };
+  const flagged = { test: low(report), shifted: low(shifted), unseen: unseen ? low(unseen) : null, unseenHeldOut: unseenHeldOut ? low(unseenHeldOut) : null };
+  const byCheck = (r: EvaluationReport | null) => {
+    if (!r) return '-';
+    const low = r.items.filter((i) => i.confidenceLevel === 'low');
+    const n = (prefix: string) => low.filter((i) => i.lowConfidenceReasons.some((x) => x.startsWith(prefix))).length;
+    return `${n('surface texture')} / ${n('input statistics')} / ${n('model features')}`;
+  };
   const one = (r: EvaluationReport) => r.accuracyByRois.find((a) => a.rois === 1)?.accuracy ?? NaN;
   const b1 = (r: BaselineReport) => r.accuracyByRois.find((a) => a.rois === 1)?.accuracy ?? NaN;
   const tables: BenchTable[] = [
@@ -71,12 +78,13 @@ export async function compareOnDataset(model: SourceModel, ds: string, options: 
       ],
     },
     {
-      title: 'Input check (confidence: low): fitted on the training split, thresholds on the validation split (at most 2% of validation parts flagged)',
-      columns: ['parts', 'n', 'flagged low confidence', 'accuracy of the parts kept'],
+      title: `Input check (confidence: low): fitted on the training split, thresholds on the validation split (at most 2% of validation parts flagged: ${pct(calibration.inputCheck.valFlaggedShare ?? NaN)} were)`,
+      columns: ['parts', 'n', 'flagged low confidence', 'accuracy of the parts kept', 'flagged by texture / brightness-contrast z / open-set score'],
       rows: [
-        ['test (in distribution)', report.items.length, pct(flagged.test), pct(keptAccuracy(report))],
-        ['shifted test copy', shifted.items.length, pct(flagged.shifted), pct(keptAccuracy(shifted))],
-        ...(unseen ? [['unseen surfaces (no class of the model)', unseen.items.length, pct(flagged.unseen ?? NaN), '-'] as Array<string | number>] : []),
+        ['test (in distribution)', report.items.length, pct(flagged.test), keptPct(report), byCheck(report)],
+        ['shifted test copy', shifted.items.length, pct(flagged.shifted), keptPct(shifted), byCheck(shifted)],
+        ...(unseen ? [['unseen surfaces (no class of the model)', unseen.items.length, pct(flagged.unseen ?? NaN), '-', byCheck(unseen)] as Array<string | number>] : []),
+        ...(unseenHeldOut && options.unseenHeldOut ? [[options.unseenHeldOut.label, unseenHeldOut.items.length, pct(flagged.unseenHeldOut ?? NaN), '-', byCheck(unseenHeldOut)] as Array<string | number>] : []),
       ],
     },
     {
@@ -116,6 +124,11 @@ export async function compareOnDataset(model: SourceModel, ds: string, options: 
       ece: { test: report.reliability.ece, testCalibrated: report.reliability.calibrated?.ece ?? null, shifted: shifted.reliability.ece },
     },
   };
+}
+
+function keptPct(r: EvaluationReport): string {
+  const a = keptAccuracy(r);
+  return Number.isNaN(a) ? '- (none kept)' : pct(a);
 }
 
 function keptAccuracy(r: EvaluationReport): number {

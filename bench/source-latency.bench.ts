@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createRng } from '../src/core/index.js';
 import { readGreyImage, writeGreyPng } from '../src/imaging/index.js';
 import { PYTHON, buildRoiTensor, loadSourceModel, missingPythonModules, predictSource, trainerDir, type ModelCard } from '../src/source/index.js';
+import { roiStatistics } from '../src/source/confidence.js';
 import type { BenchResult } from './run.js';
 
 const CACHE = path.join(os.tmpdir(), 'partprint-bench-source-models');
@@ -81,7 +82,8 @@ export async function run(): Promise<BenchResult> {
   if (missingPy.length > 0 && trained.length === 0) {
     return { name: 'source-latency', metrics: {}, tables: [], skipped: `no trained models under models/ and ${PYTHON} lacks ${missingPy.join(', ')} to export random-weight ones` };
   }
-  if (missingPy.length === 0) {
+  // PARTPRINT_LATENCY_TRAINED_ONLY=1: the bundled models alone (no random-weight exports).
+  if (missingPy.length === 0 && process.env.PARTPRINT_LATENCY_TRAINED_ONLY !== '1') {
     notes.push('Rows named *-random: networks of the trainer\'s architectures with RANDOM weights, exported here with its export_onnx (latency does not depend on the weights), to show what each architecture and input size costs on this CPU.');
     dirs.push(exportRandom('efficientnet_v2_s', 448, 21), exportRandom('efficientnet_b0', 448, 21), exportRandom('mobilenet_v3_large', 448, 21), exportRandom('efficientnet_v2_s', 224, 21), exportRandom('mobilenet_v3_small', 448, 21), exportRandom('mobilenet_v3_large', 224, 21));
   }
@@ -101,6 +103,7 @@ export async function run(): Promise<BenchResult> {
       const total: number[] = [];
       const pre: number[] = [];
       const infer: number[] = [];
+      const stats: number[] = [];
       for (let i = 1; i <= reps; i++) {
         const t0 = performance.now();
         const img = await readGreyImage(scan);
@@ -113,11 +116,15 @@ export async function run(): Promise<BenchResult> {
         pre.push(t2 - t0);
         infer.push(t3 - t2);
         void t1;
+        // The input check's statistics (brightness, contrast, texture) are part of 'read + ROIs'; timed alone here.
+        const t4 = performance.now();
+        roiStatistics(tensor.data, card.input.size * card.input.size);
+        stats.push(performance.now() - t4);
       }
       const med = (a: number[]) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
-      const row = [card.name, card.architecture, card.input.size, med(pre).toFixed(0), med(infer).toFixed(0), med(total).toFixed(0), med(total) < 1500 ? 'yes' : 'no'];
+      const row = [card.name, card.architecture, card.input.size, med(pre).toFixed(0), med(stats).toFixed(0), med(infer).toFixed(0), med(total).toFixed(0), med(total) < 1500 ? 'yes' : 'no'];
       rows.push(row);
-      metrics[card.name] = { architecture: card.architecture, inputSize: card.input.size, preprocessMs: med(pre), inferenceMs: med(infer), totalMs: med(total), reps };
+      metrics[card.name] = { architecture: card.architecture, inputSize: card.input.size, preprocessMs: med(pre), inputStatisticsMs: med(stats), inferenceMs: med(infer), totalMs: med(total), reps };
     } finally {
       await model.close();
     }
@@ -128,7 +135,7 @@ export async function run(): Promise<BenchResult> {
   return {
     name: 'source-latency',
     metrics,
-    tables: [{ title: 'Prediction latency per part, 16 ROIs (ms, median)', columns: ['model', 'architecture', 'input', 'read + ROIs', 'inference', 'total', '< 1.5 s'], rows }],
+    tables: [{ title: 'Prediction latency per part, 16 ROIs (ms, median)', columns: ['model', 'architecture', 'input', 'read + ROIs', 'of which input-check statistics', 'inference', 'total', '< 1.5 s'], rows }],
     notes,
   };
 }

@@ -43,7 +43,7 @@ export {
   type RankEntry,
   type RankOptions,
 } from './service.js';
-export { decideVerified, pairOptions, rankGallery, rankVerified, verifyGallery, type GalleryEntry, type GalleryRanking, type Verified } from './rank.js';
+export { decideVerified, pairOptions, rankGallery, rankVerified, verifyGallery, type GalleryEntry, type GalleryRanking, type RankProfile, type Verified } from './rank.js';
 export { cohortScores, DEFAULT_COHORT_OPTIONS, probeInliers, type CohortEntry, type CohortOptions, type CohortScore } from './verify/cohort.js';
 export { DEFAULT_SYNTHETIC_RECAPTURE_OPTIONS, syntheticRecapture, type SyntheticRecaptureOptions } from './evaluate/synthetic-recapture.js';
 export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';

@@ -8,6 +8,7 @@
 import type { IdentitySettings } from './settings.js';
 import type { DecisionScoreKind, FeatureSet } from './types.js';
 import { cohortScores, type CohortScore } from './verify/cohort.js';
+import type { AlignOptions } from './verify/align.js';
 import type { MatchOptions } from './verify/match.js';
 import { refinedTransform, residualScores } from './verify/texture.js';
 import { verifyPair, type PartialVerifyOptions, type VerifyResult } from './verify/verify.js';
@@ -50,6 +51,13 @@ export interface Verified {
   refined?: Promise<number[] | null>;
 }
 
+/** What of the identity profile the verification and the decision use. */
+export interface RankProfile {
+  match: Partial<MatchOptions>;
+  /** Dense pose refinement of the texture check (verify/align.ts); null = keypoint pose only. */
+  align: Partial<AlignOptions> | null;
+}
+
 /** `verifyPair`'s options for a registry's settings and profile matching. */
 export function pairOptions(s: IdentitySettings, match: Partial<MatchOptions>): PartialVerifyOptions {
   return { threshold: s.threshold, scoreKind: s.scoreKind === 'inlier-min' ? 'inlier-min' : 'inlier-ratio', minInliers: s.minInliers, match };
@@ -78,7 +86,7 @@ export async function verifyGallery(probe: FeatureSet, entries: GalleryEntry[], 
  * Decision scores of verified parts, ranked: cohort-normalised inliers (`individual`), the dense
  * residual correlation with the cohort's mean texture subtracted (`residual`), or the raw pair score.
  */
-export async function decideVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings): Promise<Candidate[]> {
+export async function decideVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, align: Partial<AlignOptions> | null = null): Promise<Candidate[]> {
   const cohort: CohortScore[] | null = s.scoreKind === 'individual' || s.scoreKind === 'residual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
   // Cohort members: credible geometric matches, relative to the best one (parts of other moulds collect a few chance inliers).
   const most = Math.max(0, ...verified.map((v) => v.result.geometry.inliers));
@@ -90,7 +98,7 @@ export async function decideVerified(probe: FeatureSet, verified: Verified[], s:
       const matrix = v.features.texture ? await (v.refined ??= refinedTransform(probe, v.features, v.result)) : null;
       entries.push({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix, member: members[i] && matrix !== null });
     }
-    residual = residualScores(probe.texture, entries);
+    residual = residualScores(probe.texture, entries, { align });
   }
   // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
   const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
@@ -125,17 +133,17 @@ export async function rankGallery(
   probe: FeatureSet,
   entries: GalleryEntry[],
   s: IdentitySettings,
-  match: Partial<MatchOptions>,
+  profile: RankProfile,
   options: { without?: string; resultsFor?: string[] } = {},
 ): Promise<GalleryRanking> {
-  const verified = await verifyGallery(probe, entries, pairOptions(s, match));
-  return rankVerified(probe, verified, s, options);
+  const verified = await verifyGallery(probe, entries, pairOptions(s, profile.match));
+  return rankVerified(probe, verified, s, profile, options);
 }
 
 /** The decision part of `rankGallery` over an already verified set. */
-export async function rankVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, options: { without?: string; resultsFor?: string[] } = {}): Promise<GalleryRanking> {
-  const candidates = await decideVerified(probe, verified, s);
-  const candidatesWithout = options.without !== undefined ? await decideVerified(probe, verified.filter((v) => v.serial !== options.without), s) : null;
+export async function rankVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, profile: RankProfile, options: { without?: string; resultsFor?: string[] } = {}): Promise<GalleryRanking> {
+  const candidates = await decideVerified(probe, verified, s, profile.align);
+  const candidatesWithout = options.without !== undefined ? await decideVerified(probe, verified.filter((v) => v.serial !== options.without), s, profile.align) : null;
   const wanted = new Set([...(candidates[0] ? [candidates[0].serial] : []), ...(options.resultsFor ?? [])]);
   const results = verified.filter((v) => wanted.has(v.serial)).map((v) => ({ serial: v.serial, captureId: v.captureId, result: v.result, features: v.features }));
   return { candidates, candidatesWithout, results };

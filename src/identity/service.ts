@@ -22,7 +22,7 @@ import { IDENTITY_PROFILES, resolveFingerprintFor, resolveProfile, type Identity
 import { loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
 import { ShortlistStore, type Shortlist } from './shortlist/store.js';
 import type { ShortlistThread } from './shortlist/thread.js';
-import { pairOptions, rankVerified, verifyGallery, type Candidate, type GalleryEntry, type GalleryRanking } from './rank.js';
+import { pairOptions, rankVerified, verifyGallery, type Candidate, type GalleryEntry, type GalleryRanking, type RankProfile } from './rank.js';
 import type { FeatureSet, QualityReport } from './types.js';
 import type { MatchOptions } from './verify/match.js';
 import type { VerifyResult } from './verify/verify.js';
@@ -98,7 +98,7 @@ type ImageInput = string | Uint8Array | GreyImage;
  */
 export interface IdentityCompute {
   probe(image: ImageInput, fingerprint: PartialFingerprintOptions, meta: CaptureMeta, name: string | undefined): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }>;
-  rank(probe: FeatureSet, entries: RankEntry[], settings: IdentitySettings, match: Partial<MatchOptions>, options: RankOptions): Promise<GalleryRanking>;
+  rank(probe: FeatureSet, entries: RankEntry[], settings: IdentitySettings, profile: RankProfile, options: RankOptions): Promise<GalleryRanking>;
   /** `syntheticRecapture(image, seed)` (calibration's probes of parts with one capture); optional. */
   recapture?(image: GreyImage, seed: number): Promise<GreyImage>;
 }
@@ -183,6 +183,11 @@ export class IdentityService {
 
   settings(): Promise<IdentitySettings> {
     return loadIdentitySettings(this.dir);
+  }
+
+  /** What of the profile the verification and decision use (rank.ts). */
+  private get rankProfile(): RankProfile {
+    return { match: this.profile.match, align: this.profile.align };
   }
 
   /** The fingerprint options for a capture of this size and stated pixel size (profiles.ts picks the working resolution). */
@@ -346,12 +351,12 @@ export class IdentityService {
     const entries = await this.galleryFor(hits, compute !== undefined);
     if (compute) {
       // (the entries' stored bytes may be moved to the compute thread: not used here after this)
-      const r = await compute.rank(probe, entries, s, this.profile.match, options);
+      const r = await compute.rank(probe, entries, s, this.rankProfile, options);
       const pairs = new Map(r.results.map((x) => [x.serial, x]));
       return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => pairs.get(serial) };
     }
     const verified = await verifyGallery(probe, entries as GalleryEntry[], pairOptions(s, this.profile.match));
-    const r = await rankVerified(probe, verified, s, options);
+    const r = await rankVerified(probe, verified, s, this.rankProfile, options);
     const bySerial = new Map(verified.map((v) => [v.serial, v]));
     return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => bySerial.get(serial) };
   }

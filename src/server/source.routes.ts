@@ -116,7 +116,7 @@ export function registerSourceRoutes(app: FastifyInstance, services: ServerServi
       boxes: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'ROI boxes in the (downscaled) image' },
       confidenceLevel: { type: 'string', enum: ['high', 'low'], description: 'low when the model card\'s input check finds the part unlike its training parts (reasons in lowConfidenceReasons)' },
       lowConfidenceReasons: { type: 'array', items: { type: 'string' } },
-      inputStats: { type: 'object', properties: { mean: { type: 'number' }, logContrast: { type: 'number' } }, description: 'ROI brightness and log contrast before normalisation' },
+      inputStats: { type: 'object', properties: { mean: { type: 'number' }, logContrast: { type: 'number' }, texture: { type: 'array', items: { type: 'number' } } }, description: 'ROI brightness and log contrast before normalisation, and the texture statistics of the input check (TEXTURE_FEATURES order)' },
       calibratedConfidence: { type: ['number', 'null'], description: 'winner probability after the card\'s temperature scaling' },
     },
   } as const;

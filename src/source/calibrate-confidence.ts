@@ -1,12 +1,12 @@
 /**
  * Fits the card's input check and temperature on the model's own dataset: statistics of the
- * training split's ROIs per class (no model run), thresholds and temperature on the validation
+ * training split's ROIs per class (brightness/contrast and the texture Gaussian; no model run), thresholds and temperature on the validation
  * split (known parts), so the test split stays untouched.
  */
 import path from 'node:path';
 import { SourceError, deriveSeed, noProgress, type ProgressListener } from '../core/index.js';
 import { readGreyImage } from '../imaging/index.js';
-import { calibrateInputCheck, fitInputStatistics, fitTemperature, type InputCheck } from './confidence.js';
+import { calibrateInputCheck, fitInputStatistics, fitTemperature, fitTextureCheck, type InputCheck } from './confidence.js';
 import { readDataset } from './dataset.js';
 import { evaluateSource } from './evaluate.js';
 import type { SourceModel } from './model.js';
@@ -46,6 +46,8 @@ export async function calibrateConfidence(model: SourceModel, datasetDir: string
     onProgress({ phase: 'input statistics', done: n + 1, total: train.length, detail: item.id });
   }
   const perClass = fitInputStatistics(rows);
+  // The texture distance needs every training part's texture statistics (square ROIs of at least 9 px).
+  const texture = rows.every((r) => r.stats.texture) ? fitTextureCheck(rows.map((r) => ({ label: r.label, texture: r.stats.texture! }))) : undefined;
   const val = await evaluateSource(model, datasetDir, { split: 'val', k, seed: deriveSeed(seed, 'calibrate'), roiCounts: [k], onProgress });
   const C = model.card.classes.length;
   const method = model.card.openSet?.method ?? 'logit-cosine';
@@ -54,7 +56,7 @@ export async function calibrateConfidence(model: SourceModel, datasetDir: string
   const inputCheck = calibrateInputCheck(
     perClass,
     known.map((r) => ({ predicted: r.predicted, stats: r.inputStats, openScore: openSetScore(r, method) })),
-    { maxFlagged: options.maxFlagged, calibratedOn: where },
+    { maxFlagged: options.maxFlagged, calibratedOn: where, texture },
   );
   const t = fitTemperature(known.map((r) => ({ logits: r.logits, label: model.card.classes.indexOf(r.trueClass) })), C);
   return { inputCheck, calibration: { temperature: t.temperature, valNllBefore: t.nllBefore, valNllAfter: t.nllAfter, nll: 'per ROI', calibratedOn: where } };

@@ -80,7 +80,7 @@ export interface PartprintSourceModelCard {
     [k: string]: unknown;
   };
   /**
-   * Out-of-distribution check of a part's ROI statistics (mean brightness, log contrast) against the training images of the predicted class (src/source/input-check.ts)
+   * Out-of-distribution check of a part's ROI statistics against the training images of the predicted class (src/source/confidence.ts): brightness/contrast z-scores, a Mahalanobis distance over texture statistics (texture), and the open-set score
    */
   inputCheck?: {
     statistic: 'roi-mean-and-log-contrast-z';
@@ -102,6 +102,27 @@ export interface PartprintSourceModelCard {
     valFlaggedShare?: number;
     openSetThreshold?: number;
     calibratedOn?: string;
+    /**
+     * Per-class Gaussian of the part's mean ROI texture statistics (features, in this order), fitted on the training split; a part whose squared Mahalanobis distance to its predicted class exceeds threshold is low confidence
+     */
+    texture?: {
+      /**
+       * @minItems 1
+       */
+      features: string[];
+      perClass: {
+        [k: string]: {
+          mean: number[];
+          /**
+           * inverse of the shrunk covariance, row-major rows
+           */
+          precision: number[][];
+        };
+      };
+      threshold: number;
+      shrinkage?: number;
+      valShare?: number;
+    };
     [k: string]: unknown;
   };
   /**

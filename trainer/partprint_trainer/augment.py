@@ -4,7 +4,10 @@ Photometric changes act on ``v = I/255`` before normalisation, one random draw p
 brightness offset, contrast factor around the ROI mean, gamma, a blur mixed in with a random
 weight (fixed 3x3 Gaussian, so shapes stay static for CUDA graphs), and Gaussian noise. All of it
 is elementwise or a fixed convolution with ``torch.rand``/``randn``, which CUDA graphs replay
-with fresh random numbers.
+with fresh random numbers. The ``exposure`` preset spans a different scanner or exposure: brightness
+and contrast changes as large as between the NEU classes (offset up to 0.35, contrast factor up to
+e^1.7 = 5.5 either way), clipped to [0, 1] and re-quantised to 8 bits as a saved scan would be, so a
+per-ROI-normalised model also sees the clipping and the coarse grey levels such a shift leaves.
 """
 from __future__ import annotations
 
@@ -22,12 +25,14 @@ class Photometric:
     gamma: float = 0.0        # v ** exp(U(-g, g))
     blur: float = 0.0         # weight U(0, blur) of a 3x3 Gaussian blur mixed in
     noise: float = 0.0        # Gaussian noise with sigma U(0, noise)
+    quantize: bool = False    # round to 8-bit grey levels after clipping (a saved scan)
 
     def enabled(self) -> bool:
-        return any(v > 0 for v in asdict(self).values())
+        return any(v > 0 for k, v in asdict(self).items() if k != "quantize")
 
     def to_dict(self) -> Dict[str, float]:
-        return asdict(self)
+        # quantize as 0/1 keeps every value a number (the card schema's photometric entries are numbers)
+        return {k: float(v) for k, v in asdict(self).items()}
 
     @staticmethod
     def preset(name: str) -> "Photometric":
@@ -37,10 +42,22 @@ class Photometric:
             return Photometric(brightness=0.05, contrast=0.15, gamma=0.1, blur=0.3, noise=0.01)
         if name == "strong":
             return Photometric(brightness=0.2, contrast=0.5, gamma=0.3, blur=0.6, noise=0.03)
-        raise ValueError(f"unknown photometric preset {name!r} (none, light, strong)")
+        if name == "exposure":
+            return Photometric(brightness=0.35, contrast=1.7, gamma=0.2, blur=0.3, noise=0.01, quantize=True)
+        raise ValueError(f"unknown photometric preset {name!r} (none, light, strong, exposure)")
 
 
 _KERNEL = torch.tensor([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0
+_KERNELS: Dict[tuple, torch.Tensor] = {}
+
+
+def _kernel(device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """The blur kernel on the batch's device, copied there once: a host-to-device copy inside a
+    CUDA graph capture fails (the exposure run on the H200 fell back to eager steps because of it)."""
+    key = (str(device), dtype)
+    if key not in _KERNELS:
+        _KERNELS[key] = _KERNEL.to(device, dtype).view(1, 1, 3, 3)
+    return _KERNELS[key]
 
 
 def photometric(x: torch.Tensor, p: Photometric) -> torch.Tensor:
@@ -54,7 +71,7 @@ def photometric(x: torch.Tensor, p: Photometric) -> torch.Tensor:
         return torch.rand(shape, device=x.device, dtype=x.dtype) * (hi - lo) + lo
 
     if p.blur > 0:
-        k = _KERNEL.to(x.device, x.dtype).view(1, 1, 3, 3)
+        k = _kernel(x.device, x.dtype)
         w = u(0.0, p.blur)
         x = x * (1 - w) + F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), k) * w
     if p.gamma > 0:
@@ -66,7 +83,10 @@ def photometric(x: torch.Tensor, p: Photometric) -> torch.Tensor:
         x = x + u(-p.brightness, p.brightness)
     if p.noise > 0:
         x = x + torch.randn_like(x) * u(0.0, p.noise)
-    return x.clamp(0.0, 1.0)
+    x = x.clamp(0.0, 1.0)
+    if p.quantize:
+        x = torch.floor(x * 255.0 + 0.5) / 255.0
+    return x
 
 
 class Ema:

@@ -60,7 +60,7 @@ def parse_args(argv=None):
                     help="also write OUT/last.pt every N epochs (default 0: only after the last epoch; best.pt is written once, at the end)")
     ap.add_argument("--rois-per-part", type=int, default=1,
                     help="random ROIs drawn from each training image per epoch (an epoch is rois-per-part x images samples)")
-    ap.add_argument("--photometric", choices=["none", "light", "strong"], default="none",
+    ap.add_argument("--photometric", choices=["none", "light", "strong", "exposure"], default="none",
                     help="random brightness, contrast, gamma, blur and noise per training ROI (augment.py)")
     ap.add_argument("--rot90", action="store_true", help="random quarter turns of training ROIs (where the surface has no fixed orientation)")
     ap.add_argument("--label-smoothing", type=float, default=0.0)
@@ -69,6 +69,9 @@ def parse_args(argv=None):
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x only; no CUDA graph then)")
     ap.add_argument("--no-cuda-graph", action="store_true", help="launch every step eagerly on CUDA")
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--extra-val", action="append", default=[], metavar="DIR",
+                    help="also select the model on the validation split of another export with the same classes (e.g. a "
+                         "brightness-shifted copy of the validation split): accuracy and loss are averaged over all validation sets; repeatable")
     ap.add_argument("--extra-test", action="append", default=[], metavar="DIR",
                     help="also report the final model on the test split of another export with the same classes (e.g. a brightness-shifted copy); repeatable")
     return ap.parse_args(argv)
@@ -116,6 +119,16 @@ def run(a) -> int:
     banks = {s: ImageBank(info, info.split(s), spec) for s in ("train", "val", "test") if info.split(s)}
     print(f"loaded {sum(len(b) for b in banks.values())} images in {time.perf_counter() - t_load:.1f} s", flush=True)
     norm = normalization_stats(banks["train"], a.seed) if a.norm == "dataset" else {"mode": "per-roi"}
+    extra_val = {}
+    for extra in a.extra_val:
+        xinfo = load_dataset(extra)
+        if xinfo.classes != info.classes:
+            raise DatasetError(f"--extra-val {extra}: classes {xinfo.classes} differ from the training classes")
+        if not xinfo.split("val"):
+            raise DatasetError(f"--extra-val {extra}: no validation split")
+        extra_val[os.path.basename(os.path.normpath(extra))] = ImageBank(xinfo, xinfo.split("val"), spec)
+    if extra_val and "val" not in banks:
+        raise DatasetError("--extra-val needs a validation split in --dataset too")
 
     model = build_model(a.arch, len(info.classes)).to(device)
     if cuda:
@@ -189,8 +202,18 @@ def run(a) -> int:
             vm = part_metrics(probs, banks["val"], info.classes, a.val_rois, curve=[1])
             vl = nll(probs, banks["val"])
             rec.update(valAcc=vm["accuracy"], valSingleRoiAcc=vm["singleRoiAccuracy"], valLoss=vl)
-            if vm["accuracy"] > best["acc"] or (vm["accuracy"] == best["acc"] and vl < best["loss"]):
-                best = {"acc": vm["accuracy"], "loss": vl, "epoch": epoch}
+            sel_acc, sel_loss = vm["accuracy"], vl
+            if extra_val:
+                accs, losses = [vm["accuracy"]], [vl]
+                for xname, xbank in extra_val.items():
+                    xp = roi_probabilities(model, xbank, a.val_rois, a.seed, "val", spec.output_size, norm, device, amp, cuda)
+                    accs.append(part_metrics(xp, xbank, info.classes, a.val_rois, curve=[1])["accuracy"])
+                    losses.append(nll(xp, xbank))
+                    rec.setdefault("extraVal", {})[xname] = {"acc": accs[-1], "loss": losses[-1]}
+                sel_acc, sel_loss = sum(accs) / len(accs), sum(losses) / len(losses)
+                rec.update(selectionAcc=sel_acc, selectionLoss=sel_loss)
+            if sel_acc > best["acc"] or (sel_acc == best["acc"] and sel_loss < best["loss"]):
+                best = {"acc": sel_acc, "loss": sel_loss, "epoch": epoch, **({"valAcc": vm["accuracy"], "extraValScores": rec["extraVal"]} if extra_val else {})}
                 best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             if ema is not None:
                 ema.swap()
@@ -211,7 +234,8 @@ def run(a) -> int:
     else:
         best = {"acc": None, "loss": None, "epoch": a.epochs - 1, "note": "no validation split: last epoch used"}
 
-    metrics = {"selection": {"split": "val", "rois": a.val_rois, **best}}
+    metrics = {"selection": {"split": "val", "rois": a.val_rois, **best,
+                             **({"extraVal": sorted(extra_val), "rule": "mean accuracy (then mean NLL) over val and each extra val split"} if extra_val else {})}}
     if "test" in banks:
         k = max(a.eval_rois, a.curve_rois)
         probs = roi_probabilities(model, banks["test"], k, a.seed, "test", spec.output_size, norm, device, amp, cuda)

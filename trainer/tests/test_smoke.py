@@ -91,7 +91,8 @@ def test_bad_dataset_is_refused_with_a_reason(tmp_path, capsys):
 
 def test_recipe_options_and_shifted_copy(tmp_path):
     """Many ROIs per part, photometric augmentation, quarter turns, label smoothing and EMA train and
-    export; the card records them; a brightness-shifted copy is evaluated as an extra test."""
+    export; the card records them; a brightness-shifted copy is evaluated as an extra test, and a
+    shifted copy of the validation split takes part in model selection."""
     from partprint_trainer.shift_dataset import main as shift_main
 
     data, out, shifted = tmp_path / "data", tmp_path / "model", tmp_path / "shifted"
@@ -103,10 +104,12 @@ def test_recipe_options_and_shifted_copy(tmp_path):
     before = np.asarray(Image.open(data / "images" / os.path.basename(test_item["file"]))).astype(float)
     after = np.asarray(Image.open(shifted / test_item["file"])).astype(float)
     assert abs(after.mean() - before.mean()) > 0 or doc["shift"]["brightnessOffset"] == 0
+    shifted_val = tmp_path / "shifted-val"
+    assert shift_main(["--src", str(data), "--out", str(shifted_val), "--split", "val"]) == 0
     args = ["--dataset", str(data), "--out", str(out), "--arch", "mobilenet_v3_small", "--roi-side", "32",
             "--input-size", "32", "--batch-size", "4", "--epochs", "2", "--workers", "0", "--val-rois", "2",
             "--eval-rois", "4", "--curve-rois", "4", "--rois-per-part", "3", "--photometric", "strong", "--rot90",
-            "--label-smoothing", "0.1", "--ema", "0.9", "--extra-test", str(shifted), "--no-export"]
+            "--label-smoothing", "0.1", "--ema", "0.9", "--extra-test", str(shifted), "--extra-val", str(shifted_val), "--no-export"]
     assert train_main(args) == 0
     card = json.loads((out / "model.json").read_text())
     check_card(card)
@@ -117,6 +120,9 @@ def test_recipe_options_and_shifted_copy(tmp_path):
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert all(r["images"] == 8 * 3 for r in log)  # 8 training images x 3 ROIs (batch 4, none dropped)
     assert card["metrics"]["extraTests"]["shifted"]["parts"] == 4
+    sel = card["metrics"]["selection"]
+    assert sel["extraVal"] == ["shifted-val"] and 0 <= sel["acc"] <= 1 and "shifted-val" in sel["extraValScores"]
+    assert all("shifted-val" in r["extraVal"] for r in log if "valAcc" in r)
     assert not (out / "last.pt").exists() or len(log) == 2  # written once, after the last epoch
 
 
@@ -128,6 +134,9 @@ def test_photometric_and_ema_units():
     y = photometric(x, Photometric.preset("strong"))
     assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1 and not torch.equal(x, y)
     assert torch.equal(photometric(x, Photometric.preset("none")), x)
+    z = photometric(x, Photometric.preset("exposure"))  # clipped and back on 8-bit grey levels
+    assert float(z.min()) >= 0 and float(z.max()) <= 1
+    assert torch.allclose(z * 255, torch.round(z * 255), atol=1e-4)
     m = torch.nn.Linear(2, 1)
     ema = Ema(m, 0.5)
     with torch.no_grad():

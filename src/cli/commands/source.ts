@@ -199,7 +199,7 @@ export function register(program: Command): void {
         if (opts.json) printJson(cal);
         else {
           process.stdout.write(
-            `input check: z > ${cal.inputCheck.threshold.toFixed(2)} or open-set score < ${cal.inputCheck.openSetThreshold?.toFixed(4)} is low confidence (${((cal.inputCheck.valFlaggedShare ?? 0) * 100).toFixed(1)}% of validation parts); temperature ${cal.calibration.temperature.toFixed(3)} (val NLL ${cal.calibration.valNllBefore.toFixed(4)} -> ${cal.calibration.valNllAfter.toFixed(4)}); written to ${path.join(opts.model, 'model.json')}\n`,
+            `input check: z > ${cal.inputCheck.threshold.toFixed(2)}${cal.inputCheck.texture ? `, texture distance > ${cal.inputCheck.texture.threshold.toFixed(1)}` : ''} or open-set score < ${cal.inputCheck.openSetThreshold?.toFixed(4)} is low confidence (${((cal.inputCheck.valFlaggedShare ?? 0) * 100).toFixed(1)}% of validation parts); temperature ${cal.calibration.temperature.toFixed(3)} (val NLL ${cal.calibration.valNllBefore.toFixed(4)} -> ${cal.calibration.valNllAfter.toFixed(4)}); written to ${path.join(opts.model, 'model.json')}\n`,
           );
         }
       } finally {

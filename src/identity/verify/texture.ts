@@ -14,6 +14,7 @@ import { DisposeScope } from '../../core/index.js';
 import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
 import type { FeatureSet, TextureMap } from '../types.js';
 import type { VerifyResult } from './verify.js';
+import { alignPose, alignTemplate, type AlignOptions } from './align.js';
 import { applyTransform } from './geometry.js';
 
 export interface TextureOptions {
@@ -103,12 +104,17 @@ function warpInto(probe: TextureMap, e: TextureEntry): Float32Array {
 /**
  * Residual scores of every entry against the probe (NCC in [-1, 1]; 0 when they share fewer than
  * `minPixels` pixels). Members other than the entry itself form the template; with no other member
- * the template is zero and the score is the plain NCC of the two fine textures.
+ * the template is zero and the score is the plain NCC of the two fine textures. With `align`, each
+ * member's pose is first refined on the maps (ECC, verify/align.ts).
  */
-export function residualScores(probe: TextureMap, entries: TextureEntry[], options: { tile?: number; minPixels?: number } = {}): number[] {
+export function residualScores(probe: TextureMap, given: TextureEntry[], options: { tile?: number; minPixels?: number; align?: Partial<AlignOptions> | null } = {}): number[] {
   const tile = options.tile ?? 64;
   const minPixels = options.minPixels ?? 1024;
   const n = probe.width * probe.height;
+  // Members' poses are refined on the maps first (verify/align.ts): the cohort template is only as
+  // sharp as its members' alignment, and a part's own correlation only as high as its pose.
+  const tpl = options.align ? alignTemplate(probe, options.align) : null;
+  const entries = tpl ? given.map((e) => (e.member && e.matrix && e.map.width > 0 ? { ...e, matrix: alignPose(tpl, e.map, e.matrix) } : e)) : given;
   const warped = entries.map((e) => warpInto(probe, e));
   const sum = new Float32Array(n);
   const count = new Uint16Array(n);

@@ -51,7 +51,7 @@ export class ComputePool implements IdentityCompute {
   }
 
   /** Verification of a request's gallery captures and the decision over them: one task, on one thread. */
-  rank(...[probe, entries, settings, match, options]: Parameters<IdentityCompute['rank']>): Promise<GalleryRanking> {
+  rank(...[probe, entries, settings, profile, options]: Parameters<IdentityCompute['rank']>): Promise<GalleryRanking> {
     // The stored fingerprints (~4 MB at shortlist 100) are moved to the thread, not copied, where
     // each has a buffer of its own (the database driver's); copying them cost the event loop time and garbage.
     const transferList: ArrayBuffer[] = [];
@@ -63,7 +63,7 @@ export class ComputePool implements IdentityCompute {
         transferList.push(b);
       }
     }
-    return this.run({ kind: 'rank', probe, entries, settings, match, options }, transferList);
+    return this.run({ kind: 'rank', probe, entries, settings, profile, options }, transferList);
   }
 
   /** A synthetic recapture of a registered image (calibration). */

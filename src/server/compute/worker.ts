@@ -17,9 +17,9 @@ import {
   type FingerprintResult,
   type GalleryRanking,
   type IdentitySettings,
-  type MatchOptions,
   type PartialFingerprintOptions,
   type RankEntry,
+  type RankProfile,
   type RankOptions,
 } from '../../identity/index.js';
 import type { CaptureMeta } from '../../registry/index.js';
@@ -30,7 +30,7 @@ lowerThreadPriority(Number(process.env.PARTPRINT_COMPUTE_NICE ?? 5));
 
 export type ComputeTask =
   | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
-  | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; match: Partial<MatchOptions>; options: RankOptions }
+  | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; profile: RankProfile; options: RankOptions }
   | { kind: 'recapture'; image: GreyImage; seed: number }
   | { kind: 'source'; modelDir: string; modelKey: string; imageFile: string; name: string; k: number; seed: number; maxPixels: number };
 
@@ -69,7 +69,7 @@ export default async function run(task: ComputeTask): Promise<ComputeAnswer> {
     if (task.kind === 'recapture') return await syntheticRecapture(task.image, task.seed);
     // the stored fingerprints arrive encoded (less to copy between threads) and are decoded here
     const entries = task.entries.map((e) => ({ serial: e.serial, captureId: e.captureId, similarity: e.similarity, features: e.features ?? decodeFeatureSet(e.encoded, `fingerprint of capture ${e.captureId}`) }));
-    return await rankGallery(task.probe, entries, task.settings, task.match, task.options);
+    return await rankGallery(task.probe, entries, task.settings, task.profile, task.options);
   } catch (err) {
     const e = err as { message?: string; code?: unknown };
     return { error: { message: e.message ?? String(err), code: typeof e.code === 'string' ? e.code : 'INTERNAL' } };
