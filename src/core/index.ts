@@ -4,3 +4,4 @@ export * from './progress.js';
 export * from './dispose.js';
 export * from './csv.js';
 export { workerFile } from './worker-file.js';
+export { lowerThreadPriority } from './thread-priority.js';

@@ -20,15 +20,22 @@ import { normaliseCapture } from './fingerprint/normalise.js';
 import { decodeFeatureSet, encodeFeatureSet } from './fingerprint/serialise.js';
 import { IDENTITY_PROFILES, resolveFingerprintFor, resolveProfile, type IdentityProfile } from './profiles.js';
 import { loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
-import type { ShortlistIndex } from './shortlist/shortlist.js';
-import { ShortlistStore } from './shortlist/store.js';
-import type { DecisionScoreKind, FeatureSet, QualityReport } from './types.js';
-import { cohortScores, type CohortScore } from './verify/cohort.js';
-import { refinedTransform, residualScores } from './verify/texture.js';
+import { ShortlistStore, type Shortlist } from './shortlist/store.js';
+import type { ShortlistThread } from './shortlist/thread.js';
+import { pairOptions, rankVerified, verifyGallery, type Candidate, type GalleryEntry, type GalleryRanking, type RankProfile } from './rank.js';
+import type { FeatureSet, QualityReport } from './types.js';
 import type { MatchOptions } from './verify/match.js';
-import { verifyPair, type PartialVerifyOptions, type VerifyResult } from './verify/verify.js';
+import type { VerifyResult } from './verify/verify.js';
+
+export type { Candidate } from './rank.js';
 
 export const FINGERPRINT_KIND = 'fingerprint';
+
+/** Stored fingerprints read per query when verifying a shortlist (see galleryFor). */
+const GALLERY_READ_SLICE = 20;
+
+/** Stored fingerprints per query when an index thread rebuilds the shortlist (~40 KB each). */
+const INDEX_READ_PAGE = 200;
 
 /** Fingerprint settings of the default registry profile `parts` (see profiles.ts for why). */
 export const REGISTRY_FINGERPRINT_OPTIONS: PartialFingerprintOptions = IDENTITY_PROFILES.parts.fingerprint;
@@ -51,36 +58,6 @@ export type Decision = IdentifyDecision | VerifyDecision;
 export type RegisterOutcome =
   | { status: 'registered'; part: Part; capture: Capture; keypoints: number; quality: QualityReport; fingerprint: FingerprintResult & { features: FeatureSet } }
   | { status: 'rejected'; quality: QualityReport; fingerprint: FingerprintResult };
-
-export interface Candidate {
-  serial: string;
-  captureId: number;
-  /** Decision score (`scoreKind`): the cohort-normalised S by default. */
-  score: number;
-  scoreKind: DecisionScoreKind;
-  /** S = n_inlier / N_total as published, before cohort normalisation. */
-  rawScore: number;
-  inliers: number;
-  /** Inliers not shared with the cohort (equals `inliers` when the decision is not cohort-normalised). */
-  individualInliers: number;
-  /** Other parts the score was normalised against. */
-  cohortSize: number;
-  /** Shortlist similarity: pose-consistent descriptor collisions per probe keypoint (ShortlistHit). */
-  shortlistSimilarity: number | null;
-  same: boolean;
-}
-
-interface Verified {
-  serial: string;
-  /** Probe and gallery fingerprints come from the same extractor version (else no decision can be made). */
-  comparable: boolean;
-  captureId: number;
-  features: FeatureSet;
-  result: VerifyResult;
-  similarity: number | null;
-  /** The inlier homography for the texture check, once computed (calibration decides twice over one verified set). */
-  refined?: Promise<number[] | null>;
-}
 
 export type VerifyOutcome =
   | { status: 'match' | 'no-match'; serial: string; best: Candidate; result: VerifyResult; probe: FingerprintResult; gallery: { captureId: number; features: FeatureSet }; threshold: number; reason: string }
@@ -105,6 +82,8 @@ export interface IdentityServiceOptions {
   onProgress?: ProgressListener;
   /** Where the CPU-heavy stages run; default: this thread. The server passes worker threads. */
   compute?: IdentityCompute;
+  /** Where the shortlist index lives; default: this thread. The server passes its index thread (shared by its services). */
+  shortlistThread?: ShortlistThread;
 }
 
 type ImageInput = string | Uint8Array | GreyImage;
@@ -114,11 +93,31 @@ type ImageInput = string | Uint8Array | GreyImage;
  * event loop free. `probe` must do what `IdentityService` does in this thread: decode (a path or
  * bytes), take the options of `resolveFingerprintFor(fingerprint, size, meta.pixelSizeUm)`,
  * normalise, gate and fingerprint, and, when the gate passes, the denser shortlist extraction
- * (SHORTLIST_PROBE_EXTRACT) of the same normalisation.
+ * (SHORTLIST_PROBE_EXTRACT) of the same normalisation. `rank` must answer what `rankGallery`
+ * (rank.ts) answers for the entries (stored fingerprints still encoded, to be decoded there).
  */
 export interface IdentityCompute {
   probe(image: ImageInput, fingerprint: PartialFingerprintOptions, meta: CaptureMeta, name: string | undefined): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }>;
-  verifyPair(a: FeatureSet, b: FeatureSet, options: PartialVerifyOptions): Promise<VerifyResult>;
+  rank(probe: FeatureSet, entries: RankEntry[], settings: IdentitySettings, profile: RankProfile, options: RankOptions): Promise<GalleryRanking>;
+  /** `syntheticRecapture(image, seed)` (calibration's probes of parts with one capture); optional. */
+  recapture?(image: GreyImage, seed: number): Promise<GreyImage>;
+}
+
+/** A gallery capture for `IdentityCompute.rank`: its stored fingerprint as stored (`encoded`) or decoded. */
+export type RankEntry = Omit<GalleryEntry, 'features'> & ({ encoded: Uint8Array; features?: undefined } | { features: FeatureSet; encoded?: undefined });
+
+export interface RankOptions {
+  /** Also rank without this part (calibration). */
+  without?: string;
+  /** Parts whose pair results the caller needs (besides the top candidate's). */
+  resultsFor?: string[];
+}
+
+/** A ranking with the verified pair of the parts asked for (result and the gallery fingerprint). */
+interface Ranked {
+  candidates: Candidate[];
+  candidatesWithout: Candidate[] | null;
+  pair(serial: string): { captureId: number; features: FeatureSet; result: VerifyResult } | undefined;
 }
 
 function isGrey(image: ImageInput): image is GreyImage {
@@ -152,6 +151,9 @@ export class IdentityService {
     this.fpOptions = options.fingerprint ?? this.profile.fingerprint;
     this.version = fingerprintVersion(this.fpOptions);
     this.onProgress = options.onProgress ?? noProgress;
+    const refresh = () => this.refreshFingerprints();
+    const version = this.version;
+    const onProgress = this.onProgress;
     this.index = new ShortlistStore(this.dir, this.version, {
       stats: () => registry.features.stats(FINGERPRINT_KIND, this.version),
       entries: async () => {
@@ -162,11 +164,30 @@ export class IdentityService {
         this.onProgress({ phase: 'index', done: rows.length, total: rows.length });
         return entries;
       },
-    });
+      encodedPages: async function* (this: void) {
+        await refresh();
+        const total = (await registry.features.stats(FINGERPRINT_KIND, version)).count;
+        let after = 0, done = 0;
+        for (;;) {
+          onProgress({ phase: 'index', done, total });
+          const rows = await registry.features.dataPage(FINGERPRINT_KIND, version, after, INDEX_READ_PAGE);
+          if (rows.length === 0) break;
+          done += rows.length;
+          after = rows[rows.length - 1].captureId;
+          yield rows.map((r) => ({ captureId: r.captureId, encoded: r.data }));
+          await new Promise((r) => setImmediate(r));
+        }
+      },
+    }, options.shortlistThread);
   }
 
   settings(): Promise<IdentitySettings> {
     return loadIdentitySettings(this.dir);
+  }
+
+  /** What of the profile the verification and decision use (rank.ts). */
+  private get rankProfile(): RankProfile {
+    return { match: this.profile.match, align: this.profile.align };
   }
 
   /** The fingerprint options for a capture of this size and stated pixel size (profiles.ts picks the working resolution). */
@@ -236,12 +257,29 @@ export class IdentityService {
     return { status: 'registered', part: stored.part, capture: stored.capture, keypoints: features.sizes.length, quality: fp.quality, fingerprint: { ...fp, features } };
   }
 
-  /** Fingerprints of current version for the given captures (re-extracting stale ones). */
-  private async galleryFor(captureIds: number[]): Promise<Map<number, { serial: string; features: FeatureSet }>> {
-    const out = new Map<number, { serial: string; features: FeatureSet }>();
-    for (const r of await this.registry.features.forCaptures(captureIds, FINGERPRINT_KIND)) {
-      const features = r.data && r.version === this.version ? decodeFeatureSet(r.data, `fingerprint of capture ${r.captureId}`) : (await this.reextract(r.captureId)).features;
-      if (features) out.set(r.captureId, { serial: r.serial, features });
+  /**
+   * Stored fingerprints of the given captures in `hits` order (stale ones re-extracted), still
+   * encoded when `encoded` (a compute pool decodes them on its thread).
+   */
+  private async galleryFor(hits: Array<{ captureId: number; similarity: number | null }>, encoded: boolean): Promise<RankEntry[]> {
+    // Read in slices, yielding between them: SQLite reads block the thread, and 100 fingerprints
+    // are ~4 MB; a server's event loop answers other requests in between.
+    const rows = new Map<number, Awaited<ReturnType<Registry['features']['forCaptures']>>[number]>();
+    for (let i = 0; i < hits.length; i += GALLERY_READ_SLICE) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      for (const r of await this.registry.features.forCaptures(hits.slice(i, i + GALLERY_READ_SLICE).map((h) => h.captureId), FINGERPRINT_KIND)) rows.set(r.captureId, r);
+    }
+    const out: RankEntry[] = [];
+    for (const h of hits) {
+      const r = rows.get(h.captureId);
+      if (!r) continue;
+      const current = r.data && r.version === this.version ? r.data : null;
+      const base = { serial: r.serial, captureId: r.captureId, similarity: h.similarity };
+      if (current && encoded) out.push({ ...base, encoded: current });
+      else {
+        const features = current ? decodeFeatureSet(current, `fingerprint of capture ${r.captureId}`) : (await this.reextract(r.captureId)).features;
+        if (features) out.push({ ...base, features });
+      }
     }
     return out;
   }
@@ -294,70 +332,33 @@ export class IdentityService {
   }
 
   /** The shortlist index, loaded from DATA/identity or rebuilt from the database when missing or stale; null when nothing is registered. */
-  shortlistIndex(): Promise<ShortlistIndex | null> {
+  shortlistIndex(): Promise<Shortlist | null> {
     return this.index.current();
   }
 
   /** Rebuilds the shortlist index from every current fingerprint in the database. */
-  rebuildShortlist(): Promise<ShortlistIndex | null> {
+  rebuildShortlist(): Promise<Shortlist | null> {
     return this.index.rebuild();
   }
 
-  private pairOptions(s: IdentitySettings) {
-    return { threshold: s.threshold, scoreKind: s.scoreKind === 'inlier-min' ? ('inlier-min' as const) : ('inlier-ratio' as const), minInliers: s.minInliers, match: this.profile.match };
-  }
-
-  /** Verifies the probe against the given captures; one entry per part (its best capture by raw score). */
-  private async verifyAgainst(probe: FeatureSet, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings): Promise<Verified[]> {
-    const gallery = await this.galleryFor(hits.map((h) => h.captureId));
-    const bestOf = new Map<string, Verified>();
-    // With a compute pool the pairs are verified side by side on its threads; in this thread one
-    // after another, in hit order (OpenCV's robust estimators draw from its per-thread RNG, so the
-    // order of the calls is part of the result).
-    const compute = this.compute;
-    const results: Array<VerifyResult | null> = [];
-    if (compute) results.push(...(await Promise.all(hits.map((h) => { const g = gallery.get(h.captureId); return g ? compute.verifyPair(probe, g.features, this.pairOptions(s)) : null; }))));
-    else for (const h of hits) { const g = gallery.get(h.captureId); results.push(g ? await verifyPair(probe, g.features, this.pairOptions(s)) : null); }
-    for (const [i, h] of hits.entries()) {
-      const g = gallery.get(h.captureId);
-      const result = results[i];
-      if (!g || !result) continue;
-      const prev = bestOf.get(g.serial);
-      if (!prev || result.score.value > prev.result.score.value) bestOf.set(g.serial, { serial: g.serial, comparable: probe.extractor === g.features.extractor, captureId: h.captureId, features: g.features, result, similarity: h.similarity });
-    }
-    return [...bestOf.values()];
-  }
-
   /**
-   * Decision scores of verified parts: cohort-normalised inliers (`individual`), the dense residual
-   * correlation with the cohort's mean texture subtracted (`residual`), or the raw pair score.
+   * Verifies the probe against the hits (best capture per part) and ranks the parts by decision
+   * score (rank.ts): on the compute pool's thread when there is one, else here. A capture listed
+   * twice counts once per listing, as before.
    */
-  private async decide(probe: FeatureSet, verified: Verified[], s: IdentitySettings): Promise<Candidate[]> {
-    const cohort: CohortScore[] | null = s.scoreKind === 'individual' || s.scoreKind === 'residual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
-    // Cohort members: credible geometric matches, relative to the best one (parts of other moulds collect a few chance inliers).
-    const most = Math.max(0, ...verified.map((v) => v.result.geometry.inliers));
-    const members = verified.map((v) => v.result.geometry.inliers >= Math.max(s.cohort.minMemberInliers, s.cohort.memberFraction * most) && v.result.geometry.matrix !== null);
-    let residual: number[] | null = null;
-    if (s.scoreKind === 'residual' && probe.texture) {
-      const entries = [];
-      for (const [i, v] of verified.entries()) {
-        const matrix = v.features.texture ? await (v.refined ??= refinedTransform(probe, v.features, v.result)) : null;
-        entries.push({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix, member: members[i] && matrix !== null });
-      }
-      residual = residualScores(probe.texture, entries, { align: this.profile.align });
+  private async rankHits(probe: FeatureSet, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings, options: RankOptions = {}): Promise<Ranked> {
+    const compute = this.compute;
+    const entries = await this.galleryFor(hits, compute !== undefined);
+    if (compute) {
+      // (the entries' stored bytes may be moved to the compute thread: not used here after this)
+      const r = await compute.rank(probe, entries, s, this.rankProfile, options);
+      const pairs = new Map(r.results.map((x) => [x.serial, x]));
+      return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => pairs.get(serial) };
     }
-    // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
-    const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
-    return verified
-      .map((v, i) => {
-        const c = cohort?.[i];
-        const score = margin ? margin[i] : c ? c.value : v.result.score.value;
-        const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
-        const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers;
-        const same = v.comparable && score >= s.threshold && enough;
-        return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind === 'residual' ? ('individual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
-      })
-      .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
+    const verified = await verifyGallery(probe, entries as GalleryEntry[], pairOptions(s, this.profile.match));
+    const r = await rankVerified(probe, verified, s, this.rankProfile, options);
+    const bySerial = new Map(verified.map((v) => [v.serial, v]));
+    return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => bySerial.get(serial) };
   }
 
   private static reasonOf(c: Candidate, threshold: number, minInliers: number): string {
@@ -368,7 +369,7 @@ export class IdentityService {
   }
 
   /** Shortlist hits for a probe (every capture for small galleries). */
-  private async shortlistHits(probe: Probe, index: ShortlistIndex, k: number, exhaustive: boolean) {
+  private async shortlistHits(probe: Probe, index: Shortlist, k: number, exhaustive: boolean) {
     return index.search(exhaustive ? probe.fp.features! : await probe.shortlistFeatures(), k);
   }
 
@@ -392,10 +393,10 @@ export class IdentityService {
         for (const h of await this.shortlistHits(probe, index, s.cohortSize + own.length, exhaustive)) if (!ownSet.has(h.captureId)) hits.push(h);
       }
     }
-    const verified = await this.verifyAgainst(probe.fp.features, hits, s);
-    const mine = verified.find((v) => v.serial === serial);
+    const ranked = await this.rankHits(probe.fp.features, hits, s, { resultsFor: [serial] });
+    const mine = ranked.pair(serial);
     if (!mine) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
-    const best = (await this.decide(probe.fp.features!, verified, s)).find((c) => c.serial === serial)!;
+    const best = ranked.candidates.find((c) => c.serial === serial)!;
     const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers);
     const result = { ...mine.result, same: best.same, threshold: s.threshold, reason };
     return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: probe.fp, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
@@ -412,21 +413,20 @@ export class IdentityService {
     const index = await this.shortlistIndex();
     if (!index) return { status: 'not-registered', candidates: [], threshold: s.threshold, galleryCaptures: 0, reason: 'the registry holds no fingerprints', probe: probe.fp, bestResult: null, bestGallery: null };
     const ranked = await this.rankAgainstIndex(probe, index, s, options);
-    const top = ranked[0];
-    const identified = top !== undefined && top.c.same;
-    const reason = top ? `${identified ? top.c.serial : `no candidate passes: best ${top.c.serial}`}: ${IdentityService.reasonOf(top.c, s.threshold, s.minInliers)}` : 'no candidate from the shortlist';
-    const bestResult = top ? { ...top.v.result, same: top.c.same, threshold: s.threshold, reason } : null;
-    return { status: identified ? 'identified' : 'not-registered', candidates: ranked.map((x) => x.c), threshold: s.threshold, galleryCaptures: index.size, reason, probe: probe.fp, bestResult, bestGallery: top ? { captureId: top.v.captureId, features: top.v.features } : null };
+    const top = ranked.candidates[0];
+    const topPair = top ? ranked.pair(top.serial)! : undefined;
+    const identified = top !== undefined && top.same;
+    const reason = top ? `${identified ? top.serial : `no candidate passes: best ${top.serial}`}: ${IdentityService.reasonOf(top, s.threshold, s.minInliers)}` : 'no candidate from the shortlist';
+    const bestResult = topPair && top ? { ...topPair.result, same: top.same, threshold: s.threshold, reason } : null;
+    return { status: identified ? 'identified' : 'not-registered', candidates: ranked.candidates, threshold: s.threshold, galleryCaptures: index.size, reason, probe: probe.fp, bestResult, bestGallery: topPair ? { captureId: topPair.captureId, features: topPair.features } : null };
   }
 
-  private async rankAgainstIndex(probe: Probe, index: ShortlistIndex, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Array<{ c: Candidate; v: Verified }>> {
+  private async rankAgainstIndex(probe: Probe, index: Shortlist, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Ranked> {
     const exhaustive = index.size <= s.exhaustiveUpTo;
     const exclude = new Set(options.excludeCaptures ?? []);
     const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize) + exclude.size;
     const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
-    const verified = await this.verifyAgainst(probe.fp.features!, hits, s);
-    const bySerial = new Map(verified.map((v) => [v.serial, v]));
-    return (await this.decide(probe.fp.features!, verified, s)).map((c) => ({ c, v: bySerial.get(c.serial)! }));
+    return this.rankHits(probe.fp.features!, hits, s);
   }
 
   /**
@@ -468,7 +468,7 @@ export class IdentityService {
         probes.real++;
       } else {
         const { capture, image } = await this.captureImage(ids[0]);
-        probeImage = await syntheticRecapture(image, deriveSeed(seed, serial));
+        probeImage = this.compute?.recapture ? await this.compute.recapture(image, deriveSeed(seed, serial)) : await syntheticRecapture(image, deriveSeed(seed, serial));
         probeMeta = capture;
         exclude = [];
         probes.synthetic++;
@@ -477,18 +477,16 @@ export class IdentityService {
       if (!probe.fp.features || !probe.fp.quality.ok) continue;
       const all = await this.shortlistHits(probe, index, s.shortlistSize + exclude.length + 1, false);
       const hits = all.filter((h) => !exclude.includes(h.captureId));
-      const verified = await this.verifyAgainst(probe.fp.features, hits, s);
-      const withOwn = await this.decide(probe.fp.features, verified, s);
-      genuine.push(withOwn.find((c) => c.serial === serial)?.score ?? 0);
-      const without = await this.decide(probe.fp.features, verified.filter((v) => v.serial !== serial), s);
-      impostor.push(without[0]?.score ?? 0);
+      const ranked = await this.rankHits(probe.fp.features, hits, s, { without: serial });
+      genuine.push(ranked.candidates.find((c) => c.serial === serial)?.score ?? 0);
+      impostor.push(ranked.candidatesWithout![0]?.score ?? 0);
     }
     for (const [j, file] of (options.lookalikes ?? []).entries()) {
       this.onProgress({ phase: 'calibrate', done: picked.length + j, total: todo, detail: path.basename(file) });
       const probe = await this.probe(file, {}, path.basename(file));
       if (!probe.fp.features || !probe.fp.quality.ok) continue;
       const ranked = await this.rankAgainstIndex(probe, index, s, {});
-      impostor.push(ranked[0]?.c.score ?? 0);
+      impostor.push(ranked.candidates[0]?.score ?? 0);
       probes.lookalikes++;
     }
     this.onProgress({ phase: 'calibrate', done: todo, total: todo });

@@ -57,8 +57,36 @@ export function connect(dataDir: string, databaseUrl?: string): Connection {
     const notDb = /not a database|malformed/i.test((err as Error).message);
     throw new RegistryError(`${file}: cannot open SQLite database (${(err as Error).message})`, { code: notDb ? 'CORRUPT' : 'CONFIG', cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', location: file };
+}
+
+/** Prepared statements kept per connection (distinct SQL texts; the list is cleared when full). */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * The connection with prepared statements reused by SQL text: Kysely prepares every query anew,
+ * which was 15% of a server's event-loop time under part-page load (SQLite re-prepares a cached
+ * statement itself after a schema change). Nothing here iterates a statement lazily (no
+ * `.stream()`), so a statement is never reused while it is still being read.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): { prepare(sql: string): BetterSqlite3.Statement; close(): void } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        stmt = sqlite.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -101,6 +101,18 @@ export class FeaturesRepo {
     return rows.map((r) => ({ captureId: r.id, serial: r.serial, version: r.version ?? null }));
   }
 
+  /**
+   * The same as `dataOf`, `limit` rows at a time after capture id `after` (a caller that must not
+   * block for the whole table, e.g. a server rebuilding its index, reads page by page).
+   */
+  async dataPage(kind: string, version: string, after: number, limit: number): Promise<Array<{ captureId: number; data: Uint8Array }>> {
+    const rows = await this.ctx.db.selectFrom('capture_features').select(['capture_id', 'data']).where('kind', '=', kind).where('version', '=', version).where('capture_id', '>', after).orderBy('capture_id').limit(limit).execute();
+    return rows.map((r) => {
+      const d = r.data as Uint8Array;
+      return { captureId: r.capture_id, data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) };
+    });
+  }
+
   /** Capture id and data of every feature of a kind and version, by capture id (for index builds: no JSON meta parsed). */
   async dataOf(kind: string, version: string): Promise<Array<{ captureId: number; data: Uint8Array }>> {
     const rows = await this.ctx.db.selectFrom('capture_features').select(['capture_id', 'data']).where('kind', '=', kind).where('version', '=', version).orderBy('capture_id').execute();

@@ -9,6 +9,7 @@ import { PartprintError, type ProgressListener } from '../core/index.js';
 import { readGreyImage, type GreyImage } from '../imaging/index.js';
 import {
   IdentityService,
+  type ShortlistThread,
   renderDetSvg,
   renderEvidencePng,
   renderHistogramSvg,
@@ -32,8 +33,9 @@ export class IdentityRepository {
     private readonly registry: Registry,
     private readonly maxPixels: number,
     private readonly compute?: IdentityCompute,
+    private readonly shortlistThread?: ShortlistThread,
   ) {
-    this.service = new IdentityService(registry, { compute });
+    this.service = new IdentityService(registry, { compute, shortlistThread });
   }
 
   settings(): Promise<IdentitySettings> {
@@ -87,7 +89,7 @@ export class IdentityRepository {
 
   /** Rebuilds the shortlist index from the database (re-extracting stale fingerprints). */
   async rebuildIndex(onProgress: ProgressListener): Promise<{ captures: number; failures: FingerprintFailure[] }> {
-    const svc = new IdentityService(this.registry, { onProgress, compute: this.compute });
+    const svc = new IdentityService(this.registry, { onProgress, compute: this.compute, shortlistThread: this.shortlistThread });
     const refreshed = await svc.refreshFingerprints();
     const index = await svc.rebuildShortlist();
     // the long-lived service reloads the saved index on its next freshness check
@@ -96,7 +98,7 @@ export class IdentityRepository {
 
   /** Genuine/impostor scores over the registry, calibration, DET and histogram SVGs. */
   async calibrate(targetFmr: number, maxProbes: number, apply: boolean, onProgress: ProgressListener): Promise<Record<string, unknown>> {
-    const svc = new IdentityService(this.registry, { onProgress, compute: this.compute });
+    const svc = new IdentityService(this.registry, { onProgress, compute: this.compute, shortlistThread: this.shortlistThread });
     const { calibration, genuine, impostor, probes } = await svc.calibrateFromRegistry(targetFmr, { maxProbes, apply });
     const { curve: _curve, ...summary } = calibration;
     return {

@@ -3,6 +3,7 @@
  * and trace capabilities), one service per route group, and the job runner.
  */
 import path from 'node:path';
+import { ShortlistThread } from '../identity/index.js';
 import type { Registry } from '../registry/index.js';
 import { AuditRepository } from './audit.repository.js';
 import { CheckRecorder } from './checks.js';
@@ -112,12 +113,15 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
 
 export function createServices(registry: Registry, config: ServerConfig): ServerServices {
   const db = serverDb(registry.db);
-  const sourceRepo = new SourceRepository(registry, config.limits.maxPixels);
+
   const audit = new AuditRepository(db);
   const jobs = new JobsService(new JobsRepository(db));
   const eventsRepo = new EventsRepository(registry);
   const compute = config.computeThreads === 0 ? null : new ComputePool({ threads: config.computeThreads, maxPixels: config.limits.maxPixels });
-  const identityRepo = new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined);
+  const sourceRepo = new SourceRepository(registry, config.limits.maxPixels, compute ?? undefined);
+  // with the compute pool, the shortlist index lives on its own thread too (its search and writes off the event loop)
+  const shortlistThread = compute ? new ShortlistThread() : undefined;
+  const identityRepo = new IdentityRepository(registry, config.limits.maxPixels, compute ?? undefined, shortlistThread);
   const line = new LineService(registry, identityRepo, audit);
   const decodeBudget = new DecodeBudget(config.limits.decodeBudgetPixels, (compute?.threads ?? 1) * 4);
   const services: ServerServices = {
@@ -139,6 +143,7 @@ export function createServices(registry: Registry, config: ServerConfig): Server
       await line.close();
       await sourceRepo.close();
       await compute?.close();
+      await shortlistThread?.close();
     },
     stats: new StatsRepository(registry),
     metrics: new Metrics(),

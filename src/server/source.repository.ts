@@ -5,6 +5,7 @@
 import type { ProgressListener } from '../core/index.js';
 import { readGreyImage } from '../imaging/index.js';
 import type { Registry } from '../registry/index.js';
+import type { ComputePool } from './compute/pool.js';
 import {
   activateModel,
   activeModel,
@@ -26,6 +27,8 @@ export class SourceRepository {
   constructor(
     private readonly registry: Registry,
     private readonly maxPixels: number,
+    /** Decode, ROI sampling and inference on the compute pool's threads (else here, inference on onnxruntime's threads). */
+    private readonly compute?: ComputePool,
   ) {}
 
   list(attribute?: string): Promise<RegisteredModel[]> {
@@ -50,6 +53,7 @@ export class SourceRepository {
 
   /** Decodes the image and runs the model (sessions cached by model name and folder). */
   async predict(model: RegisteredModel, imageFile: string, name: string, options: { k: number; seed: number }): Promise<SourcePrediction> {
+    if (this.compute) return this.compute.predictSource(model.dir, `${model.name}\u0000${model.dir}`, imageFile, name, options);
     const image = await readGreyImage(imageFile, { maxPixels: this.maxPixels, name });
     return predictSource(await this.session(model), image, { k: options.k, seed: options.seed, name });
   }

@@ -1,6 +1,7 @@
 /**
- * The server's compute pool: worker threads (piscina, one per core) for decoding, fingerprint
- * extraction and pair verification, plugged into IdentityService as its `compute`; and the decode
+ * The server's compute pool: worker threads (piscina, one per core, at nice 5) for decoding,
+ * fingerprint extraction, the verification of a request's shortlist with its decision (one task per
+ * request) and source prediction, plugged into IdentityService as its `compute`; and the decode
  * budget that bounds how many image pixels are being decoded at once.
  *
  * From dist/ the threads load the compiled worker.js beside this file; under the TypeScript sources
@@ -9,11 +10,13 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import { PartprintError, workerFile, type ErrorCode } from '../../core/index.js';
-import type { FeatureSet, FingerprintResult, IdentityServiceOptions, VerifyResult } from '../../identity/index.js';
+import type { FeatureSet, FingerprintResult, GalleryRanking, IdentityCompute as Compute } from '../../identity/index.js';
+import type { GreyImage } from '../../imaging/index.js';
+import type { SourcePrediction } from '../../source/index.js';
 import { HttpError } from '../http-errors.js';
 import type { ComputeAnswer, ComputeTask } from './worker.js';
 
-export type IdentityCompute = NonNullable<IdentityServiceOptions['compute']>;
+export type IdentityCompute = Compute;
 
 export interface ComputePoolOptions {
   /** Worker threads (default: the core count). */
@@ -36,8 +39,9 @@ export class ComputePool implements IdentityCompute {
     this.pool = new Piscina({ filename, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   }
 
-  private async run<T>(task: ComputeTask): Promise<T> {
-    const out = await this.pool.run(task);
+  private async run<T>(task: ComputeTask, transferList?: ArrayBuffer[]): Promise<T> {
+    type RunOptions = NonNullable<Parameters<Piscina<ComputeTask, ComputeAnswer>['run']>[1]>;
+    const out = await this.pool.run(task, transferList && transferList.length > 0 ? { transferList: transferList as unknown as RunOptions['transferList'] } : undefined);
     if (out && typeof out === 'object' && 'error' in out) throw new PartprintError(out.error.message, { code: out.error.code as ErrorCode });
     return out as T;
   }
@@ -46,8 +50,30 @@ export class ComputePool implements IdentityCompute {
     return this.run({ kind: 'probe', image, fingerprint, meta, name, maxPixels: this.maxPixels });
   }
 
-  verifyPair(a: FeatureSet, b: FeatureSet, options: Parameters<IdentityCompute['verifyPair']>[2]): Promise<VerifyResult> {
-    return this.run({ kind: 'verify', a, b, options });
+  /** Verification of a request's gallery captures and the decision over them: one task, on one thread. */
+  rank(...[probe, entries, settings, profile, options]: Parameters<IdentityCompute['rank']>): Promise<GalleryRanking> {
+    // The stored fingerprints (~4 MB at shortlist 100) are moved to the thread, not copied, where
+    // each has a buffer of its own (the database driver's); copying them cost the event loop time and garbage.
+    const transferList: ArrayBuffer[] = [];
+    const seen = new Set<ArrayBufferLike>();
+    for (const e of entries) {
+      const b = e.encoded?.buffer;
+      if (b instanceof ArrayBuffer && !seen.has(b) && e.encoded!.byteOffset === 0 && e.encoded!.byteLength === b.byteLength) {
+        seen.add(b);
+        transferList.push(b);
+      }
+    }
+    return this.run({ kind: 'rank', probe, entries, settings, profile, options }, transferList);
+  }
+
+  /** A synthetic recapture of a registered image (calibration). */
+  recapture(image: GreyImage, seed: number): Promise<GreyImage> {
+    return this.run({ kind: 'recapture', image, seed });
+  }
+
+  /** A source prediction of an image file with the model in `modelDir` (loaded once per thread, cached by `modelKey`). */
+  predictSource(modelDir: string, modelKey: string, imageFile: string, name: string, options: { k: number; seed: number }): Promise<SourcePrediction> {
+    return this.run({ kind: 'source', modelDir, modelKey, imageFile, name, k: options.k, seed: options.seed, maxPixels: this.maxPixels });
   }
 
   /** Tasks the worker threads have finished (for health and tests). */
