@@ -35,7 +35,7 @@ describe('relight', () => {
     // The same view with the light moved 30 degrees along its azimuth circle (the shading really changes).
     const light = movedLight(30, 0);
     const turned = renderMouldCapture(part, { ...registration, index: 1, lightAzimuthDeg: light.azimuthDeg, lightElevationDeg: light.elevationDeg }, config);
-    const image = { width: size, height: size, data: registered.pixels };
+    const image = { width: size, height: size, data: registered.pixels, bitDepth: 8 as const };
     const before = detailCorrelation(registered.pixels, turned.pixels, size);
     const towards = detailCorrelation(await relight(image, 20), turned.pixels, size);
     const away = detailCorrelation(await relight(image, -20), turned.pixels, size);
