@@ -98,7 +98,10 @@ export async function decideVerified(probe: FeatureSet, verified: Verified[], s:
       const matrix = v.features.texture ? await (v.refined ??= refinedTransform(probe, v.features, v.result)) : null;
       entries.push({ map: v.features.texture ?? { width: 0, height: 0, scale: 1, data: new Int8Array(0) }, matrix, member: members[i] && matrix !== null });
     }
-    residual = residualScores(probe.texture, entries, { align });
+    // A texture score needs a credible pose: a candidate with fewer than minInliers inliers was
+    // warped by a guess, and its correlation is chance or the mould's pattern at a wrong place
+    // (development stress set, light moved 30-45 deg: look-alikes with 2-7 inliers scored up to 0.49).
+    residual = residualScores(probe.texture, entries, { align }).map((r, i) => (verified[i].result.geometry.inliers >= s.minInliers ? r : 0));
   }
   // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
   const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));
