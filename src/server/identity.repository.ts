@@ -69,17 +69,17 @@ export class IdentityRepository {
   }
 
   /** 1:1 (null when the part is missing or has no usable fingerprint); `image` decoded, or a file the compute pool decodes. */
-  async verify(serial: string, image: GreyImage | string): Promise<VerifyOutcome | null> {
+  async verify(serial: string, image: GreyImage | string, meta: CaptureMeta = {}): Promise<VerifyOutcome | null> {
     try {
-      return await this.service.verify(serial, image);
+      return await this.service.verify(serial, image, meta);
     } catch (err) {
       if (err instanceof PartprintError && err.code === 'NOT_FOUND') return null;
       throw err;
     }
   }
 
-  identify(image: GreyImage | string, shortlistSize?: number): Promise<IdentifyOutcome> {
-    return this.service.identify(image, {}, { shortlistSize });
+  identify(image: GreyImage | string, shortlistSize?: number, meta: CaptureMeta = {}): Promise<IdentifyOutcome> {
+    return this.service.identify(image, meta, { shortlistSize });
   }
 
   /** Side-by-side PNG of the probe and a gallery capture with the inlier pairs drawn. */

@@ -102,7 +102,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
     },
   );
 
-  const verifyFields = { type: 'object', required: ['serial'], additionalProperties: false, properties: { serial: serialField, evidence: boolField } } as const;
+  const verifyFields = { type: 'object', required: ['serial'], additionalProperties: false, properties: { serial: serialField, evidence: boolField, pixel_size_um: captureMetaFields.pixel_size_um } } as const;
   app.post(
     '/api/verify',
     {
@@ -133,14 +133,14 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
     async (request) => {
       const up = await upload(request, verifyFields);
       try {
-        return await identity.verify(up.fields.serial, up.file!, up.fields.evidence !== 'false', actorOf(request));
+        return await identity.verify(up.fields.serial, up.file!, up.fields.evidence !== 'false', actorOf(request), captureMetaFrom({ pixel_size_um: up.fields.pixel_size_um ?? '' }));
       } finally {
         await up.cleanup();
       }
     },
   );
 
-  const identifyFields = { type: 'object', additionalProperties: false, properties: { top: { type: 'string', pattern: '^[1-9][0-9]?$' }, evidence: boolField } } as const;
+  const identifyFields = { type: 'object', additionalProperties: false, properties: { top: { type: 'string', pattern: '^[1-9][0-9]?$' }, evidence: boolField, pixel_size_um: captureMetaFields.pixel_size_um } } as const;
   app.post(
     '/api/identify',
     {
@@ -171,7 +171,7 @@ export function registerIdentityRoutes(app: FastifyInstance, services: ServerSer
     async (request) => {
       const up = await upload(request, identifyFields);
       try {
-        return await identity.identify(up.file!, up.fields.top ? Number(up.fields.top) : 5, up.fields.evidence !== 'false', actorOf(request));
+        return await identity.identify(up.file!, up.fields.top ? Number(up.fields.top) : 5, up.fields.evidence !== 'false', actorOf(request), captureMetaFrom({ pixel_size_um: up.fields.pixel_size_um ?? '' }));
       } finally {
         await up.cleanup();
       }

@@ -89,11 +89,11 @@ export class IdentityService {
     return this.register(serial, image, meta, null, actor);
   }
 
-  async verify(serial: string, upload: Upload, withEvidence: boolean, actor = 'unknown'): Promise<VerifyAnswer> {
+  async verify(serial: string, upload: Upload, withEvidence: boolean, actor = 'unknown', meta: CaptureMeta = {}): Promise<VerifyAnswer> {
     const { threshold } = await this.repo.settings();
     const part = (await this.repo.getPart(serial)) ?? null;
     const base = { serial, threshold, part, best: null, evidenceUrl: null, same: false, quality: null, checkEventId: null };
-    const out = part ? await this.admit(upload, () => this.repo.verify(serial, upload.path)) : null;
+    const out = part ? await this.admit(upload, () => this.repo.verify(serial, upload.path, meta)) : null;
     if (!out) return { ...base, decision: 'not-registered', reason: part ? `part "${serial}" has no usable fingerprint` : `part "${serial}" is not registered` };
     if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
     const evidenceUrl = withEvidence ? `/api/evidence/${this.evidence.put(await this.repo.evidence(out.probe, out.gallery, out.result))}` : null;
@@ -102,9 +102,9 @@ export class IdentityService {
     return { ...base, threshold: out.threshold, decision: out.status, same, quality: out.probe.quality, reason: out.reason, best: out.best, evidenceUrl, checkEventId: check?.id ?? null };
   }
 
-  async identify(upload: Upload, top: number, withEvidence: boolean, actor = 'unknown'): Promise<IdentifyAnswer> {
+  async identify(upload: Upload, top: number, withEvidence: boolean, actor = 'unknown', meta: CaptureMeta = {}): Promise<IdentifyAnswer> {
     const { threshold } = await this.repo.settings();
-    const out = await this.admit(upload, () => this.repo.identify(upload.path));
+    const out = await this.admit(upload, () => this.repo.identify(upload.path, undefined, meta));
     const base = { threshold, best: null, candidates: [], galleryCaptures: 0, evidenceUrl: null, part: null, quality: null, checkEventId: null };
     if (out.status === 'rejected') return { ...base, decision: 'rejected', quality: out.quality, reason: rejectedReason(out.quality) };
     const common = { ...base, threshold: out.threshold, quality: out.probe.quality, candidates: out.candidates.slice(0, top), galleryCaptures: out.galleryCaptures, reason: out.reason };

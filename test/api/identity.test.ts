@@ -88,6 +88,20 @@ describe('identity over HTTP', () => {
     expect((await h.server.app.inject({ method: 'GET', url: '/api/evidence/000000000000000000000000', headers: h.auth('viewer') })).statusCode).toBe(404);
   });
 
+  it('takes the camera\'s pixel size with a check (the parts profile resamples with it) and refuses a malformed one', async () => {
+    // 10 um/px is the profile's working scale: the probe is used as it is, as without a stated size.
+    const stated = await post('/api/identify', 'inspector', { pixel_size_um: '10', evidence: 'false' }, png.aAgain);
+    expect(stated.statusCode, stated.body).toBe(200);
+    expect(stated.json()).toMatchObject({ decision: 'identified', best: { serial: 'ID-A' } });
+    expect((await post('/api/verify', 'inspector', { serial: 'ID-A', pixel_size_um: '10', evidence: 'false' }, png.aAgain)).json()).toMatchObject({ decision: 'match' });
+    // 0.5 um/px would make the probe a 20th of its size at the working scale: the server does use the value.
+    const tiny = (await post('/api/identify', 'inspector', { pixel_size_um: '0.5', evidence: 'false' }, png.aAgain)).json();
+    expect(tiny).toMatchObject({ decision: 'rejected', quality: { ok: false } });
+    const bad = await post('/api/identify', 'inspector', { pixel_size_um: 'ten' }, png.aAgain);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('pixel_size_um');
+  });
+
   it('records every check against a registered part as an inspection event with the photo, the score and the key', async () => {
     const before = (await h.server.app.inject({ method: 'GET', url: '/api/parts/ID-A/events', headers: h.auth('viewer') })).json();
     const match = (await post('/api/verify', 'inspector', { serial: 'ID-A', evidence: 'false' }, png.aAgain, 'gate-3.png')).json();

@@ -83,9 +83,22 @@ describe.skipIf(!run)('guided capture page with a fake camera', () => {
     await takeShot(page, await screenshotDir(), 'capture-phone-match');
   }, 90_000);
 
-  it('queues the shot offline in IndexedDB and sends it when the connection is back', async () => {
+  it('queues the shot offline in IndexedDB and sends it, with the camera pixel size set on this device, when the connection is back', async () => {
     const page = hx.page;
     await page.goto(`${hx.baseUrl}/#/`);
+    // 10 um/px is the parts profile's working scale, so the answer is the same as without it.
+    await page.evaluate(() => localStorage.setItem('partprint.capture.pixelSizeUm', '10'));
+    // The browser does not expose a multipart body with a file to the test: record the form's text fields as fetch sends them.
+    // (the page is a single document: the hash navigation below keeps this wrapper)
+    await page.evaluate(() => {
+      const w = window as unknown as { __forms: Array<Record<string, string>>; fetch: typeof fetch };
+      const orig = w.fetch.bind(window);
+      w.__forms = [];
+      w.fetch = (input, init) => {
+        if (init?.body instanceof FormData) w.__forms.push(Object.fromEntries([...init.body.entries()].filter((e): e is [string, string] => typeof e[1] === 'string')));
+        return orig(input, init);
+      };
+    });
     await page.context().setOffline(true);
     await page.goto(`${hx.baseUrl}/#/capture`).catch(() => undefined);
     await page.locator('#capture-status[data-state=queued]').waitFor({ timeout: 60_000 });
@@ -94,6 +107,10 @@ describe.skipIf(!run)('guided capture page with a fake camera', () => {
     await page.context().setOffline(false);
     await seeText(page, '.queued-result #verdict[data-decision=match]', 'MATCH', 60_000);
     await page.locator('#queue[data-count="0"]').waitFor({ state: 'attached' });
+    expect(await page.locator('input[name=pixel_size_um]').inputValue()).toBe('10');
+    const forms = (await page.evaluate('window.__forms')) as Array<Record<string, string>>;
+    expect(forms.filter((f) => 'pixel_size_um' in f)).toEqual([{ pixel_size_um: '10' }]);
+    await page.evaluate(() => localStorage.removeItem('partprint.capture.pixelSizeUm'));
   }, 90_000);
 
   it('holds a blurred stream back with the reason shown and sends nothing', async () => {

@@ -66,17 +66,18 @@ export async function fingerprintCapture(captureId) {
   return post(fillPath(r.registerByCapture, { id: captureId }), {});
 }
 
-export async function identify(file) {
+/** `meta.pixelSizeUm`: the camera's micrometres per pixel, when known (the parts profile resamples to a fixed scale with it). */
+export async function identify(file, meta = {}) {
   const r = await identityRoutes();
   if (!r.identify) throw new Error('this server has no identify route (identity is not wired in yet)');
-  return readMatchAnswer(await post(r.identify, imageForm(file)), 'identify');
+  return readMatchAnswer(await post(r.identify, imageForm(file, { pixel_size_um: meta.pixelSizeUm })), 'identify');
 }
 
-export async function verify(serial, file) {
+export async function verify(serial, file, meta = {}) {
   const r = await identityRoutes();
   if (!r.verify) throw new Error('this server has no verify route');
   const path = fillPath(r.verify, { serial });
-  return readMatchAnswer(await post(path, imageForm(file, path.includes(encodeURIComponent(serial)) ? {} : { serial })), 'verify', serial);
+  return readMatchAnswer(await post(path, imageForm(file, { ...(path.includes(encodeURIComponent(serial)) ? {} : { serial }), pixel_size_um: meta.pixelSizeUm })), 'verify', serial);
 }
 
 const num = (x) => (typeof x === 'number' ? x : x && typeof x.value === 'number' ? x.value : null);

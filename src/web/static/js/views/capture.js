@@ -14,9 +14,13 @@ const FRAME_MS = 150;
 
 const LABELS = { focus: 'Focus', exposure: 'Exposure', texture: 'Texture', fill: 'Fill' };
 
+/** The camera's micrometres per pixel, remembered on this device (the registry resamples to a fixed scale with it). */
+const PIXEL_SIZE_KEY = 'partprint.capture.pixelSizeUm';
+
 function send(item) {
   const file = new File([item.blob], `capture-${item.takenAt.replace(/[:.]/g, '')}.png`, { type: 'image/png' });
-  return item.mode === 'verify' ? verify(item.serial, file) : identify(file);
+  const meta = item.pixelSizeUm ? { pixelSizeUm: item.pixelSizeUm } : {};
+  return item.mode === 'verify' ? verify(item.serial, file, meta) : identify(file, meta);
 }
 
 export async function showCapture(params = new URLSearchParams()) {
@@ -28,6 +32,7 @@ export async function showCapture(params = new URLSearchParams()) {
   const result = h('div.result#capture-result');
   const queueInfo = h('div.queue#queue', { 'data-count': '0' });
   const serialInput = h('input', { name: 'serial', placeholder: 'empty: identify among all parts', value: params.get('serial') || '', autocomplete: 'off' });
+  const pixelInput = h('input', { name: 'pixel_size_um', type: 'number', min: '0.1', max: '1000', step: 'any', placeholder: 'unknown', value: localStorage.getItem(PIXEL_SIZE_KEY) || '', onchange: () => localStorage.setItem(PIXEL_SIZE_KEY, pixelInput.value.trim()) });
   const again = h('button#capture-again', { type: 'button', hidden: true, onclick: () => begin() }, 'Take another');
 
   let stream = null;
@@ -82,7 +87,8 @@ export async function showCapture(params = new URLSearchParams()) {
     setStatus('shot', 'Shot taken. ', routes.identify ? 'Checking…' : '');
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
     const serial = serialInput.value.trim();
-    const item = { blob, mode: serial ? 'verify' : 'identify', serial: serial || null, takenAt: new Date().toISOString(), metrics };
+    const px = Number(pixelInput.value);
+    const item = { blob, mode: serial ? 'verify' : 'identify', serial: serial || null, takenAt: new Date().toISOString(), metrics, ...(px > 0 ? { pixelSizeUm: px } : {}) };
     again.hidden = false;
     if (!navigator.onLine) {
       await enqueue(item);
@@ -149,6 +155,7 @@ export async function showCapture(params = new URLSearchParams()) {
         status,
         checks,
         routes.verify ? h('label', 'Expected serial (optional: verify 1:1)', serialInput) : null,
+        h('label', 'Camera pixel size, µm (optional; as stated when the parts were registered)', pixelInput),
         again,
         queueInfo,
       ),
