@@ -91,8 +91,8 @@ describe.skipIf(!run)('guided capture page with a fake camera', () => {
     // The browser does not expose a multipart body with a file to the test: record the form's text fields as fetch sends them.
     // (the page is a single document: the hash navigation below keeps this wrapper)
     await page.evaluate(() => {
-      const w = window as unknown as { __forms: Array<Record<string, string>>; fetch: typeof fetch };
-      const orig = w.fetch.bind(window);
+      const w = globalThis as unknown as { __forms: Array<Record<string, string>>; fetch: typeof fetch };
+      const orig = w.fetch.bind(globalThis);
       w.__forms = [];
       w.fetch = (input, init) => {
         if (init?.body instanceof FormData) w.__forms.push(Object.fromEntries([...init.body.entries()].filter((e): e is [string, string] => typeof e[1] === 'string')));
