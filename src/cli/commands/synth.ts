@@ -32,6 +32,12 @@ function mouldRange(v: string): MouldRangeName {
   return v as MouldRangeName;
 }
 
+function lightChange(v: string): [number, number] {
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 2 || !parts.every(Number.isFinite)) throw new SynthError(`--light-change must be LO,HI in degrees (e.g. 30,45), got "${v}"`, { code: 'BAD_INPUT' });
+  return [parts[0], parts[1]];
+}
+
 export function register(program: Command): void {
   const synth = program.command('synth').description('Generate synthetic part images (seeded, deterministic)');
 
@@ -92,12 +98,13 @@ export function register(program: Command): void {
     .option('--size <px>', 'image side in pixels', int('size'), 1024)
     .option('--pixel-size <um>', 'stated micrometres per pixel of the capture device', num('pixel-size'), 5)
     .option('--individual-fraction <f>', "the part's own fine relief as a fraction of the mould's (default: the range's)", num('individual-fraction'))
+    .option('--light-change <lo,hi>', "recaptures' light change in degrees, e.g. 30,45 (default: the range's; a development stress set, not the held-out)", lightChange)
     .option('--seed <n>', 'global seed', int('seed'), 1)
     .option('--workers <n>', 'worker threads (default: one per core)', int('workers'))
-    .action(async (o: { out: string; moulds: number; partsPerMould: number; recaptures: number; lookalikes: number; range: MouldRangeName; size: number; pixelSize: number; individualFraction?: number; seed: number; workers?: number }) => {
+    .action(async (o: { out: string; moulds: number; partsPerMould: number; recaptures: number; lookalikes: number; range: MouldRangeName; size: number; pixelSize: number; individualFraction?: number; lightChange?: [number, number]; seed: number; workers?: number }) => {
       const bar = createProgressBar();
       try {
-        const s = await generateMouldSet({ out: o.out, moulds: o.moulds, partsPerMould: o.partsPerMould, recaptures: o.recaptures, lookalikes: o.lookalikes, range: o.range, size: o.size, pixelUm: o.pixelSize, individualFraction: o.individualFraction, seed: o.seed, workers: o.workers, onProgress: bar });
+        const s = await generateMouldSet({ out: o.out, moulds: o.moulds, partsPerMould: o.partsPerMould, recaptures: o.recaptures, lookalikes: o.lookalikes, range: o.range, size: o.size, pixelUm: o.pixelSize, individualFraction: o.individualFraction, ...(o.lightChange ? { lightChangeDeg: o.lightChange } : {}), seed: o.seed, workers: o.workers, onProgress: bar });
         bar.stop();
         process.stdout.write(`${s.images} images (${o.range} range) in ${s.seconds.toFixed(1)} s (${(s.bytes / 2 ** 20).toFixed(0)} MiB): ${s.manifest}\n`);
       } finally {

@@ -60,6 +60,12 @@ export function resolveMouldRange(name: string): MouldRange {
   return MOULD_RANGES[name as MouldRangeName];
 }
 
+/** The range of a data set with its config's overrides applied (what recaptures are drawn from). */
+export function mouldRangeOf(c: Pick<MouldSetConfig, 'range' | 'lightChangeDeg'>): MouldRange {
+  const r = resolveMouldRange(c.range);
+  return c.lightChangeDeg ? { ...r, lightChangeDeg: c.lightChangeDeg } : r;
+}
+
 export function checkMouldConfig(c: MouldSetConfig): void {
   resolveMouldRange(c.range);
   const ints: Array<[string, number, number]> = [['moulds', c.moulds, 999], ['parts per mould', c.partsPerMould, 9999]];
@@ -67,6 +73,10 @@ export function checkMouldConfig(c: MouldSetConfig): void {
   if (!Number.isInteger(c.size) || c.size < 64 || c.size > 4096 || c.size % 2 !== 0) throw new SynthError(`size must be an even integer 64..4096, got ${c.size}`, { code: 'BAD_INPUT' });
   if (!(c.pixelUm >= 1 && c.pixelUm <= 50)) throw new SynthError(`pixel size must be 1..50 micrometres, got ${c.pixelUm}`, { code: 'BAD_INPUT' });
   if (c.individualFraction !== undefined && !(c.individualFraction >= 0 && c.individualFraction <= 2)) throw new SynthError(`individual fraction must be 0..2, got ${c.individualFraction}`, { code: 'BAD_INPUT' });
+  if (c.lightChangeDeg !== undefined) {
+    const [lo, hi] = c.lightChangeDeg;
+    if (!(lo >= 0 && hi >= lo && hi <= 80)) throw new SynthError(`light change must be LO,HI degrees with 0 <= LO <= HI <= 80, got ${lo},${hi}`, { code: 'BAD_INPUT' });
+  }
 }
 
 

@@ -10,7 +10,7 @@ import { SynthError, type ProgressListener } from '../../core/index.js';
 import { formatCsv, parseCsv } from '../csv.js';
 import { runJobs } from '../pool.js';
 import type { Mat3 } from '../view.js';
-import { checkMouldConfig, DEFAULT_MOULD_PIXEL_UM, lookalikeSlot, makeMould, makeMouldPart, mouldPartSerial, resolveMouldRange } from './catalogue.js';
+import { checkMouldConfig, DEFAULT_MOULD_PIXEL_UM, lookalikeSlot, makeMould, makeMouldPart, mouldPartSerial, mouldRangeOf } from './catalogue.js';
 import { encodeMouldCapture, renderMouldCapture, sampleMouldCapture } from './capture.js';
 import type { MouldRenderJob, MouldRenderResult } from './jobs.js';
 import type { MouldCaptureParams, MouldPart, MouldRange, MouldRangeName, MouldSetConfig } from './types.js';
@@ -53,6 +53,8 @@ export interface GenerateMouldSetOptions {
   size?: number;
   pixelUm?: number;
   individualFraction?: number;
+  /** Overrides the range's light change of recaptures, degrees [lo, hi]. */
+  lightChangeDeg?: readonly [number, number];
   workers?: number;
   /** Keep the images an interrupted run already wrote into `out` (default false). */
   resume?: boolean;
@@ -80,6 +82,7 @@ function configOf(o: Omit<GenerateMouldSetOptions, 'out'>): MouldSetConfig {
     size: o.size ?? 1024,
     pixelUm: o.pixelUm ?? DEFAULT_MOULD_PIXEL_UM,
     ...(o.individualFraction !== undefined ? { individualFraction: o.individualFraction } : {}),
+    ...(o.lightChangeDeg !== undefined ? { lightChangeDeg: o.lightChangeDeg } : {}),
   };
   checkMouldConfig(c);
   return c;
@@ -141,7 +144,7 @@ export async function generateMouldSet(o: GenerateMouldSetOptions): Promise<Moul
   const lookalikes = o.lookalikes ?? 0;
   checkCount('recaptures', recaptures, 100);
   checkCount('lookalikes', lookalikes, config.moulds * 9999);
-  const range = resolveMouldRange(config.range);
+  const range = mouldRangeOf(config);
   const out = path.resolve(o.out);
   await mkdir(path.join(out, 'images'), { recursive: true });
   const caps = mouldSetCaptures(config, recaptures, lookalikes);
@@ -238,7 +241,7 @@ export interface RenderMouldSetOptions {
  */
 export async function renderMouldSet(o: RenderMouldSetOptions = {}): Promise<{ config: MouldSetConfig; captures: InMemoryCapture[] }> {
   const config = configOf({ seed: o.seed, range: o.range, moulds: o.moulds ?? 1, partsPerMould: o.partsPerMould ?? 4, size: o.size ?? 384, pixelUm: o.pixelUm, individualFraction: o.individualFraction });
-  const range = resolveMouldRange(config.range);
+  const range = mouldRangeOf(config);
   const perMould = o.lookalikesPerMould ?? 1;
   const caps = mouldSetCaptures(config, o.recaptures ?? 1, perMould * config.moulds);
   const out: InMemoryCapture[] = [];

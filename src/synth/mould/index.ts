@@ -4,7 +4,7 @@
  * deliberately different generator for individual identity (see ARCHITECTURE.md).
  */
 export * from './types.js';
-export { MOULD_RANGES, DEFAULT_MOULD_PIXEL_UM, resolveMouldRange, checkMouldConfig, makeMould, makeMouldPart, mouldName, mouldPartSerial, parseMouldSerial, lookalikeSlot } from './catalogue.js';
+export { MOULD_RANGES, DEFAULT_MOULD_PIXEL_UM, resolveMouldRange, mouldRangeOf, checkMouldConfig, makeMould, makeMouldPart, mouldName, mouldPartSerial, parseMouldSerial, lookalikeSlot } from './catalogue.js';
 export { REGISTRATION_LIGHT, sampleMouldCapture, renderMouldCapture, encodeMouldCapture, movedLight, lightAngleDeg, mouldLayerRegion, type RenderedMouldCapture } from './capture.js';
 export { renderMouldLayer, renderPartSurface, shadeLayer, fineRms, FINE_SIGMA_PX, type Layer } from './surface.js';
 export { highPass, gaussianBlur, gradientRms } from './filters.js';

@@ -2,7 +2,7 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { captureHomography, type Mat3 } from '../view.js';
-import { makeMouldPart, resolveMouldRange } from './catalogue.js';
+import { makeMouldPart, mouldRangeOf } from './catalogue.js';
 import { encodeMouldCapture, renderMouldCapture, sampleMouldCapture } from './capture.js';
 import type { MouldCaptureParams, MouldPart, MouldSetConfig } from './types.js';
 
@@ -31,7 +31,7 @@ export interface MouldRenderResult {
 
 export async function runMouldJob(job: MouldRenderJob): Promise<MouldRenderResult> {
   const part = makeMouldPart(job.config, job.mould, job.role, job.index);
-  const params = sampleMouldCapture(part, job.captureIndex, resolveMouldRange(job.config.range), job.config.size);
+  const params = sampleMouldCapture(part, job.captureIndex, mouldRangeOf(job.config), job.config.size);
   const file = job.file.replace(/\.(png|jpe?g)$/i, '') + (params.format === 'jpeg' ? '.jpg' : '.png');
   if (job.resume) {
     const done = await stat(file).catch(() => null);

@@ -212,4 +212,26 @@ describe('mould generator', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('CLI "synth mould --light-change" moves every recapture\'s light by that much (a development stress set) and records it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'partprint-mould-stress-'));
+    try {
+      const r = await runCliCaptured('synth', 'mould', '--moulds', '1', '--parts-per-mould', '3', '--recaptures', '2', '--lookalikes', '2', '--size', '96', '--light-change', '35,45', '--out', dir);
+      expect(r.code, r.err).toBe(0);
+      const rows = parseCsv(await readFile(path.join(dir, 'manifest.csv'), 'utf8')).filter((x) => x.role !== 'registered');
+      expect(rows).toHaveLength(8);
+      for (const x of rows) {
+        expect(Number(x.light_change_deg)).toBeGreaterThanOrEqual(35);
+        expect(Number(x.light_change_deg)).toBeLessThanOrEqual(45);
+      }
+      const set = await readMouldSet(dir);
+      expect(set.info.range.lightChangeDeg).toEqual([35, 45]);
+      expect(set.info.config.lightChangeDeg).toEqual([35, 45]);
+      const bad = await runCliCaptured('synth', 'mould', '--light-change', '50,20', '--out', dir);
+      expect(bad.code).not.toBe(0);
+      expect(bad.err).toMatch(/light change must be LO,HI/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -131,4 +131,6 @@ export interface MouldSetConfig {
   pixelUm: number;
   /** Overrides the range's individual fraction. */
   individualFraction?: number;
+  /** Overrides the range's light change of recaptures, degrees [lo, hi] (a development stress set: the light moved further). */
+  lightChangeDeg?: Interval;
 }
