@@ -7,30 +7,9 @@ import type { Region } from './noise.js';
 import { renderSurface, shadeSurface } from './surface.js';
 import type { CaptureParams, PartSpec } from './types.js';
 
-export type Mat3 = [number, number, number, number, number, number, number, number, number];
-
-export function mulMat3(a: Mat3, b: Mat3): Mat3 {
-  const o = new Array<number>(9).fill(0) as Mat3;
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j] += a[i * 3 + k] * b[k * 3 + j];
-  return o;
-}
-
-export function invertMat3(m: Mat3): Mat3 {
-  const [a, b, c, d, e, f, g, h, i] = m;
-  const A = e * i - f * h;
-  const B = -(d * i - f * g);
-  const C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  const k = 1 / det;
-  return [A * k, -(b * i - c * h) * k, (b * f - c * e) * k, B * k, (a * i - c * g) * k, -(a * f - c * d) * k, C * k, -(a * h - b * g) * k, (a * e - b * d) * k];
-}
-
-export function applyMat3(m: Mat3, x: number, y: number): [number, number] {
-  const w = m[6] * x + m[7] * y + m[8];
-  return [(m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w];
-}
-
-export const IDENTITY: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+import { applyMat3, mulMat3, type Mat3 } from '../core/index.js';
+// The 3x3 helpers live in core (identity's alignment uses them too); re-exported for synth's callers.
+export { applyMat3, IDENTITY, invertMat3, mulMat3, type Mat3 } from '../core/index.js';
 
 /**
  * Whether a square view of `size` pixels at `pixelUm` shows the whole part (field of view at least

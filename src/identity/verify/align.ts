@@ -18,7 +18,9 @@
  * (Lucas-Kanade) step was worse: it assumes the two maps correlate perfectly, and under another
  * light they correlate at 0.3-0.8.
  */
+import { detMat3, invertMat3, mulMat3 as mul } from '../../core/index.js';
 import type { TextureMap } from '../types.js';
+import { applyTransform } from './geometry.js';
 
 export interface AlignOptions {
   /** Gauss-Newton iterations (the keypoint pose is within a few map pixels; 5 converge on the development range). */
@@ -104,17 +106,10 @@ export function alignTemplate(probe: TextureMap, options: Partial<AlignOptions> 
 }
 
 type M3 = number[];
-const mul = (a: M3, b: M3): M3 => {
-  const o = new Array<number>(9).fill(0);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[3 * i + j] += a[3 * i + k] * b[3 * k + j];
-  return o;
-};
-function inv3(m: M3): M3 | null {
-  const [a, b, c, d, e, f, g, h, i] = m;
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) return null;
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+/** The inverse, or null when `m` is (nearly) singular. */
+function inverse(m: M3): M3 | null {
+  const det = detMat3(m);
+  return Number.isFinite(det) && Math.abs(det) >= 1e-12 ? invertMat3(m) : null;
 }
 /** Map pixel <-> normalised-image pixel for a map of `scale` (pixel centres, as OpenCV's resize). */
 const toMap = (s: number): M3 => [s, 0, 0.5 * s - 0.5, 0, s, 0.5 * s - 0.5, 0, 0, 1];
@@ -158,15 +153,15 @@ function solve8(H: Float64Array, b: Float64Array): Float64Array | null {
  *   const tpl = alignTemplate(probe.texture);
  *   const better = alignPose(tpl, candidate.texture, verified.matrix);
  */
-export function alignPose(tpl: AlignTemplate, candidate: TextureMap, matrix: number[], candidateSmooth?: Float32Array): number[] {
+export function alignPose(tpl: AlignTemplate, candidate: TextureMap, matrix: number[]): number[] {
   const o = tpl.options;
   const probeScale = tpl.map.scale;
   const cw = candidate.width, ch = candidate.height;
-  const img = candidateSmooth ?? smoothed(candidate, o.smooth);
+  const img = smoothed(candidate, o.smooth);
   // Work in normalised probe-map coordinates: N maps map pixels to u; W = S_c M S_p^-1 N^-1.
   const N: M3 = [1 / tpl.s, 0, -tpl.c[0] / tpl.s, 0, 1 / tpl.s, -tpl.c[1] / tpl.s, 0, 0, 1];
-  const Ninv = inv3(N)!;
-  const spInv = inv3(toMap(probeScale))!;
+  const Ninv = inverse(N)!;
+  const spInv = inverse(toMap(probeScale))!;
   const start = mul(mul(toMap(candidate.scale), matrix), spInv);
   let W = mul(start, Ninv);
   const n = tpl.t.length;
@@ -256,26 +251,16 @@ export function alignPose(tpl: AlignTemplate, candidate: TextureMap, matrix: num
     if (step < 1e-4) break;
   }
   // Back to normalised-image pixels: M' = S_c^-1 W N S_p.
-  const refined = mul(mul(inv3(toMap(candidate.scale))!, mul(W, N)), toMap(probeScale));
+  const refined = mul(mul(inverse(toMap(candidate.scale))!, mul(W, N)), toMap(probeScale));
   const f = refined[8];
   const out = refined.map((v) => v / f);
   if (!out.every(Number.isFinite)) return matrix;
   // Guard: how far does the refinement move the probe map's corners (in candidate map pixels)?
-  const startMap = start, endMap = mul(mul(toMap(candidate.scale), out), spInv);
+  const endMap = mul(mul(toMap(candidate.scale), out), spInv);
   let worst = 0;
   for (const [x, y] of [[0, 0], [tpl.map.width - 1, 0], [0, tpl.map.height - 1], [tpl.map.width - 1, tpl.map.height - 1]]) {
-    const p = apply(startMap, x, y), q = apply(endMap, x, y);
+    const p = applyTransform(start, x, y), q = applyTransform(endMap, x, y);
     worst = Math.max(worst, Math.hypot(p[0] - q[0], p[1] - q[1]));
   }
   return worst <= o.maxMove ? out : matrix;
-}
-
-function apply(m: M3, x: number, y: number): [number, number] {
-  const z = m[6] * x + m[7] * y + m[8];
-  return [(m[0] * x + m[1] * y + m[2]) / z, (m[3] * x + m[4] * y + m[5]) / z];
-}
-
-/** The smoothed candidate map alignPose works on (cache it when one candidate meets many probes). */
-export function alignImage(map: TextureMap, options: Partial<AlignOptions> = {}): Float32Array {
-  return smoothed(map, { ...DEFAULT_ALIGN_OPTIONS, ...options }.smooth);
 }
