@@ -45,9 +45,10 @@ export {
 } from './service.js';
 export { decideVerified, pairOptions, rankGallery, rankVerified, verifyGallery, type GalleryEntry, type GalleryRanking, type RankProfile, type Verified } from './rank.js';
 export { cohortScores, DEFAULT_COHORT_OPTIONS, probeInliers, type CohortEntry, type CohortOptions, type CohortScore } from './verify/cohort.js';
+export { relight, relightImage, relitFingerprint } from './fingerprint/relight.js';
 export { DEFAULT_SYNTHETIC_RECAPTURE_OPTIONS, syntheticRecapture, type SyntheticRecaptureOptions } from './evaluate/synthetic-recapture.js';
 export { DEFAULT_IDENTITY_SETTINGS, loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
-export { IDENTITY_PROFILES, PROFILE_NAMES, resolveFingerprintFor, resolveProfile, type IdentityProfile, type ProfileName } from './profiles.js';
+export { IDENTITY_PROFILES, PROFILE_NAMES, resolveFingerprintFor, resolveProfile, type IdentityProfile, type ProfileName, type RelightOptions } from './profiles.js';
 export { DEFAULT_SHORTLIST_OPTIONS, ShortlistIndex, type ShortlistHit, type ShortlistMeta, type ShortlistOptions } from './shortlist/shortlist.js';
 export type { Shortlist } from './shortlist/store.js';
 export { ShortlistThread } from './shortlist/thread.js';

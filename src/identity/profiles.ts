@@ -26,6 +26,17 @@ export interface IdentityProfile {
   scoreKind: DecisionScoreKind;
   /** Dense refinement of each cohort member's pose on the texture maps before the residual score (verify/align.ts); null = keypoint pose only. */
   align: Partial<AlignOptions> | null;
+  /** Relit probe views tried when the probe's own matches are too few for a pose (fingerprint/relight.ts); null = never. */
+  relight: RelightOptions | null;
+}
+
+export interface RelightOptions {
+  /** Turns of the probe's light tried, in this order, degrees (positive = counter-clockwise in the image). */
+  turnsDeg: number[];
+  /** Try them when no candidate has this many inliers with the probe as captured. */
+  below: number;
+  /** Stop trying once a view has this many inliers with some candidate. */
+  enough: number;
 }
 
 export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> = {
@@ -55,6 +66,11 @@ export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> =
     // own texture; ECC on the maps (5 iterations, a quarter of the pixels) recovers it: development
     // range, 200 recaptures and 50 look-alikes, rank-1 97.0% -> 100%, AUC 0.967 -> 1.000.
     align: { iterations: 5, step: 2, smooth: 1.1 },
+    // A recapture lit 30-45 degrees away from the registration keeps 2-12 inliers with every part
+    // (a light at 50 degrees elevation moved by 40 degrees turns its horizontal direction by up to
+    // 55-75 degrees); the probe relit back by 25-50 degrees gets 40-290 (development stress set, 40
+    // recaptures). Probes that match already (20 inliers or more) pay nothing.
+    relight: { turnsDeg: [-30, 30, -60, 60], below: 20, enough: 40 },
   },
   /**
    * Elastic, pressure-dependent ridge patterns (human fingerprints): native resolution and local
@@ -72,6 +88,7 @@ export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> =
     minInliers: 6,
     scoreKind: 'inlier-ratio',
     align: null,
+    relight: null,
   },
 };
 

@@ -16,8 +16,9 @@ import type { Capture, CaptureMeta, NewPart, Part, Registry } from '../registry/
 import { calibrateScores, type Calibration } from './evaluate/calibrate.js';
 import { syntheticRecapture } from './evaluate/synthetic-recapture.js';
 import { extractNormalised, fingerprintNormalised, fingerprintVersion, type FingerprintResult, type PartialFingerprintOptions } from './fingerprint/fingerprint.js';
-import { normaliseCapture } from './fingerprint/normalise.js';
+import { normaliseCapture, type NormalisedCapture } from './fingerprint/normalise.js';
 import { decodeFeatureSet, encodeFeatureSet } from './fingerprint/serialise.js';
+import { relitFingerprint } from './fingerprint/relight.js';
 import { IDENTITY_PROFILES, resolveFingerprintFor, resolveProfile, type IdentityProfile } from './profiles.js';
 import { loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
 import { ShortlistStore, type Shortlist } from './shortlist/store.js';
@@ -99,6 +100,8 @@ type ImageInput = string | Uint8Array | GreyImage;
 export interface IdentityCompute {
   probe(image: ImageInput, fingerprint: PartialFingerprintOptions, meta: CaptureMeta, name: string | undefined): Promise<{ fp: FingerprintResult; dense: FeatureSet | null }>;
   rank(probe: FeatureSet, entries: RankEntry[], settings: IdentitySettings, profile: RankProfile, options: RankOptions): Promise<GalleryRanking>;
+  /** `relitFingerprint(normalised, turnDeg, fingerprint)` (fingerprint/relight.ts); optional. */
+  relit?(normalised: NormalisedCapture, turnDeg: number, fingerprint: PartialFingerprintOptions): Promise<FeatureSet | null>;
   /** `syntheticRecapture(image, seed)` (calibration's probes of parts with one capture); optional. */
   recapture?(image: GreyImage, seed: number): Promise<GreyImage>;
 }
@@ -129,10 +132,12 @@ async function toGrey(image: ImageInput, name?: string): Promise<GreyImage> {
   return readGreyImage(image, { name });
 }
 
-/** A probe normalised and gated once; its denser shortlist extraction reuses the normalisation. */
+/** A probe normalised and gated once; its denser shortlist extraction and relit views reuse the normalisation. */
 interface Probe {
   fp: FingerprintResult;
   shortlistFeatures(): Promise<FeatureSet>;
+  /** The probe's fingerprint relit by `turnDeg` (fingerprint/relight.ts); null when that view fails the gate. */
+  relit(turnDeg: number): Promise<FeatureSet | null>;
 }
 
 export class IdentityService {
@@ -196,9 +201,15 @@ export class IdentityService {
   }
 
   private async probe(image: ImageInput, meta: CaptureMeta, name?: string): Promise<Probe> {
-    if (this.compute) {
-      const { fp, dense } = await this.compute.probe(image, this.fpOptions, meta, name);
-      return { fp, shortlistFeatures: async () => dense ?? extractNormalised(fp.normalised, { ...this.optionsFor(fp.normalised.image, meta).extract, ...SHORTLIST_PROBE_EXTRACT }) };
+    const compute = this.compute;
+    if (compute) {
+      const { fp, dense } = await compute.probe(image, this.fpOptions, meta, name);
+      const options = this.optionsFor(fp.normalised.image, meta);
+      return {
+        fp,
+        shortlistFeatures: async () => dense ?? extractNormalised(fp.normalised, { ...options.extract, ...SHORTLIST_PROBE_EXTRACT }),
+        relit: (turnDeg) => (compute.relit ? compute.relit(fp.normalised, turnDeg, options) : relitFingerprint(fp.normalised, turnDeg, options)),
+      };
     }
     const grey = await toGrey(image, name);
     const options = this.optionsFor(grey, meta);
@@ -208,6 +219,7 @@ export class IdentityService {
     return {
       fp,
       shortlistFeatures: () => (dense ??= extractNormalised(normalised, { ...options.extract, ...SHORTLIST_PROBE_EXTRACT })),
+      relit: (turnDeg) => relitFingerprint(normalised, turnDeg, options),
     };
   }
 
@@ -361,6 +373,33 @@ export class IdentityService {
     return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => bySerial.get(serial) };
   }
 
+  /**
+   * `rankHits` for a probe, with its relit views when its own fingerprint matches too little for a
+   * pose (profile `relight`): each view is ranked over the same hits, and the view with the most
+   * inliers with some candidate answers (the same choice for every candidate, so no part is
+   * favoured). `view` is the fingerprint that answered, `turnDeg` its relighting (0 = as captured).
+   */
+  private async rankProbe(probe: Probe, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings, options: RankOptions = {}): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
+    const own = probe.fp.features!;
+    let best = { ...(await this.rankHits(own, hits, s, options)), view: own, turnDeg: 0 };
+    const relight = this.profile.relight;
+    const most = (r: Ranked) => Math.max(0, ...r.candidates.map((c) => c.inliers));
+    if (!relight || hits.length === 0 || most(best) >= relight.below) return best;
+    for (const turnDeg of relight.turnsDeg) {
+      const view = await probe.relit(turnDeg);
+      if (!view) continue;
+      const ranked = await this.rankHits(view, hits, s, options);
+      if (most(ranked) > most(best)) best = { ...ranked, view, turnDeg };
+      if (most(best) >= relight.enough) break;
+    }
+    return best;
+  }
+
+  /** What the reason adds when a relit view of the probe answered. */
+  private static viewNote(turnDeg: number): string {
+    return turnDeg === 0 ? '' : ` (probe relit by ${turnDeg} degrees: lit too differently from the registration to match as captured)`;
+  }
+
   private static reasonOf(c: Candidate, threshold: number, minInliers: number): string {
     const what = c.scoreKind === 'residual' ? `${c.inliers} inliers; fine-texture correlation with the cohort's mean texture removed, ${c.score.toFixed(3)} above the best of ${c.cohortSize} other parts (residual)` : c.scoreKind === 'individual' ? `${c.individualInliers} individual inliers of ${c.inliers} (cohort of ${c.cohortSize} other parts), score ${c.score.toFixed(4)} (individual)` : `${c.inliers} inliers, score ${c.score.toFixed(4)} (${c.scoreKind})`;
     if (c.same) return `${what} >= threshold ${threshold}`;
@@ -393,13 +432,13 @@ export class IdentityService {
         for (const h of await this.shortlistHits(probe, index, s.cohortSize + own.length, exhaustive)) if (!ownSet.has(h.captureId)) hits.push(h);
       }
     }
-    const ranked = await this.rankHits(probe.fp.features, hits, s, { resultsFor: [serial] });
+    const ranked = await this.rankProbe(probe, hits, s, { resultsFor: [serial] });
     const mine = ranked.pair(serial);
     if (!mine) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
     const best = ranked.candidates.find((c) => c.serial === serial)!;
-    const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers);
+    const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers) + IdentityService.viewNote(ranked.turnDeg);
     const result = { ...mine.result, same: best.same, threshold: s.threshold, reason };
-    return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: probe.fp, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
+    return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: { ...probe.fp, features: ranked.view }, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
   }
 
   /**
@@ -416,17 +455,17 @@ export class IdentityService {
     const top = ranked.candidates[0];
     const topPair = top ? ranked.pair(top.serial)! : undefined;
     const identified = top !== undefined && top.same;
-    const reason = top ? `${identified ? top.serial : `no candidate passes: best ${top.serial}`}: ${IdentityService.reasonOf(top, s.threshold, s.minInliers)}` : 'no candidate from the shortlist';
+    const reason = top ? `${identified ? top.serial : `no candidate passes: best ${top.serial}`}: ${IdentityService.reasonOf(top, s.threshold, s.minInliers)}${IdentityService.viewNote(ranked.turnDeg)}` : 'no candidate from the shortlist';
     const bestResult = topPair && top ? { ...topPair.result, same: top.same, threshold: s.threshold, reason } : null;
-    return { status: identified ? 'identified' : 'not-registered', candidates: ranked.candidates, threshold: s.threshold, galleryCaptures: index.size, reason, probe: probe.fp, bestResult, bestGallery: topPair ? { captureId: topPair.captureId, features: topPair.features } : null };
+    return { status: identified ? 'identified' : 'not-registered', candidates: ranked.candidates, threshold: s.threshold, galleryCaptures: index.size, reason, probe: { ...probe.fp, features: ranked.view }, bestResult, bestGallery: topPair ? { captureId: topPair.captureId, features: topPair.features } : null };
   }
 
-  private async rankAgainstIndex(probe: Probe, index: Shortlist, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Ranked> {
+  private async rankAgainstIndex(probe: Probe, index: Shortlist, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
     const exhaustive = index.size <= s.exhaustiveUpTo;
     const exclude = new Set(options.excludeCaptures ?? []);
     const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize) + exclude.size;
     const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
-    return this.rankHits(probe.fp.features!, hits, s);
+    return this.rankProbe(probe, hits, s);
   }
 
   /**
@@ -477,7 +516,7 @@ export class IdentityService {
       if (!probe.fp.features || !probe.fp.quality.ok) continue;
       const all = await this.shortlistHits(probe, index, s.shortlistSize + exclude.length + 1, false);
       const hits = all.filter((h) => !exclude.includes(h.captureId));
-      const ranked = await this.rankHits(probe.fp.features, hits, s, { without: serial });
+      const ranked = await this.rankProbe(probe, hits, s, { without: serial });
       genuine.push(ranked.candidates.find((c) => c.serial === serial)?.score ?? 0);
       impostor.push(ranked.candidatesWithout![0]?.score ?? 0);
     }

@@ -63,4 +63,31 @@ describe('identity on same-mould parts', () => {
       await reg.close();
     }
   }, 240_000);
+
+  it('identifies recaptures lit 30-40 degrees away from the registration (relit probe views) and still rejects look-alikes', async () => {
+    const set = await renderMouldSet({ partsPerMould: 5, recaptures: 1, lookalikesPerMould: 2, size: 1024, encode: true, seed: 11, lightChangeDeg: [30, 40] });
+    const reg = await openRegistry({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'pp-mould-relit-')) });
+    try {
+      const svc = new IdentityService(reg);
+      for (const c of set.captures.filter((c) => c.role === 'registered')) await svc.register(c.serial, c.bytes!, { pixelSizeUm: 5 }, { createPart: true, name: `${c.serial}.png` });
+      const lines: string[] = [];
+      let identified = 0, relit = 0;
+      const recaptures = set.captures.filter((c) => c.role === 'recapture');
+      for (const c of recaptures) {
+        const r = await svc.identify(c.bytes!, { pixelSizeUm: 5 });
+        lines.push(`${c.serial} (light moved ${c.params.lightChangeDeg.toFixed(1)} deg): ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
+        if (r.status === 'identified' && r.candidates[0].serial === c.serial) identified++;
+        if (r.status !== 'rejected' && /probe relit by/.test(r.reason)) relit++;
+      }
+      for (const c of set.captures.filter((c) => c.role === 'lookalike')) {
+        const r = await svc.identify(c.bytes!, { pixelSizeUm: 5 });
+        lines.push(`${c.serial} look-alike: ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
+        expect(r.status, lines.join('\n')).toBe('not-registered');
+      }
+      expect(relit, lines.join('\n')).toBeGreaterThan(0);
+      expect(identified, lines.join('\n')).toBeGreaterThanOrEqual(recaptures.length - 1);
+    } finally {
+      await reg.close();
+    }
+  }, 240_000);
 });

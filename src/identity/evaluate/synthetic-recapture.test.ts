@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeMouldPart, movedLight, renderMouldCapture, resolveMouldRange, sampleMouldCapture } from '../../synth/mould/index.js';
-import { relight, syntheticRecapture } from './synthetic-recapture.js';
+import { syntheticRecapture } from './synthetic-recapture.js';
+import { relight } from '../fingerprint/relight.js';
 
 /** Correlation of two images' detail (each minus its 9x9 box mean). */
 function detailCorrelation(a: ArrayLike<number>, b: ArrayLike<number>, w: number): number {

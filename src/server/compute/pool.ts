@@ -66,6 +66,11 @@ export class ComputePool implements IdentityCompute {
     return this.run({ kind: 'rank', probe, entries, settings, profile, options }, transferList);
   }
 
+  /** The probe relit by `turnDeg` (identity/fingerprint/relight.ts), when its own fingerprint matches too little. */
+  async relit(...[normalised, turnDeg, fingerprint]: Parameters<NonNullable<IdentityCompute['relit']>>): Promise<FeatureSet | null> {
+    return (await this.run<{ view: FeatureSet | null }>({ kind: 'relit', normalised, turnDeg, fingerprint })).view;
+  }
+
   /** A synthetic recapture of a registered image (calibration). */
   recapture(image: GreyImage, seed: number): Promise<GreyImage> {
     return this.run({ kind: 'recapture', image, seed });

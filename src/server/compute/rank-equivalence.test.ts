@@ -31,6 +31,9 @@ describe('compute pool vs this thread', () => {
     const svc = new IdentityService(reg);
     for (const c of set.captures.filter((c) => c.role === 'registered')) expect((await svc.register(c.serial, c.bytes!, { pixelSizeUm: 5 }, { createPart: true, name: `${c.serial}.png` })).status).toBe('registered');
     probes = set.captures.filter((c) => c.role !== 'registered').map((c) => ({ serial: c.serial, role: c.role, bytes: c.bytes! }));
+    // recaptures of the same parts lit 35-45 degrees away: answered by a relit view of the probe (made on the pool)
+    const far = await renderMouldSet({ moulds: 2, partsPerMould: 4, recaptures: 1, lookalikesPerMould: 0, size: 384, encode: true, seed: 21, lightChangeDeg: [35, 45] });
+    probes.push(...far.captures.filter((c) => c.role === 'recapture').map((c) => ({ serial: c.serial, role: c.role, bytes: c.bytes! })));
     pool = new ComputePool({ threads: 2, maxPixels: 50e6 });
     thread = new ShortlistThread();
   }, 120_000);
@@ -53,7 +56,7 @@ describe('compute pool vs this thread', () => {
     expect(rebuilt?.size).toBe((await here.shortlistIndex())?.size);
     expect(rebuilt?.size).toBe(8);
     const before = pool.completed;
-    let identified = 0;
+    let identified = 0, relit = 0;
     for (const p of probes) {
       const a = await here.identify(p.bytes, { pixelSizeUm: 5 });
       const b = await pooled.identify(p.bytes, { pixelSizeUm: 5 });
@@ -65,6 +68,7 @@ describe('compute pool vs this thread', () => {
       expect(b.bestResult).toEqual(a.bestResult);
       expect(b.bestGallery).toEqual(a.bestGallery);
       if (a.status === 'identified') identified++;
+      if (/probe relit by/.test(a.reason)) relit++;
       const claimed = p.role === 'recapture' ? p.serial : 'M01-P0001';
       const va = await here.verify(claimed, p.bytes, { pixelSizeUm: 5 });
       const vb = await pooled.verify(claimed, p.bytes, { pixelSizeUm: 5 });
@@ -76,6 +80,7 @@ describe('compute pool vs this thread', () => {
     }
     // the answers were real ones (recaptures found), and the pool did the work: 2 tasks per request
     expect(identified).toBeGreaterThan(0);
+    expect(relit).toBeGreaterThan(0);
     expect(pool.completed - before).toBeGreaterThanOrEqual(4 * probes.length);
   }, 180_000);
 

@@ -10,6 +10,7 @@ import {
   fingerprintNormalised,
   normaliseCapture,
   rankGallery,
+  relitFingerprint,
   resolveFingerprintFor,
   SHORTLIST_PROBE_EXTRACT,
   syntheticRecapture,
@@ -17,6 +18,7 @@ import {
   type FingerprintResult,
   type GalleryRanking,
   type IdentitySettings,
+  type NormalisedCapture,
   type PartialFingerprintOptions,
   type RankEntry,
   type RankProfile,
@@ -32,9 +34,10 @@ export type ComputeTask =
   | { kind: 'probe'; image: string | Uint8Array | GreyImage; fingerprint: PartialFingerprintOptions; meta: CaptureMeta; name: string | undefined; maxPixels: number }
   | { kind: 'rank'; probe: FeatureSet; entries: RankEntry[]; settings: IdentitySettings; profile: RankProfile; options: RankOptions }
   | { kind: 'recapture'; image: GreyImage; seed: number }
+  | { kind: 'relit'; normalised: NormalisedCapture; turnDeg: number; fingerprint: PartialFingerprintOptions }
   | { kind: 'source'; modelDir: string; modelKey: string; imageFile: string; name: string; k: number; seed: number; maxPixels: number };
 
-export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | GalleryRanking | SourcePrediction | GreyImage | { error: { message: string; code: string } };
+export type ComputeAnswer = { fp: FingerprintResult; dense: FeatureSet | null } | { view: FeatureSet | null } | GalleryRanking | SourcePrediction | GreyImage | { error: { message: string; code: string } };
 
 /** Source models loaded on this thread (an onnxruntime session each), by name and folder. */
 const sessions = new Map<string, Promise<SourceModel>>();
@@ -67,6 +70,7 @@ export default async function run(task: ComputeTask): Promise<ComputeAnswer> {
     if (task.kind === 'probe') return await probe(task);
     if (task.kind === 'source') return await source(task);
     if (task.kind === 'recapture') return await syntheticRecapture(task.image, task.seed);
+    if (task.kind === 'relit') return { view: await relitFingerprint(task.normalised, task.turnDeg, task.fingerprint) };
     // the stored fingerprints arrive encoded (less to copy between threads) and are decoded here
     const entries = task.entries.map((e) => ({ serial: e.serial, captureId: e.captureId, similarity: e.similarity, features: e.features ?? decodeFeatureSet(e.encoded, `fingerprint of capture ${e.captureId}`) }));
     return await rankGallery(task.probe, entries, task.settings, task.profile, task.options);

@@ -229,6 +229,8 @@ export interface RenderMouldSetOptions {
   size?: number;
   pixelUm?: number;
   individualFraction?: number;
+  /** Overrides the range's light change of recaptures, degrees [lo, hi]. */
+  lightChangeDeg?: readonly [number, number];
   /** Also encode each capture as its file would be (PNG/JPEG). */
   encode?: boolean;
 }
@@ -240,7 +242,7 @@ export interface RenderMouldSetOptions {
  * @example const set = await renderMouldSet({ partsPerMould: 4, recaptures: 1, lookalikesPerMould: 2, encode: true });
  */
 export async function renderMouldSet(o: RenderMouldSetOptions = {}): Promise<{ config: MouldSetConfig; captures: InMemoryCapture[] }> {
-  const config = configOf({ seed: o.seed, range: o.range, moulds: o.moulds ?? 1, partsPerMould: o.partsPerMould ?? 4, size: o.size ?? 384, pixelUm: o.pixelUm, individualFraction: o.individualFraction });
+  const config = configOf({ seed: o.seed, range: o.range, moulds: o.moulds ?? 1, partsPerMould: o.partsPerMould ?? 4, size: o.size ?? 384, pixelUm: o.pixelUm, individualFraction: o.individualFraction, lightChangeDeg: o.lightChangeDeg });
   const range = mouldRangeOf(config);
   const perMould = o.lookalikesPerMould ?? 1;
   const caps = mouldSetCaptures(config, o.recaptures ?? 1, perMould * config.moulds);
