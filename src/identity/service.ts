@@ -132,6 +132,9 @@ async function toGrey(image: ImageInput, name?: string): Promise<GreyImage> {
   return readGreyImage(image, { name });
 }
 
+/** Gallery captures to verify a probe against, in shortlist order. */
+type Hits = Array<{ captureId: number; similarity: number | null }>;
+
 /** A probe normalised and gated once; its denser shortlist extraction and relit views reuse the normalisation. */
 interface Probe {
   fp: FingerprintResult;
@@ -379,7 +382,13 @@ export class IdentityService {
    * inliers with some candidate answers (the same choice for every candidate, so no part is
    * favoured). `view` is the fingerprint that answered, `turnDeg` its relighting (0 = as captured).
    */
-  private async rankProbe(probe: Probe, hits: Array<{ captureId: number; similarity: number | null }>, s: IdentitySettings, options: RankOptions = {}): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
+  private async rankProbe(
+    probe: Probe,
+    hits: Hits,
+    s: IdentitySettings,
+    options: RankOptions = {},
+    viewHits: (view: FeatureSet) => Promise<Hits> = async () => hits,
+  ): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
     const own = probe.fp.features!;
     let best = { ...(await this.rankHits(own, hits, s, options)), view: own, turnDeg: 0 };
     const relight = this.profile.relight;
@@ -388,7 +397,7 @@ export class IdentityService {
     for (const turnDeg of relight.turnsDeg) {
       const view = await probe.relit(turnDeg);
       if (!view) continue;
-      const ranked = await this.rankHits(view, hits, s, options);
+      const ranked = await this.rankHits(view, await viewHits(view), s, options);
       if (most(ranked) > most(best)) best = { ...ranked, view, turnDeg };
       if (most(best) >= relight.enough) break;
     }
@@ -465,7 +474,9 @@ export class IdentityService {
     const exclude = new Set(options.excludeCaptures ?? []);
     const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize) + exclude.size;
     const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
-    return this.rankProbe(probe, hits, s);
+    // A relit view searches the shortlist itself: the probe as captured matched too little to find its part there.
+    const viewHits = async (view: FeatureSet) => (exhaustive ? hits : (await index.search(view, k)).filter((h) => !exclude.has(h.captureId)));
+    return this.rankProbe(probe, hits, s, {}, viewHits);
   }
 
   /**
@@ -514,9 +525,10 @@ export class IdentityService {
       }
       const probe = await this.probe(probeImage, probeMeta);
       if (!probe.fp.features || !probe.fp.quality.ok) continue;
-      const all = await this.shortlistHits(probe, index, s.shortlistSize + exclude.length + 1, false);
-      const hits = all.filter((h) => !exclude.includes(h.captureId));
-      const ranked = await this.rankProbe(probe, hits, s, { without: serial });
+      const k = s.shortlistSize + exclude.length + 1;
+      const hits = (await this.shortlistHits(probe, index, k, false)).filter((h) => !exclude.includes(h.captureId));
+      const viewHits = async (view: FeatureSet) => (await index.search(view, k)).filter((h) => !exclude.includes(h.captureId));
+      const ranked = await this.rankProbe(probe, hits, s, { without: serial }, viewHits);
       genuine.push(ranked.candidates.find((c) => c.serial === serial)?.score ?? 0);
       impostor.push(ranked.candidatesWithout![0]?.score ?? 0);
     }
