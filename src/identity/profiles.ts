@@ -37,6 +37,8 @@ export interface RelightOptions {
   below: number;
   /** Stop trying once a view has this many inliers with some candidate. */
   enough: number;
+  /** A view is checked against this many of its best shortlist hits; the chosen one is ranked over all. */
+  check: number;
 }
 
 export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> = {
@@ -70,7 +72,7 @@ export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> =
     // (a light at 50 degrees elevation moved by 40 degrees turns its horizontal direction by up to
     // 55-75 degrees); the probe relit back by 25-50 degrees gets 40-290 (development stress set, 40
     // recaptures). Probes that match already (20 inliers or more) pay nothing.
-    relight: { turnsDeg: [-30, 30, -60, 60], below: 20, enough: 40 },
+    relight: { turnsDeg: [-30, 30, -60, 60], below: 20, enough: 40, check: 10 },
   },
   /**
    * Elastic, pressure-dependent ridge patterns (human fingerprints): native resolution and local

@@ -378,8 +378,9 @@ export class IdentityService {
 
   /**
    * `rankHits` for a probe, with its relit views when its own fingerprint matches too little for a
-   * pose (profile `relight`): each view is ranked over the same hits, and the view with the most
-   * inliers with some candidate answers (the same choice for every candidate, so no part is
+   * pose (profile `relight`): each view is checked against the first `check` of its own hits, the
+   * view with the most inliers with some candidate is ranked over all of them, and it answers when
+   * it has more inliers than the probe as captured (one choice for every candidate, so no part is
    * favoured). `view` is the fingerprint that answered, `turnDeg` its relighting (0 = as captured).
    */
   private async rankProbe(
@@ -390,18 +391,21 @@ export class IdentityService {
     viewHits: (view: FeatureSet) => Promise<Hits> = async () => hits,
   ): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
     const own = probe.fp.features!;
-    let best = { ...(await this.rankHits(own, hits, s, options)), view: own, turnDeg: 0 };
+    const best = { ...(await this.rankHits(own, hits, s, options)), view: own, turnDeg: 0 };
     const relight = this.profile.relight;
     const most = (r: Ranked) => Math.max(0, ...r.candidates.map((c) => c.inliers));
-    if (!relight || hits.length === 0 || most(best) >= relight.below) return best;
+    const asCaptured = most(best);
+    if (!relight || hits.length === 0 || asCaptured >= relight.below) return best;
+    let chosen: { view: FeatureSet; turnDeg: number; hits: Hits; inliers: number } | null = null;
     for (const turnDeg of relight.turnsDeg) {
       const view = await probe.relit(turnDeg);
       if (!view) continue;
-      const ranked = await this.rankHits(view, await viewHits(view), s, options);
-      if (most(ranked) > most(best)) best = { ...ranked, view, turnDeg };
-      if (most(best) >= relight.enough) break;
+      const mine = await viewHits(view);
+      const inliers = most(await this.rankHits(view, mine.slice(0, relight.check), s));
+      if (inliers > (chosen?.inliers ?? asCaptured)) chosen = { view, turnDeg, hits: mine, inliers };
+      if (inliers >= relight.enough) break;
     }
-    return best;
+    return chosen ? { ...(await this.rankHits(chosen.view, chosen.hits, s, options)), view: chosen.view, turnDeg: chosen.turnDeg } : best;
   }
 
   /** What the reason adds when a relit view of the probe answered. */
@@ -475,7 +479,7 @@ export class IdentityService {
     const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize) + exclude.size;
     const hits = (await this.shortlistHits(probe, index, k, exhaustive)).filter((h) => !exclude.has(h.captureId));
     // A relit view searches the shortlist itself: the probe as captured matched too little to find its part there.
-    const viewHits = async (view: FeatureSet) => (exhaustive ? hits : (await index.search(view, k)).filter((h) => !exclude.has(h.captureId)));
+    const viewHits = async (view: FeatureSet) => (await index.search(view, k)).filter((h) => !exclude.has(h.captureId));
     return this.rankProbe(probe, hits, s, {}, viewHits);
   }
 
