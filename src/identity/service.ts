@@ -195,7 +195,7 @@ export class IdentityService {
 
   /** What of the profile the verification and decision use (rank.ts). */
   private get rankProfile(): RankProfile {
-    return { match: this.profile.match, align: this.profile.align };
+    return { match: this.profile.match, align: this.profile.align, steered: this.profile.steered };
   }
 
   /** The fingerprint options for a capture of this size and stated pixel size (profiles.ts picks the working resolution). */

@@ -35,8 +35,23 @@ export async function relight(img: GreyImage & { data: Uint8Array }, turnDeg: nu
   cv.GaussianBlur(f, low, new cv.Size(0, 0), RELIGHT_SIGMA, RELIGHT_SIGMA, cv.BORDER_REFLECT);
   const detail = scope.track(new cv.Mat());
   cv.subtract(f, low, detail);
+  const out = await steer(detail.data32F as Float32Array, w, h, turnDeg);
+  const l = low.data32F as Float32Array;
+  for (let i = 0; i < out.length; i++) out[i] += l[i];
+  return out;
+}
+
+/**
+ * Fine shading `detail` (w x h, zero mean) as lit from its light turned by `turnDeg` in the
+ * surface plane: cos(t) D_u h + sin(t) D_v h, D_v h estimated in the Fourier domain (see `relight`).
+ * At 90 degrees it is the shading under the perpendicular light alone.
+ */
+export async function steer(detail: Float32Array, w: number, h: number, turnDeg: number): Promise<Float32Array> {
+  const cv = await loadOpenCv();
+  using scope = new DisposeScope();
+  const src = scope.track(cv.matFromArray(h, w, cv.CV_32FC1, detail));
   const spec = scope.track(new cv.Mat());
-  cv.dft(detail, spec, cv.DFT_COMPLEX_OUTPUT);
+  cv.dft(src, spec, cv.DFT_COMPLEX_OUTPUT);
   const c = spec.data32F as Float32Array;
   const freq = (i: number, n: number) => (i <= n / 2 ? i : i - n) / n;
   let mxx = 0, mxy = 0, myy = 0;
@@ -68,10 +83,7 @@ export async function relight(img: GreyImage & { data: Uint8Array }, turnDeg: nu
   }
   const back = scope.track(new cv.Mat());
   cv.dft(spec, back, cv.DFT_INVERSE | cv.DFT_SCALE | cv.DFT_REAL_OUTPUT);
-  const out = new Float32Array(w * h);
-  const b = back.data32F as Float32Array, l = low.data32F as Float32Array;
-  for (let i = 0; i < out.length; i++) out[i] = l[i] + b[i];
-  return out;
+  return Float32Array.from(back.data32F as Float32Array);
 }
 
 /** `relight` rounded back to an 8-bit image of the same size. */

@@ -67,6 +67,11 @@ export async function textureMap(image: GreyImage & { data: Uint8Array }, option
   return { width: w, height: h, scale: w / image.width, data };
 }
 
+/** Accumulators per tile of the residual score. */
+const ACC = 15;
+/** Light turns the steered score tries (every 15 degrees around the circle). */
+const STEER_TURNS = 24;
+
 /** One verified candidate: its map and the transform from probe-normalised to candidate-normalised pixels. */
 export interface TextureEntry {
   map: TextureMap;
@@ -107,7 +112,11 @@ function warpInto(probe: TextureMap, e: TextureEntry): Float32Array {
  * the template is zero and the score is the plain NCC of the two fine textures. With `align`, each
  * member's pose is first refined on the maps (ECC, verify/align.ts).
  */
-export function residualScores(probe: TextureMap, given: TextureEntry[], options: { tile?: number; minPixels?: number; align?: Partial<AlignOptions> | null } = {}): number[] {
+export function residualScores(
+  probe: TextureMap,
+  given: TextureEntry[],
+  options: { tile?: number; minPixels?: number; align?: Partial<AlignOptions> | null; probePerpendicular?: Float32Array | null } = {},
+): number[] {
   const tile = options.tile ?? 64;
   const minPixels = options.minPixels ?? 1024;
   const n = probe.width * probe.height;
@@ -134,7 +143,8 @@ export function residualScores(probe: TextureMap, given: TextureEntry[], options
     // Partial correlation of probe and candidate given the template, per tile (light, blur and
     // small misregistrations vary over the image), averaged over the tiles: a plain subtraction
     // would leave (gain_c - mean gain) x mould pattern in both residuals.
-    const acc = new Float64Array(tiles * tiles * 10);
+    const q = options.probePerpendicular ?? null;
+    const acc = new Float64Array(tiles * tiles * ACC);
     for (let v = 0; v < probe.height; v++) {
       const ty = Math.min(tiles - 1, Math.floor(v / th));
       for (let u = 0; u < probe.width; u++) {
@@ -144,7 +154,7 @@ export function residualScores(probe: TextureMap, given: TextureEntry[], options
         const others = count[i] - (e.member ? 1 : 0);
         const tv = others > 0 ? (sum[i] - (e.member ? c : 0)) / others : 0;
         const p = probe.data[i];
-        const a = (ty * tiles + Math.min(tiles - 1, Math.floor(u / tw))) * 10;
+        const a = (ty * tiles + Math.min(tiles - 1, Math.floor(u / tw))) * ACC;
         acc[a] += p;
         acc[a + 1] += c;
         acc[a + 2] += tv;
@@ -155,25 +165,45 @@ export function residualScores(probe: TextureMap, given: TextureEntry[], options
         acc[a + 7] += p * tv;
         acc[a + 8] += c * tv;
         acc[a + 9]++;
+        if (q) {
+          const r = q[i];
+          acc[a + 10] += r;
+          acc[a + 11] += r * r;
+          acc[a + 12] += r * c;
+          acc[a + 13] += r * p;
+          acc[a + 14] += r * tv;
+        }
       }
     }
-    let total = 0, weight = 0, pixels = 0;
-    for (let a = 0; a < acc.length; a += 10) {
+    // Per tile, the candidate's covariances with the probe's shading (x) and, steered, with its
+    // shading under the perpendicular light (y), all given the template; then, for each mix
+    // cos(a) x + sin(a) y (the probe's light turned by a), the tile's partial correlation.
+    const turns = q ? STEER_TURNS : 1;
+    const totals = new Float64Array(turns);
+    let weight = 0, pixels = 0;
+    for (let a = 0; a < acc.length; a += ACC) {
       const m = acc[a + 9];
       pixels += m;
       if (m < 64) continue;
       const cov = (xy: number, x: number, y: number) => acc[a + xy] / m - (acc[a + x] / m) * (acc[a + y] / m);
-      const vp = cov(3, 0, 0), vc = cov(4, 1, 1), vt = cov(5, 2, 2);
-      if (!(vp > 0 && vc > 0)) continue;
-      const rpc = cov(6, 0, 1) / Math.sqrt(vp * vc);
-      let r = rpc;
-      if (vt > 1e-9) {
-        const rpt = cov(7, 0, 2) / Math.sqrt(vp * vt), rct = cov(8, 1, 2) / Math.sqrt(vc * vt);
-        r = (rpc - rpt * rct) / Math.sqrt(Math.max(1e-12, (1 - rpt * rpt) * (1 - rct * rct)));
+      const vt = cov(5, 2, 2);
+      const given = (xy: number, x: number, y: number, xt: number, xtm: number, yt: number, ytm: number) =>
+        vt > 1e-9 ? cov(xy, x, y) - (cov(xt, xtm, 2) * cov(yt, ytm, 2)) / vt : cov(xy, x, y);
+      const vc = given(4, 1, 1, 8, 1, 8, 1), vp = given(3, 0, 0, 7, 0, 7, 0), cpc = given(6, 0, 1, 7, 0, 8, 1);
+      if (!(vp > 1e-9 && vc > 1e-9)) continue;
+      if (!q) totals[0] += (cpc / Math.sqrt(vp * vc)) * m;
+      else {
+        const vq = given(11, 10, 10, 14, 10, 14, 10), cqc = given(12, 10, 1, 14, 10, 8, 1), cpq = given(13, 10, 0, 14, 10, 7, 0);
+        for (let k = 0; k < turns; k++) {
+          const ang = (2 * Math.PI * k) / turns, co = Math.cos(ang), si = Math.sin(ang);
+          const vmix = co * co * vp + 2 * co * si * cpq + si * si * vq;
+          if (vmix > 1e-9) totals[k] += ((co * cpc + si * cqc) / Math.sqrt(vmix * vc)) * m;
+        }
       }
-      total += r * m;
       weight += m;
     }
+    let total = totals[0];
+    for (let k = 1; k < turns; k++) total = Math.max(total, totals[k]);
     return pixels < minPixels || weight === 0 ? 0 : total / weight;
   });
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { steer } from '../fingerprint/relight.js';
+import type { TextureMap } from '../types.js';
+import { residualScores, type TextureEntry } from './texture.js';
+
+const N = 128;
+
+/** A random relief (sum of waves) and its slope along a light at `lightDeg` in the plane, as an int8 texture map. */
+function shading(seed: number, lightDeg: number): TextureMap {
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const waves = Array.from({ length: 60 }, () => ({ a: rnd() * 2 * Math.PI, f: 0.2 + 0.8 * rnd(), p: rnd() * 2 * Math.PI, amp: 0.5 + rnd() }));
+  const l = (lightDeg * Math.PI) / 180;
+  const data = new Int8Array(N * N);
+  for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) {
+    // d/dl of sum amp cos(f k.x + p) = -sum amp f (k.l) sin(...)
+    let v = 0;
+    for (const w of waves) v -= w.amp * w.f * Math.cos(w.a - l) * Math.sin(w.f * (Math.cos(w.a) * x + Math.sin(w.a) * y) + w.p);
+    data[y * N + x] = Math.max(-127, Math.min(127, Math.round(6 * v)));
+  }
+  return { width: N, height: N, scale: 0.25, data };
+}
+
+const entry = (map: TextureMap): TextureEntry => ({ map, matrix: [1, 0, 0, 0, 1, 0, 0, 0, 1], member: false });
+
+describe('residualScores, steered', () => {
+  it('still correlates a part whose light turned 75 degrees in the plane, and not another part', async () => {
+    const probe = shading(1, 0);
+    const same = entry(shading(1, 75));
+    const other = entry(shading(2, 75));
+    const [plainSame, plainOther] = residualScores(probe, [same, other]);
+    const perpendicular = await steer(Float32Array.from(probe.data), N, N, 90);
+    const [steeredSame, steeredOther] = residualScores(probe, [same, other], { probePerpendicular: perpendicular });
+    // cos 75 = 0.26: the plain correlation has lost most of it; the steered one finds the turn.
+    expect(plainSame).toBeLessThan(0.4);
+    expect(steeredSame).toBeGreaterThan(0.8);
+    expect(Math.abs(plainOther)).toBeLessThan(0.15);
+    expect(steeredOther).toBeLessThan(0.2);
+    // the same light: both agree
+    const [a] = residualScores(probe, [entry(shading(1, 0))]);
+    const [b] = residualScores(probe, [entry(shading(1, 0))], { probePerpendicular: perpendicular });
+    expect(a).toBeGreaterThan(0.95);
+    expect(b).toBeGreaterThanOrEqual(a - 1e-9);
+  });
+});
