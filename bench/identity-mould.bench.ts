@@ -17,7 +17,8 @@
  * rows), IDENTITY_MOULD_WORKERS (render threads, default 2), IDENTITY_MOULD_CACHE (default
  * /tmp/partprint-mould-cache), IDENTITY_MOULD_CALIBRATE_FPIR (target of the registry's own calibration,
  * default 1e-2), IDENTITY_MOULD_CALIBRATE_PROBES (parts it probes, default 200), IDENTITY_MOULD_GENERATE_ONLY=1
- * (build the cached data set and stop, measuring nothing).
+ * (build the cached data set and stop, measuring nothing), IDENTITY_MOULD_PROBE_RECAPTURES (recaptures per part
+ * identified, the first N of IDENTITY_MOULD_RECAPTURES; default all).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -40,6 +41,8 @@ const PER_MOULD = Math.min(PARTS, Number(env.IDENTITY_MOULD_PER_MOULD ?? 50));
 const MOULDS = Math.max(1, Math.round(PARTS / PER_MOULD));
 const RECAPTURES = Number(env.IDENTITY_MOULD_RECAPTURES ?? 2);
 const LOOKALIKES = Number(env.IDENTITY_MOULD_LOOKALIKES ?? 1000);
+/** Recaptures per part used as probes (the first N of the set's RECAPTURES; a cached set serves a shorter run). */
+const PROBE_RECAPTURES = Math.min(RECAPTURES, Number(env.IDENTITY_MOULD_PROBE_RECAPTURES ?? RECAPTURES));
 const SEED = Number(env.IDENTITY_MOULD_SEED ?? 1);
 const SIZE = Number(env.IDENTITY_MOULD_SIZE ?? 1024);
 const BASELINE_MOULDS = Math.min(MOULDS, Number(env.IDENTITY_MOULD_BASELINE_MOULDS ?? 4));
@@ -126,7 +129,7 @@ async function mouldSet(): Promise<{ dir: string; gallery: GalleryItem[]; probes
   const probes: Probe[] = [];
   for (const e of set.entries) {
     if (e.role === 'registered') gallery.push({ serial: e.serial, group: e.mould, file: e.file, pixelUm: e.pixelSizeUm });
-    else probes.push({ kind: e.role === 'recapture' ? 'recapture' : 'lookalike', serial: e.serial, group: e.mould, file: e.file, pixelUm: e.pixelSizeUm, lightChangeDeg: Number(e.params.light_change_deg) });
+    else if (e.role === 'lookalike' || e.captureIndex <= PROBE_RECAPTURES) probes.push({ kind: e.role === 'recapture' ? 'recapture' : 'lookalike', serial: e.serial, group: e.mould, file: e.file, pixelUm: e.pixelSizeUm, lightChangeDeg: Number(e.params.light_change_deg) });
   }
   return { dir, gallery, probes, seconds, cached };
 }
@@ -307,7 +310,7 @@ export async function run(): Promise<BenchResult> {
   const range = MOULD_RANGES[RANGE];
   const notes = [
     'Generator (src/synth/mould, ARCHITECTURE.md "The mould generator"): every part of a mould shares its form (curvature, draft, a ring logo and a rib), its machining marks (directional polishing scratches, ball-end-mill scallop arcs, spark-erosion craters) and its multi-scale fine texture, so same-mould look-alikes share the pattern at every scale, keypoint scales included; each part adds its own micro-relief (orange peel, flow marks, sink, pores, wear) scaled to a fraction of the mould\'s fine-scale RMS slope. Shading is Lambert + Blinn-Phong on the relief normals with the light in the part\'s frame, so a light change really changes the image. Registration: fixed pose, controlled light; recaptures: handheld (rotation, scale, perspective, light, defocus, motion blur, vignetting, smudge, occlusion, noise, gamma, JPEG).',
-    `Data: partprint synth mould --range ${RANGE} --moulds ${MOULDS} --parts-per-mould ${PER_MOULD} --recaptures ${RECAPTURES} --lookalikes ${LOOKALIKES} --size ${SIZE} --seed ${SEED} (5 um/px stated; ${data.cached ? 'cached' : `generated in ${data.seconds.toFixed(0)} s`} in ${data.dir}). Range ${RANGE}: individual fraction ${range.individualFraction}, scale ${range.scale.join('-')}, light change ${range.lightChangeDeg.join('-')} deg, defocus ${range.defocusPx.join('-')} px, motion ${range.motionPx.join('-')} px, noise ${range.noise.join('-')} DN, smudge ${range.smudgeChance * 100}% x ${range.smudgeStrength.join('-')}, occlusion ${range.occlusionChance * 100}% x ${range.occlusion.join('-')}, JPEG ${range.jpegChance * 100}% at q ${range.jpegQuality.join('-')}.`,
+    `Data: partprint synth mould --range ${RANGE} --moulds ${MOULDS} --parts-per-mould ${PER_MOULD} --recaptures ${RECAPTURES} --lookalikes ${LOOKALIKES} --size ${SIZE} --seed ${SEED}${PROBE_RECAPTURES < RECAPTURES ? `; identified: the first ${PROBE_RECAPTURES} recapture(s) of each part and every look-alike` : ""} (5 um/px stated; ${data.cached ? 'cached' : `generated in ${data.seconds.toFixed(0)} s`} in ${data.dir}). Range ${RANGE}: individual fraction ${range.individualFraction}, scale ${range.scale.join('-')}, light change ${range.lightChangeDeg.join('-')} deg, defocus ${range.defocusPx.join('-')} px, motion ${range.motionPx.join('-')} px, noise ${range.noise.join('-')} DN, smudge ${range.smudgeChance * 100}% x ${range.smudgeStrength.join('-')}, occlusion ${range.occlusionChance * 100}% x ${range.occlusion.join('-')}, JPEG ${range.jpegChance * 100}% at q ${range.jpegQuality.join('-')}.`,
     `partprint: a temporary registry with the default profile and settings (IdentityService.register / identify, the CLI's path); the stated pixel size (5 um) is passed with every capture. Genuine score = the true part's score among the returned candidates (0 when it was not among them or the probe was rejected); look-alike score = the best candidate's score (0 when rejected).`,
     `ORB baseline: ORB ${ORB_BASELINE.features} features at native size, BF Hamming kNN ratio ${ORB_BASELINE.ratio}, RANSAC homography ${ORB_BASELINE.ransacPx} px, S = inliers / min keypoints (0 below 8 survivors), 1:N exhaustive in one thread (RANSAC skipped only where survivors / min keypoints, an upper bound on S, is below the best S already found: the same best). ORB and RANSAC in OpenCV (src/imaging/opencv.ts); the kNN Hamming distances by partprint's WebAssembly popcount (matchDescriptors with no mutual check and no distance cap), because OpenCV's WebAssembly BFMatcher took 20-300 ms per pair here; checked against cv.BFMatcher.knnMatch on every 50th probe (${checks.join('; ')}).${subset ? ` Exhaustive matching in OpenCV's WebAssembly build costs milliseconds per pair, so the baseline runs on the parts of moulds M01-M${String(BASELINE_MOULDS).padStart(2, '0')} (${subGallery.length} registered, their recaptures and the look-alikes of those moulds); partprint is run again on exactly that subset (a second registry) for the like-for-like row.` : ''}`,
     `FNIR at FPIR x: threshold = the (floor(x L) + 1)-th highest look-alike score (L look-alikes); a recapture is found when its true part is ranked first with a score above it. With L = ${runs[0].summary.nonMated} look-alikes, FPIR 1e-3 ${runs[0].summary.nonMated >= 1000 ? 'rests on a single look-alike (coarse)' : 'cannot be measured (fewer than 1000 look-alikes): the threshold is put above every look-alike (FPIR 0), an upper bound on FNIR'}${subset ? '; the baseline\'s subset has fewer look-alikes still' : ''}.`,
