@@ -89,7 +89,13 @@ export async function verifyGallery(probe: FeatureSet, entries: GalleryEntry[], 
  * Decision scores of verified parts, ranked: cohort-normalised inliers (`individual`), the dense
  * residual correlation with the cohort's mean texture subtracted (`residual`), or the raw pair score.
  */
-export async function decideVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, align: Partial<AlignOptions> | null = null, steered = false): Promise<Candidate[]> {
+export async function decideVerified(
+  probe: FeatureSet,
+  verified: Verified[],
+  s: IdentitySettings,
+  align: Partial<AlignOptions> | null = null,
+  probePerpendicular: Float32Array | null = null,
+): Promise<Candidate[]> {
   const cohort: CohortScore[] | null = s.scoreKind === 'individual' || s.scoreKind === 'residual' ? cohortScores(verified.map((v) => ({ serial: v.serial, result: v.result })), s.cohort) : null;
   // Cohort members: credible geometric matches, relative to the best one (parts of other moulds collect a few chance inliers).
   const most = Math.max(0, ...verified.map((v) => v.result.geometry.inliers));
@@ -104,9 +110,6 @@ export async function decideVerified(probe: FeatureSet, verified: Verified[], s:
     // A texture score needs a credible pose: a candidate with fewer than minInliers inliers was
     // warped by a guess, and its correlation is chance or the mould's pattern at a wrong place
     // (development stress set, light moved 30-45 deg: look-alikes with 2-7 inliers scored up to 0.49).
-    // Steered: the probe's shading under the perpendicular light too, so a light turned in the
-    // surface plane (and a relit view turned the wrong way) still correlates (verify/texture.ts).
-    const probePerpendicular = steered ? await steer(Float32Array.from(probe.texture.data), probe.texture.width, probe.texture.height, 90) : null;
     residual = residualScores(probe.texture, entries, { align, probePerpendicular }).map((r, i) => (verified[i].result.geometry.inliers >= s.minInliers ? r : 0));
   }
   // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
@@ -151,8 +154,13 @@ export async function rankGallery(
 
 /** The decision part of `rankGallery` over an already verified set. */
 export async function rankVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, profile: RankProfile, options: { without?: string; resultsFor?: string[] } = {}): Promise<GalleryRanking> {
-  const candidates = await decideVerified(probe, verified, s, profile.align, profile.steered ?? false);
-  const candidatesWithout = options.without !== undefined ? await decideVerified(probe, verified.filter((v) => v.serial !== options.without), s, profile.align, profile.steered ?? false) : null;
+  // Steered: the probe's shading under the perpendicular light too, so a light turned in the
+  // surface plane (and a relit view turned the wrong way) still correlates (verify/texture.ts).
+  // Made once for both decisions.
+  const t = probe.texture;
+  const perpendicular = profile.steered && t && s.scoreKind === 'residual' ? await steer(Float32Array.from(t.data), t.width, t.height, 90) : null;
+  const candidates = await decideVerified(probe, verified, s, profile.align, perpendicular);
+  const candidatesWithout = options.without !== undefined ? await decideVerified(probe, verified.filter((v) => v.serial !== options.without), s, profile.align, perpendicular) : null;
   const wanted = new Set([...(candidates[0] ? [candidates[0].serial] : []), ...(options.resultsFor ?? [])]);
   const results = verified.filter((v) => wanted.has(v.serial)).map((v) => ({ serial: v.serial, captureId: v.captureId, result: v.result, features: v.features }));
   return { candidates, candidatesWithout, results };

@@ -12,7 +12,7 @@
 import sharp from 'sharp';
 import { createRng, DisposeScope } from '../../core/index.js';
 import { loadOpenCv, to8Bit, type GreyImage } from '../../imaging/index.js';
-import { relight } from '../fingerprint/relight.js';
+import { relightImage } from '../fingerprint/relight.js';
 
 export interface SyntheticRecaptureOptions {
   /** Largest scale change, e.g. 0.1 = 0.9..1.1. */
@@ -45,7 +45,7 @@ export async function syntheticRecapture(img: GreyImage, seed: number, options: 
   const cv = await loadOpenCv();
   using scope = new DisposeScope();
   const turn = o.maxLightTurnDeg > 0 ? rng.uniform(-o.maxLightTurnDeg, o.maxLightTurnDeg) : 0;
-  const lit = turn !== 0 ? Uint8Array.from(await relight(grey as GreyImage & { data: Uint8Array }, turn), (v) => Math.max(0, Math.min(255, Math.round(v)))) : (grey.data as Uint8Array);
+  const lit = turn !== 0 ? (await relightImage(grey as GreyImage & { data: Uint8Array }, turn)).data : (grey.data as Uint8Array);
   const src = scope.track(cv.matFromArray(h, w, cv.CV_8UC1, lit));
   const angle = rng.uniform(0, 360);
   const scale = 1 + rng.uniform(-o.scaleJitter, o.scaleJitter);

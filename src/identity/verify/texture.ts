@@ -69,8 +69,8 @@ export async function textureMap(image: GreyImage & { data: Uint8Array }, option
 
 /** Accumulators per tile of the residual score. */
 const ACC = 15;
-/** Light turns the steered score tries (every 15 degrees around the circle). */
-const STEER_TURNS = 24;
+/** Light turns the steered score tries (every 15 degrees around the circle), as [cos, sin]. */
+const STEER_MIXES = Array.from({ length: 24 }, (_, k) => [Math.cos((2 * Math.PI * k) / 24), Math.sin((2 * Math.PI * k) / 24)] as const);
 
 /** One verified candidate: its map and the transform from probe-normalised to candidate-normalised pixels. */
 export interface TextureEntry {
@@ -178,7 +178,7 @@ export function residualScores(
     // Per tile, the candidate's covariances with the probe's shading (x) and, steered, with its
     // shading under the perpendicular light (y), all given the template; then, for each mix
     // cos(a) x + sin(a) y (the probe's light turned by a), the tile's partial correlation.
-    const turns = q ? STEER_TURNS : 1;
+    const turns = q ? STEER_MIXES.length : 1;
     const totals = new Float64Array(turns);
     let weight = 0, pixels = 0;
     for (let a = 0; a < acc.length; a += ACC) {
@@ -195,7 +195,7 @@ export function residualScores(
       else {
         const vq = given(11, 10, 10, 14, 10, 14, 10), cqc = given(12, 10, 1, 14, 10, 8, 1), cpq = given(13, 10, 0, 14, 10, 7, 0);
         for (let k = 0; k < turns; k++) {
-          const ang = (2 * Math.PI * k) / turns, co = Math.cos(ang), si = Math.sin(ang);
+          const [co, si] = STEER_MIXES[k];
           const vmix = co * co * vp + 2 * co * si * cpq + si * si * vq;
           if (vmix > 1e-9) totals[k] += ((co * cpc + si * cqc) / Math.sqrt(vmix * vc)) * m;
         }
