@@ -126,19 +126,16 @@ export async function decideVerified(
     .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
 }
 
-/** What `rankGallery` answers: the ranking, optionally a second one without one part, and the pair results asked for. */
+/** What `rankGallery` answers: the ranking and the pair results asked for. */
 export interface GalleryRanking {
   candidates: Candidate[];
-  /** The ranking without part `without` (calibration: the part as an unregistered look-alike of its cohort). */
-  candidatesWithout: Candidate[] | null;
   /** Pair results (and the gallery fingerprint) of the best capture of the top candidate and of the parts named in `resultsFor`. */
   results: Array<{ serial: string; captureId: number; result: VerifyResult; features: FeatureSet }>;
 }
 
 /**
  * Verification and decision in one call (one worker task per request in the server): verifies the
- * probe against `entries` in order, decides over the verified parts (and, with `without`, again over
- * the same verified set less that part), and returns the pair results of the top candidate and of
+ * probe against `entries` in order, decides over the verified parts, and returns the pair results of the top candidate and of
  * `resultsFor`, not every pair's (they are large and only the shown ones are needed).
  */
 export async function rankGallery(
@@ -146,22 +143,20 @@ export async function rankGallery(
   entries: GalleryEntry[],
   s: IdentitySettings,
   profile: RankProfile,
-  options: { without?: string; resultsFor?: string[] } = {},
+  options: { resultsFor?: string[] } = {},
 ): Promise<GalleryRanking> {
   const verified = await verifyGallery(probe, entries, pairOptions(s, profile.match));
   return rankVerified(probe, verified, s, profile, options);
 }
 
 /** The decision part of `rankGallery` over an already verified set. */
-export async function rankVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, profile: RankProfile, options: { without?: string; resultsFor?: string[] } = {}): Promise<GalleryRanking> {
+export async function rankVerified(probe: FeatureSet, verified: Verified[], s: IdentitySettings, profile: RankProfile, options: { resultsFor?: string[] } = {}): Promise<GalleryRanking> {
   // Steered: the probe's shading under the perpendicular light too, so a light turned in the
   // surface plane (and a relit view turned the wrong way) still correlates (verify/texture.ts).
-  // Made once for both decisions.
   const t = probe.texture;
   const perpendicular = profile.steered && t && s.scoreKind === 'residual' ? await steer(Float32Array.from(t.data), t.width, t.height, 90) : null;
   const candidates = await decideVerified(probe, verified, s, profile.align, perpendicular);
-  const candidatesWithout = options.without !== undefined ? await decideVerified(probe, verified.filter((v) => v.serial !== options.without), s, profile.align, perpendicular) : null;
   const wanted = new Set([...(candidates[0] ? [candidates[0].serial] : []), ...(options.resultsFor ?? [])]);
   const results = verified.filter((v) => wanted.has(v.serial)).map((v) => ({ serial: v.serial, captureId: v.captureId, result: v.result, features: v.features }));
-  return { candidates, candidatesWithout, results };
+  return { candidates, results };
 }

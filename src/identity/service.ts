@@ -110,8 +110,6 @@ export interface IdentityCompute {
 export type RankEntry = Omit<GalleryEntry, 'features'> & ({ encoded: Uint8Array; features?: undefined } | { features: FeatureSet; encoded?: undefined });
 
 export interface RankOptions {
-  /** Also rank without this part (calibration). */
-  without?: string;
   /** Parts whose pair results the caller needs (besides the top candidate's). */
   resultsFor?: string[];
 }
@@ -119,7 +117,6 @@ export interface RankOptions {
 /** A ranking with the verified pair of the parts asked for (result and the gallery fingerprint). */
 interface Ranked {
   candidates: Candidate[];
-  candidatesWithout: Candidate[] | null;
   pair(serial: string): { captureId: number; features: FeatureSet; result: VerifyResult } | undefined;
 }
 
@@ -368,12 +365,12 @@ export class IdentityService {
       // (the entries' stored bytes may be moved to the compute thread: not used here after this)
       const r = await compute.rank(probe, entries, s, this.rankProfile, options);
       const pairs = new Map(r.results.map((x) => [x.serial, x]));
-      return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => pairs.get(serial) };
+      return { candidates: r.candidates, pair: (serial) => pairs.get(serial) };
     }
     const verified = await verifyGallery(probe, entries as GalleryEntry[], pairOptions(s, this.profile.match));
     const r = await rankVerified(probe, verified, s, this.rankProfile, options);
     const bySerial = new Map(verified.map((v) => [v.serial, v]));
-    return { candidates: r.candidates, candidatesWithout: r.candidatesWithout, pair: (serial) => bySerial.get(serial) };
+    return { candidates: r.candidates, pair: (serial) => bySerial.get(serial) };
   }
 
   /**
@@ -395,7 +392,8 @@ export class IdentityService {
     const relight = this.profile.relight;
     const most = (r: Ranked) => Math.max(0, ...r.candidates.map((c) => c.inliers));
     const asCaptured = most(best);
-    if (!relight || hits.length === 0 || asCaptured >= relight.below) return best;
+    const unidentified = relight?.whenUnidentified === true && best.candidates[0]?.same !== true;
+    if (!relight || hits.length === 0 || (asCaptured >= relight.below && !unidentified)) return best;
     let chosen: { view: FeatureSet; turnDeg: number; hits: Hits; inliers: number } | null = null;
     for (const turnDeg of relight.turnsDeg) {
       const view = await probe.relit(turnDeg);
@@ -486,9 +484,9 @@ export class IdentityService {
   /**
    * Calibrates the threshold on the decision score as 1:N is used: for up to `maxProbes` registered
    * parts, a probe (another real capture of the part when it has one, else a synthetic recapture of
-   * its registered image) is identified twice over the same verified shortlist: with the part in
-   * the gallery (genuine: its own score) and without it (impostor: the best score of another part,
-   * i.e. the part as an unregistered look-alike of its cohort). `lookalikes` (image files of parts
+   * its registered image) is identified twice: with the part in the gallery (genuine: its own
+   * score) and with the part's captures left out of the shortlist (impostor: the best score of
+   * another part, i.e. the part as an unregistered look-alike of its cohort, relit views and all). `lookalikes` (image files of parts
    * that are not registered) add impostor scores. Works for a registry with one capture per part.
    */
   async calibrateFromRegistry(
@@ -532,9 +530,15 @@ export class IdentityService {
       const k = s.shortlistSize + exclude.length + 1;
       const hits = (await this.shortlistHits(probe, index, k, false)).filter((h) => !exclude.includes(h.captureId));
       const viewHits = async (view: FeatureSet) => (await index.search(view, k)).filter((h) => !exclude.includes(h.captureId));
-      const ranked = await this.rankProbe(probe, hits, s, { without: serial }, viewHits);
+      const ranked = await this.rankProbe(probe, hits, s, {}, viewHits);
       genuine.push(ranked.candidates.find((c) => c.serial === serial)?.score ?? 0);
-      impostor.push(ranked.candidatesWithout![0]?.score ?? 0);
+      // The impostor: the same probe identified as if its part were not registered, by the same
+      // path as a real look-alike (relit views included when nothing is identified), not the
+      // ranking above less the part (whose views were chosen with the part present).
+      const own = new Set(ids);
+      const others = (h: Hits) => h.filter((x) => !own.has(x.captureId));
+      const without = await this.rankProbe(probe, others(hits), s, {}, async (view) => others(await viewHits(view)));
+      impostor.push(without.candidates[0]?.score ?? 0);
     }
     for (const [j, file] of (options.lookalikes ?? []).entries()) {
       this.onProgress({ phase: 'calibrate', done: picked.length + j, total: todo, detail: path.basename(file) });

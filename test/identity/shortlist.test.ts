@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintImage, IdentityService, REGISTRY_FINGERPRINT_OPTIONS, saveIdentitySettings, DEFAULT_IDENTITY_SETTINGS, ShortlistIndex, type FeatureSet, type PartialFingerprintOptions } from '../../src/identity/index.js';
 import { openRegistry } from '../../src/registry/index.js';
 import { AppendSegment, mergeTable, sortedTable } from '../../src/identity/shortlist/lsh.js';
+import { DEFAULT_SHORTLIST_OPTIONS } from '../../src/identity/shortlist/shortlist.js';
 import { createRng } from '../../src/core/index.js';
 import { encodeCapture, makeMachines, makePart, renderCapture, sampleCaptureParams, type SynthConfig } from '../../src/synth/index.js';
 
@@ -80,6 +81,30 @@ describe('ShortlistIndex (LSH over descriptors, pose-consistent votes by capture
     expect(merged.size).toBe(13);
     expect(merged.search(probes[0], 1)[0].captureId).toBe(100);
     expect(merged.search(probes[0], 13).filter((h) => h.captureId === 100)).toHaveLength(1);
+  });
+
+  it('votes for a recapture taken 1.2x closer as for one at the registration\'s size (scale hypotheses)', () => {
+    // The registration's own descriptors, their positions scaled by 1.2 about the image centre and
+    // turned by 30 degrees: every collision is true, but one pose of scale 1 agrees only near the centre.
+    const g = gallery[0];
+    const cx = g.imageSize.width / 2, cy = g.imageSize.height / 2;
+    const c = Math.cos(Math.PI / 6), sn = Math.sin(Math.PI / 6);
+    const keypoints = new Float32Array(g.keypoints.length);
+    for (let i = 0; i < g.sizes.length; i++) {
+      const x = (g.keypoints[2 * i] - cx) * 1.2, y = (g.keypoints[2 * i + 1] - cy) * 1.2;
+      keypoints[2 * i] = cx + c * x - sn * y;
+      keypoints[2 * i + 1] = cy + sn * x + c * y;
+    }
+    const closer: FeatureSet = { ...g, keypoints, angles: g.angles.map((a) => (a + 30) % 360) };
+    const votesOf = (idx: ShortlistIndex, p: FeatureSet) => idx.search(p, N).find((h) => h.captureId === 100)!.votes;
+    const scaled = ShortlistIndex.build(entries(), 'test');
+    const single = ShortlistIndex.build(entries(), 'test', { scales: [1] });
+    expect(DEFAULT_SHORTLIST_OPTIONS.scales.length).toBeGreaterThan(1);
+    expect(votesOf(scaled, closer)).toBeGreaterThan(0.8 * votesOf(scaled, g));
+    expect(votesOf(single, closer)).toBeLessThan(0.5 * votesOf(single, g));
+    expect(scaled.search(closer, 1)[0].captureId).toBe(100);
+    // A probe at the registration's size loses nothing to the other hypotheses.
+    expect(votesOf(scaled, g)).toBe(votesOf(single, g));
   });
 
   it('ranks the same whether built at once, grown by additions (append segment), or merged', () => {

@@ -37,6 +37,12 @@ export interface LshOptions {
   /** Descriptor bits that carry information (AKAZE MLDB: 486 of 488). */
   usableBits: number;
   seed: number;
+  /**
+   * Scale hypotheses of the pose vote (probe to gallery, search time only): a capture's score is its
+   * best over them. A recapture 1.15x larger than its registration moves keypoints 200 px from the
+   * centre by 30 px, far outside `shiftTolPx`, so with one scale its true collisions scatter.
+   */
+  scales: readonly number[];
 }
 
 /**
@@ -47,7 +53,16 @@ export interface LshOptions {
  * 12 tables with one-bit-away lookups 670 ms per search; 24 tables without them 74 ms; 16 tables
  * without them 43 ms (951 MiB); recall@1 100% in all three (bench/results/identity-scaling-*.md).
  */
-export const DEFAULT_LSH_OPTIONS: LshOptions = { tables: 16, bits: 22, perCapture: 1000, angleTolDeg: 15, shiftTolPx: 12, multiProbe: false, maxBucketFactor: 16, usableBits: 486, seed: 4 };
+/**
+ * Scale hypotheses of the pose vote: 1.28^(k/3), k = -3..3, covering handheld recaptures 0.78-1.28x
+ * their registration's size in steps of 8.6% (at most 4.3% off: 9 px at 200 px from the centre,
+ * inside one pose cell). Development range, 1000 parts of 20 moulds, 300 recaptures: median votes
+ * of the true part 22 -> 50 (0-10 deg light change) and 8 -> 15 (10-20 deg); shortlist rank-1
+ * 210 -> 225 of 300; the search 25.7 -> 34.2 ms.
+ */
+export const POSE_SCALES: readonly number[] = [-3, -2, -1, 0, 1, 2, 3].map((k) => Math.round(1.28 ** (k / 3) * 1000) / 1000);
+
+export const DEFAULT_LSH_OPTIONS: LshOptions = { tables: 16, bits: 22, perCapture: 1000, angleTolDeg: 15, shiftTolPx: 12, multiProbe: false, maxBucketFactor: 16, usableBits: 486, seed: 4, scales: POSE_SCALES };
 
 /** Indices of the `n` strongest (by response) keypoints of `f`, strongest first. */
 export function strongest(f: FeatureSet, n: number): Int32Array {
@@ -497,30 +512,43 @@ export class LshTables {
     const cells = this.cells;
     const touched: number[] = [];
     const best: Array<{ slot: number; votes: number }> = [];
+    const scales = this.options.scales.length > 0 ? this.options.scales : [1];
+    // Per collision of the slot being scored: angle bin, gallery position, rotated probe position.
+    let fas = new Float32Array(256), gxs = new Float32Array(256), gys = new Float32Array(256), rxs = new Float32Array(256), rys = new Float32Array(256);
     let floor = 0;
     for (const s of bySize) {
       const m = count[s + 1] - count[s];
       if (best.length >= k && m <= floor) break;
-      let votes = 0;
+      if (fas.length < m) [fas, gxs, gys, rxs, rys] = [fas, gxs, gys, rxs, rys].map(() => new Float32Array(2 * m));
       for (let j = 0; j < m; j++) {
         const h = order[count[s] + j];
         const i = this.hitProbe[h], g = this.hitKp[h];
         const a = (this.kps.angle[g] - angleByte(probe.angles[i]) + 256) & 255;
         const qx = (probe.keypoints[2 * i] - cx) * COORD, qy = (probe.keypoints[2 * i + 1] - cy) * COORD;
-        const fa = a / aW, fx = (this.kps.x[g] - (COS[a] * qx - SIN[a] * qy)) / tW + nT / 2, fy = (this.kps.y[g] - (SIN[a] * qx + COS[a] * qy)) / tW + nT / 2;
-        const a0 = Math.floor(fa), x0 = Math.floor(fx), y0 = Math.floor(fy);
-        const a1 = fa - a0 >= 0.5 ? a0 + 1 : a0 - 1, x1 = fx - x0 >= 0.5 ? x0 + 1 : x0 - 1, y1 = fy - y0 >= 0.5 ? y0 + 1 : y0 - 1;
-        if (x0 < 1 || x0 >= nT - 1 || y0 < 1 || y0 >= nT - 1) continue;
-        const b0 = ((a0 % nA) + nA) % nA, b1 = ((a1 % nA) + nA) % nA;
-        for (let q = 0; q < 8; q++) {
-          const c = ((q & 4 ? b1 : b0) * nT + (q & 2 ? x1 : x0)) * nT + (q & 1 ? y1 : y0);
-          if (cells[c] === 0) touched.push(c);
-          const v = ++cells[c];
-          if (v > votes) votes = v;
-        }
+        fas[j] = a / aW;
+        gxs[j] = this.kps.x[g];
+        gys[j] = this.kps.y[g];
+        rxs[j] = COS[a] * qx - SIN[a] * qy;
+        rys[j] = SIN[a] * qx + COS[a] * qy;
       }
-      for (const c of touched) cells[c] = 0;
-      touched.length = 0;
+      let votes = 0;
+      for (const sc of scales) {
+        for (let j = 0; j < m; j++) {
+          const fa = fas[j], fx = (gxs[j] - sc * rxs[j]) / tW + nT / 2, fy = (gys[j] - sc * rys[j]) / tW + nT / 2;
+          const a0 = Math.floor(fa), x0 = Math.floor(fx), y0 = Math.floor(fy);
+          const a1 = fa - a0 >= 0.5 ? a0 + 1 : a0 - 1, x1 = fx - x0 >= 0.5 ? x0 + 1 : x0 - 1, y1 = fy - y0 >= 0.5 ? y0 + 1 : y0 - 1;
+          if (x0 < 1 || x0 >= nT - 1 || y0 < 1 || y0 >= nT - 1) continue;
+          const b0 = ((a0 % nA) + nA) % nA, b1 = ((a1 % nA) + nA) % nA;
+          for (let q = 0; q < 8; q++) {
+            const c = ((q & 4 ? b1 : b0) * nT + (q & 2 ? x1 : x0)) * nT + (q & 1 ? y1 : y0);
+            if (cells[c] === 0) touched.push(c);
+            const v = ++cells[c];
+            if (v > votes) votes = v;
+          }
+        }
+        for (const c of touched) cells[c] = 0;
+        touched.length = 0;
+      }
       if (best.length < k || votes > floor) {
         best.push({ slot: s, votes });
         best.sort((a, b) => b.votes - a.votes || a.slot - b.slot);

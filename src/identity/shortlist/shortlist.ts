@@ -189,7 +189,8 @@ export class ShortlistIndex {
     try {
       const meta = JSON.parse(await readFile(metaFile, 'utf8')) as ShortlistMeta;
       if (meta.format !== 3) return null;
-      const options = { ...DEFAULT_SHORTLIST_OPTIONS, ...meta.options };
+      // Scale hypotheses are a search-time setting: today's, not those of the index's writer.
+      const options = { ...DEFAULT_SHORTLIST_OPTIONS, ...meta.options, scales: DEFAULT_SHORTLIST_OPTIONS.scales };
       const lsh = await readMain(mainFile, options);
       if (!lsh || lsh.kps.length !== meta.mainKeypoints) return null;
       const delta = unpackDelta(new Uint8Array(await readFile(deltaFile)), meta.deltaCaptureIds.length);
