@@ -114,6 +114,13 @@ export interface RankOptions {
   resultsFor?: string[];
 }
 
+/** Which fingerprint of the probe answered: as captured (turn 0) or a relit view; and the views tried. */
+interface ProbeView {
+  view: FeatureSet;
+  turnDeg: number;
+  tried: number[];
+}
+
 /** A ranking with the verified pair of the parts asked for (result and the gallery fingerprint). */
 interface Ranked {
   candidates: Candidate[];
@@ -386,9 +393,10 @@ export class IdentityService {
     s: IdentitySettings,
     options: RankOptions = {},
     viewHits: (view: FeatureSet) => Promise<Hits> = async () => hits,
-  ): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
+  ): Promise<Ranked & ProbeView> {
     const own = probe.fp.features!;
-    const best = { ...(await this.rankHits(own, hits, s, options)), view: own, turnDeg: 0 };
+    const tried: number[] = [];
+    const best = { ...(await this.rankHits(own, hits, s, options)), view: own, turnDeg: 0, tried };
     const relight = this.profile.relight;
     const most = (r: Ranked) => Math.max(0, ...r.candidates.map((c) => c.inliers));
     const asCaptured = most(best);
@@ -398,17 +406,19 @@ export class IdentityService {
     for (const turnDeg of relight.turnsDeg) {
       const view = await probe.relit(turnDeg);
       if (!view) continue;
+      tried.push(turnDeg);
       const mine = await viewHits(view);
       const inliers = most(await this.rankHits(view, mine.slice(0, relight.check), s));
       if (inliers > (chosen?.inliers ?? asCaptured)) chosen = { view, turnDeg, hits: mine, inliers };
       if (inliers >= relight.enough) break;
     }
-    return chosen ? { ...(await this.rankHits(chosen.view, chosen.hits, s, options)), view: chosen.view, turnDeg: chosen.turnDeg } : best;
+    return chosen ? { ...(await this.rankHits(chosen.view, chosen.hits, s, options)), view: chosen.view, turnDeg: chosen.turnDeg, tried } : best;
   }
 
   /** What the reason adds when a relit view of the probe answered. */
-  private static viewNote(turnDeg: number): string {
-    return turnDeg === 0 ? '' : ` (probe relit by ${turnDeg} degrees: lit too differently from the registration to match as captured)`;
+  private static viewNote({ turnDeg, tried }: ProbeView): string {
+    if (turnDeg !== 0) return ` (probe relit by ${turnDeg} degrees: lit too differently from the registration to match as captured)`;
+    return tried.length > 0 ? ` (views relit by ${tried.join(', ')} degrees tried: none matched better than the probe as captured)` : '';
   }
 
   private static reasonOf(c: Candidate, threshold: number, minInliers: number): string {
@@ -447,7 +457,7 @@ export class IdentityService {
     const mine = ranked.pair(serial);
     if (!mine) throw new IdentityError(`part "${serial}" has no capture with a usable fingerprint; register an image first`, { code: 'NOT_FOUND' });
     const best = ranked.candidates.find((c) => c.serial === serial)!;
-    const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers) + IdentityService.viewNote(ranked.turnDeg);
+    const reason = IdentityService.reasonOf(best, s.threshold, s.minInliers) + IdentityService.viewNote(ranked);
     const result = { ...mine.result, same: best.same, threshold: s.threshold, reason };
     return { status: best.same ? 'match' : 'no-match', serial, best, result, probe: { ...probe.fp, features: ranked.view }, gallery: { captureId: mine.captureId, features: mine.features }, threshold: s.threshold, reason };
   }
@@ -466,12 +476,12 @@ export class IdentityService {
     const top = ranked.candidates[0];
     const topPair = top ? ranked.pair(top.serial)! : undefined;
     const identified = top !== undefined && top.same;
-    const reason = top ? `${identified ? top.serial : `no candidate passes: best ${top.serial}`}: ${IdentityService.reasonOf(top, s.threshold, s.minInliers)}${IdentityService.viewNote(ranked.turnDeg)}` : 'no candidate from the shortlist';
+    const reason = top ? `${identified ? top.serial : `no candidate passes: best ${top.serial}`}: ${IdentityService.reasonOf(top, s.threshold, s.minInliers)}${IdentityService.viewNote(ranked)}` : 'no candidate from the shortlist';
     const bestResult = topPair && top ? { ...topPair.result, same: top.same, threshold: s.threshold, reason } : null;
     return { status: identified ? 'identified' : 'not-registered', candidates: ranked.candidates, threshold: s.threshold, galleryCaptures: index.size, reason, probe: { ...probe.fp, features: ranked.view }, bestResult, bestGallery: topPair ? { captureId: topPair.captureId, features: topPair.features } : null };
   }
 
-  private async rankAgainstIndex(probe: Probe, index: Shortlist, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Ranked & { view: FeatureSet; turnDeg: number }> {
+  private async rankAgainstIndex(probe: Probe, index: Shortlist, s: IdentitySettings, options: { shortlistSize?: number; excludeCaptures?: number[] }): Promise<Ranked & ProbeView> {
     const exhaustive = index.size <= s.exhaustiveUpTo;
     const exclude = new Set(options.excludeCaptures ?? []);
     const k = exhaustive ? index.size : (options.shortlistSize ?? s.shortlistSize) + exclude.size;

@@ -50,6 +50,8 @@ describe('identity on same-mould parts', () => {
         lines.push(`${c.serial} look-alike: ${r.status} ${r.status !== 'rejected' ? r.reason : ''}`);
         if (r.status !== 'rejected') mostInliers = Math.max(mostInliers, ...r.candidates.map((x) => x.inliers));
         expect(r.status, lines.join('\n')).toBe('not-registered');
+        // Identified nothing as captured, so relit views were tried too (profile relight.whenUnidentified).
+        expect(r.status !== 'rejected' && r.reason, lines.join('\n')).toMatch(/relit by/);
         // 1:1 too: a look-alike presented as a registered sibling is not that part.
         const v = await svc.verify('M01-P0001', c.bytes!, { pixelSizeUm: 5 });
         lines.push(`${c.serial} as M01-P0001: ${v.status} ${v.status !== 'rejected' ? v.reason : ''}`);
