@@ -135,8 +135,9 @@ export interface GalleryRanking {
 
 /**
  * Verification and decision in one call (one worker task per request in the server): verifies the
- * probe against `entries` in order, decides over the verified parts, and returns the pair results of the top candidate and of
- * `resultsFor`, not every pair's (they are large and only the shown ones are needed).
+ * probe against `entries` in order, decides over the verified parts, and returns the pair results
+ * of the top candidate and of `resultsFor`, not every pair's (they are large and only the shown
+ * ones are needed).
  */
 export async function rankGallery(
   probe: FeatureSet,

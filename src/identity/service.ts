@@ -496,8 +496,9 @@ export class IdentityService {
    * parts, a probe (another real capture of the part when it has one, else a synthetic recapture of
    * its registered image) is identified twice: with the part in the gallery (genuine: its own
    * score) and with the part's captures left out of the shortlist (impostor: the best score of
-   * another part, i.e. the part as an unregistered look-alike of its cohort, relit views and all). `lookalikes` (image files of parts
-   * that are not registered) add impostor scores. Works for a registry with one capture per part.
+   * another part, i.e. the part as an unregistered look-alike of its cohort, relit views and all).
+   * `lookalikes` (image files of parts that are not registered) add impostor scores. Works for a
+   * registry with one capture per part.
    */
   async calibrateFromRegistry(
     targetFmr: number,

@@ -46,14 +46,6 @@ export interface LshOptions {
 }
 
 /**
- * Bits and pose cells chosen on 200 registered synthetic parts + 2,000 real distractors (recall@50
- * of recaptures 90.7% at 20 bits / 15 deg / 24 px, 92.7% at 20 / 10 / 12, 94.0% at 22 / 10 / 12,
- * 95.3% at 22 / 15 / 12; 22 bits also halves the search time). Tables and multi-probe from the
- * 30k-gallery runs (1,000 parts + 29,000 real distractors, 300 recapture probes, quiet 2-core box):
- * 12 tables with one-bit-away lookups 670 ms per search; 24 tables without them 74 ms; 16 tables
- * without them 43 ms (951 MiB); recall@1 100% in all three (bench/results/identity-scaling-*.md).
- */
-/**
  * Scale hypotheses of the pose vote: 1.28^(k/3), k = -3..3, covering handheld recaptures 0.78-1.28x
  * their registration's size in steps of 8.6% (at most 4.3% off: 9 px at 200 px from the centre,
  * inside one pose cell). Development range, 1000 parts of 20 moulds, 300 recaptures: median votes
@@ -62,6 +54,14 @@ export interface LshOptions {
  */
 export const POSE_SCALES: readonly number[] = [-3, -2, -1, 0, 1, 2, 3].map((k) => Math.round(1.28 ** (k / 3) * 1000) / 1000);
 
+/**
+ * Bits and pose cells chosen on 200 registered synthetic parts + 2,000 real distractors (recall@50
+ * of recaptures 90.7% at 20 bits / 15 deg / 24 px, 92.7% at 20 / 10 / 12, 94.0% at 22 / 10 / 12,
+ * 95.3% at 22 / 15 / 12; 22 bits also halves the search time). Tables and multi-probe from the
+ * 30k-gallery runs (1,000 parts + 29,000 real distractors, 300 recapture probes, quiet 2-core box):
+ * 12 tables with one-bit-away lookups 670 ms per search; 24 tables without them 74 ms; 16 tables
+ * without them 43 ms (951 MiB); recall@1 100% in all three (bench/results/identity-scaling-*.md).
+ */
 export const DEFAULT_LSH_OPTIONS: LshOptions = { tables: 16, bits: 22, perCapture: 1000, angleTolDeg: 15, shiftTolPx: 12, multiProbe: false, maxBucketFactor: 16, usableBits: 486, seed: 4, scales: POSE_SCALES };
 
 /** Indices of the `n` strongest (by response) keypoints of `f`, strongest first. */
