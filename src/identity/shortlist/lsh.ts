@@ -376,6 +376,14 @@ export class LshTables {
   private hitProbe = new Uint32Array(1 << 16);
   private hitKp = new Uint32Array(1 << 16);
   private cells = new Uint16Array(0);
+  // Per collision of the slot being scored (`vote`): its two angle bins, gallery position and
+  // rotated probe position, which do not depend on the scale hypothesis.
+  private angleBin0 = new Int32Array(256);
+  private angleBin1 = new Int32Array(256);
+  private galleryX = new Float32Array(256);
+  private galleryY = new Float32Array(256);
+  private rotatedX = new Float32Array(256);
+  private rotatedY = new Float32Array(256);
 
   constructor(readonly options: LshOptions, readonly kps: KeypointStore = new KeypointStore(), tables?: LshTable[]) {
     if (!(options.bits >= 4 && options.bits <= 22)) throw new Error(`LSH key bits must be 4..22, got ${options.bits}`);
@@ -432,6 +440,15 @@ export class LshTables {
     this.tables = this.tables.map((t) => mergeTable(this.options.bits, t));
     this.extraEntries = 0;
     this.mainKeypoints = this.kps.length;
+  }
+
+  private growCollisionScratch(n: number): void {
+    this.angleBin0 = new Int32Array(n);
+    this.angleBin1 = new Int32Array(n);
+    this.galleryX = new Float32Array(n);
+    this.galleryY = new Float32Array(n);
+    this.rotatedX = new Float32Array(n);
+    this.rotatedY = new Float32Array(n);
   }
 
   private pushHit(n: number, s: number, i: number, g: number): void {
@@ -513,32 +530,33 @@ export class LshTables {
     const touched: number[] = [];
     const best: Array<{ slot: number; votes: number }> = [];
     const scales = this.options.scales.length > 0 ? this.options.scales : [1];
-    // Per collision of the slot being scored: angle bin, gallery position, rotated probe position.
-    let fas = new Float32Array(256), gxs = new Float32Array(256), gys = new Float32Array(256), rxs = new Float32Array(256), rys = new Float32Array(256);
     let floor = 0;
     for (const s of bySize) {
       const m = count[s + 1] - count[s];
       if (best.length >= k && m <= floor) break;
-      if (fas.length < m) [fas, gxs, gys, rxs, rys] = [fas, gxs, gys, rxs, rys].map(() => new Float32Array(2 * m));
+      if (this.angleBin0.length < m) this.growCollisionScratch(2 * m);
+      const { angleBin0, angleBin1, galleryX, galleryY, rotatedX, rotatedY } = this;
       for (let j = 0; j < m; j++) {
         const h = order[count[s] + j];
         const i = this.hitProbe[h], g = this.hitKp[h];
         const a = (this.kps.angle[g] - angleByte(probe.angles[i]) + 256) & 255;
         const qx = (probe.keypoints[2 * i] - cx) * COORD, qy = (probe.keypoints[2 * i + 1] - cy) * COORD;
-        fas[j] = a / aW;
-        gxs[j] = this.kps.x[g];
-        gys[j] = this.kps.y[g];
-        rxs[j] = COS[a] * qx - SIN[a] * qy;
-        rys[j] = SIN[a] * qx + COS[a] * qy;
+        const fa = a / aW, a0 = Math.floor(fa), a1 = fa - a0 >= 0.5 ? a0 + 1 : a0 - 1;
+        angleBin0[j] = ((a0 % nA) + nA) % nA;
+        angleBin1[j] = ((a1 % nA) + nA) % nA;
+        galleryX[j] = this.kps.x[g];
+        galleryY[j] = this.kps.y[g];
+        rotatedX[j] = COS[a] * qx - SIN[a] * qy;
+        rotatedY[j] = SIN[a] * qx + COS[a] * qy;
       }
       let votes = 0;
       for (const sc of scales) {
         for (let j = 0; j < m; j++) {
-          const fa = fas[j], fx = (gxs[j] - sc * rxs[j]) / tW + nT / 2, fy = (gys[j] - sc * rys[j]) / tW + nT / 2;
-          const a0 = Math.floor(fa), x0 = Math.floor(fx), y0 = Math.floor(fy);
-          const a1 = fa - a0 >= 0.5 ? a0 + 1 : a0 - 1, x1 = fx - x0 >= 0.5 ? x0 + 1 : x0 - 1, y1 = fy - y0 >= 0.5 ? y0 + 1 : y0 - 1;
+          const fx = (galleryX[j] - sc * rotatedX[j]) / tW + nT / 2, fy = (galleryY[j] - sc * rotatedY[j]) / tW + nT / 2;
+          const x0 = Math.floor(fx), y0 = Math.floor(fy);
+          const x1 = fx - x0 >= 0.5 ? x0 + 1 : x0 - 1, y1 = fy - y0 >= 0.5 ? y0 + 1 : y0 - 1;
           if (x0 < 1 || x0 >= nT - 1 || y0 < 1 || y0 >= nT - 1) continue;
-          const b0 = ((a0 % nA) + nA) % nA, b1 = ((a1 % nA) + nA) % nA;
+          const b0 = angleBin0[j], b1 = angleBin1[j];
           for (let q = 0; q < 8; q++) {
             const c = ((q & 4 ? b1 : b0) * nT + (q & 2 ? x1 : x0)) * nT + (q & 1 ? y1 : y0);
             if (cells[c] === 0) touched.push(c);
