@@ -110,7 +110,8 @@ export async function decideVerified(
     // A texture score needs a credible pose: a candidate with fewer than minInliers inliers was
     // warped by a guess, and its correlation is chance or the mould's pattern at a wrong place
     // (development stress set, light moved 30-45 deg: look-alikes with 2-7 inliers scored up to 0.49).
-    residual = residualScores(probe.texture, entries, { align, probePerpendicular }).map((r, i) => (verified[i].result.geometry.inliers >= s.minInliers ? r : 0));
+    const scored = verified.map((v) => v.result.geometry.inliers >= s.minInliers);
+    residual = residualScores(probe.texture, entries, { align, probePerpendicular, scored }).map((r, i) => (scored[i] ? r : 0));
   }
   // Second-best normalisation: a part's residual correlation minus the best of the other parts'.
   const margin = residual?.map((r, i) => r - Math.max(0, ...residual.filter((_, j) => j !== i)));

@@ -67,8 +67,6 @@ export async function textureMap(image: GreyImage & { data: Uint8Array }, option
   return { width: w, height: h, scale: w / image.width, data };
 }
 
-/** Accumulators per tile of the residual score. */
-const ACC = 15;
 /** Light turns the steered score tries (every 15 degrees around the circle), as [cos, sin]. */
 const STEER_MIXES = Array.from({ length: 24 }, (_, k) => [Math.cos((2 * Math.PI * k) / 24), Math.sin((2 * Math.PI * k) / 24)] as const);
 
@@ -115,16 +113,44 @@ function warpInto(probe: TextureMap, e: TextureEntry): Float32Array {
 export function residualScores(
   probe: TextureMap,
   given: TextureEntry[],
-  options: { tile?: number; minPixels?: number; align?: Partial<AlignOptions> | null; probePerpendicular?: Float32Array | null } = {},
+  options: { tile?: number; minPixels?: number; align?: Partial<AlignOptions> | null; probePerpendicular?: Float32Array | null; realign?: boolean; scored?: boolean[] } = {},
 ): number[] {
   const tile = options.tile ?? 64;
+  const realign = options.realign ?? true;
+  const scored = options.scored;
   const minPixels = options.minPixels ?? 1024;
-  const n = probe.width * probe.height;
+  const q = options.probePerpendicular ?? null;
   // Members' poses are refined on the maps first (verify/align.ts): the cohort template is only as
   // sharp as its members' alignment, and a part's own correlation only as high as its pose.
   const tpl = options.align ? alignTemplate(probe, options.align) : null;
-  const entries = tpl ? given.map((e) => (e.member && e.matrix && e.map.width > 0 ? { ...e, matrix: alignPose(tpl, e.map, e.matrix) } : e)) : given;
-  const warped = entries.map((e) => warpInto(probe, e));
+  const refined = tpl ? given.map((e) => (e.member && e.matrix && e.map.width > 0 ? { ...e, matrix: alignPose(tpl, e.map, e.matrix) } : e)) : given;
+  const warped = refined.map((e) => warpInto(probe, e));
+  const scores = scoreAgainstTemplate(probe, refined, warped, q, tile, minPixels, realign, scored);
+  // A member whose refinement was refused (it would move the view too far) keeps its keypoint pose
+  // while the template's members are refined: the mould's pattern then sits a pixel apart in the
+  // two, the template no longer removes it from the probe, and the candidate correlates with the
+  // probe on the shared pattern. Such a candidate is scored against a template of keypoint poses
+  // like its own (development stress set, recaptures at 0.74-0.8x: a look-alike's one refused
+  // sibling scored 0.42 against 0.09 for the others, and 0.04 with keypoint poses throughout).
+  const refused = refined.map((e, k) => e.member && e.matrix !== null && e.matrix === given[k].matrix && tpl !== null && (scored?.[k] ?? true));
+  if (refused.some(Boolean)) {
+    // Only the members' maps make the template (a refused member's warp is the same as before).
+    const unmoved = given.map((e, k) => (!e.member ? EMPTY : refined[k].matrix === e.matrix ? warped[k] : warpInto(probe, e)));
+    const raw = scoreAgainstTemplate(probe, given, unmoved, q, tile, minPixels, realign, refused);
+    refused.forEach((r, k) => {
+      if (r) scores[k] = raw[k];
+    });
+  }
+  return scores;
+}
+
+/** A warp that is never read (a non-member outside `only`). */
+const EMPTY = new Float32Array(0);
+
+/** Residual scores of the entries (those in `only`, when given; 0 for the rest) against the mean of the other members. */
+function scoreAgainstTemplate(probe: TextureMap, entries: TextureEntry[], warped: Float32Array[], q: Float32Array | null, tile: number, minPixels: number, realignAll: boolean, only?: boolean[]): number[] {
+  const { width, height } = probe;
+  const n = width * height;
   const sum = new Float32Array(n);
   const count = new Uint16Array(n);
   entries.forEach((e, k) => {
@@ -136,76 +162,290 @@ export function residualScores(
       count[i]++;
     }
   });
-  const tiles = Math.max(1, Math.round(Math.max(probe.width, probe.height) / tile));
-  const tw = probe.width / tiles, th = probe.height / tiles;
+  const tiles = Math.max(1, Math.round(Math.max(width, height) / tile));
+  const p = Float32Array.from(probe.data);
+  const memberCount = entries.filter((e) => e.member).length;
   return entries.map((e, k) => {
+    if (only && !only[k]) return 0;
     const w = warped[k];
-    // Partial correlation of probe and candidate given the template, per tile (light, blur and
-    // small misregistrations vary over the image), averaged over the tiles: a plain subtraction
-    // would leave (gain_c - mean gain) x mould pattern in both residuals.
-    const q = options.probePerpendicular ?? null;
-    const acc = new Float64Array(tiles * tiles * ACC);
-    for (let v = 0; v < probe.height; v++) {
-      const ty = Math.min(tiles - 1, Math.floor(v / th));
-      for (let u = 0; u < probe.width; u++) {
-        const i = v * probe.width + u;
-        const c = w[i];
-        if (Number.isNaN(c)) continue;
-        const others = count[i] - (e.member ? 1 : 0);
-        const tv = others > 0 ? (sum[i] - (e.member ? c : 0)) / others : 0;
-        const p = probe.data[i];
-        const a = (ty * tiles + Math.min(tiles - 1, Math.floor(u / tw))) * ACC;
-        acc[a] += p;
-        acc[a + 1] += c;
-        acc[a + 2] += tv;
-        acc[a + 3] += p * p;
-        acc[a + 4] += c * c;
-        acc[a + 5] += tv * tv;
-        acc[a + 6] += p * c;
-        acc[a + 7] += p * tv;
-        acc[a + 8] += c * tv;
-        acc[a + 9]++;
-        if (q) {
-          const r = q[i];
-          acc[a + 10] += r;
-          acc[a + 11] += r * r;
-          acc[a + 12] += r * c;
-          acc[a + 13] += r * p;
-          acc[a + 14] += r * tv;
+    // Moved templates only over a cohort of REALIGN_MIN_COHORT or more: a template of a few
+    // members carries a third or a quarter of their own relief, the shared template's partial
+    // correlation removes that from both sides alike, and moved ones did not (a 5-part test
+    // registry, a look-alike relit by -60 degrees with 9 inliers and 3 other members: 0.045 with
+    // the shared template, 0.199 with moved ones).
+    const realign = realignAll && memberCount - (e.member ? 1 : 0) >= REALIGN_MIN_COHORT;
+    // The template without this entry (t), in the probe's frame.
+    const t = new Float32Array(n).fill(Number.NaN);
+    let pixels = 0;
+    for (let i = 0; i < n; i++) {
+      const c = w[i];
+      if (!Number.isNaN(c)) pixels++;
+      const own = e.member && !Number.isNaN(c) ? 1 : 0;
+      const others = count[i] - own;
+      if (others > 0) t[i] = (sum[i] - (own ? c : 0)) / others;
+    }
+    if (pixels < minPixels) return 0;
+    // Partial correlations per tile (light, blur and small misregistrations vary over the image),
+    // averaged over the tiles: the probe's shading (p; steered, also its shading under the
+    // perpendicular light, r) and the candidate's (c), each less its least-squares fit on what the
+    // template explains. With `realign` the candidate's side is fitted on the template moved onto
+    // the candidate's own pose of the mould (tileOffsets), and the probe's side on the template and
+    // its x and y gradients (a sub-pixel offset, to first order). Why: the template's members are
+    // posed against the probe, a pixel or so apart from the candidate's pose where the light
+    // differs or the scale is far from 1; a template shared by both sides then leaves the mould's
+    // pattern in both residuals, and the candidate correlates with a same-mould look-alike on the
+    // shared pattern (development stress set, recaptures at 0.74-0.8x and 1.25-1.35x: a look-alike
+    // scored 0.33 this way). The probe's side is not moved like the candidate's: the two residuals
+    // would then share the moved template's sampling error, and a look-alike correlates with that
+    // (synthetic cohorts of 40 siblings posed like texture.test.ts's: 0.14-0.18, against 0.01-0.05).
+    const tc = realign ? shiftedByTile(t, tileOffsets(w, t, width, height, tiles), width, height, tiles) : t;
+    const dA = realign ? 3 : 1;
+    const V = 4 + dA; // p, r, c, tc, then t[, tx, ty]
+    const probeFit = realign ? [4, 5, 6] : [4];
+    const candFit = realign ? [3] : [4];
+    const M = (V * (V + 1)) / 2;
+    const T = tiles * tiles;
+    const s1 = new Float64Array(T * V), s2 = new Float64Array(T * M), cnt = new Float64Array(T);
+    const tw = width / tiles, th = height / tiles;
+    for (let ty = 0; ty < tiles; ty++) {
+      for (let tx = 0; tx < tiles; tx++) {
+        const a = ty * tiles + tx;
+        const x0 = Math.round(tx * tw), x1 = Math.round((tx + 1) * tw), y0 = Math.round(ty * th), y1 = Math.round((ty + 1) * th);
+        // Sums and products of (p, r, c, tc, t, tx, ty) over the tile, unrolled (this loop runs for every pixel of every candidate).
+        let m = 0, S0 = 0, S1 = 0, S2 = 0, S3 = 0, S4 = 0, S5 = 0, S6 = 0;
+        let P00 = 0, P01 = 0, P02 = 0, P03 = 0, P04 = 0, P05 = 0, P06 = 0, P11 = 0, P12 = 0, P13 = 0, P14 = 0, P15 = 0, P16 = 0;
+        let P22 = 0, P23 = 0, P24 = 0, P25 = 0, P26 = 0, P33 = 0, P34 = 0, P35 = 0, P36 = 0, P44 = 0, P45 = 0, P46 = 0, P55 = 0, P56 = 0, P66 = 0;
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            const i = y * width + x;
+            const c = w[i];
+            if (Number.isNaN(c)) continue;
+            const t0 = t[i];
+            const ti = Number.isNaN(t0) ? 0 : t0;
+            const v0 = p[i], v1 = q ? q[i] : 0, v2 = c;
+            const tci = tc[i];
+            const v3 = realign && !Number.isNaN(tci) ? tci : ti, v4 = ti;
+            let v5 = 0, v6 = 0;
+            if (realign) {
+              // Central differences; a missing neighbour counts as the pixel itself.
+              const l = x > 0 && !Number.isNaN(t[i - 1]) ? t[i - 1] : ti, r = x < width - 1 && !Number.isNaN(t[i + 1]) ? t[i + 1] : ti;
+              const u = y > 0 && !Number.isNaN(t[i - width]) ? t[i - width] : ti, d = y < height - 1 && !Number.isNaN(t[i + width]) ? t[i + width] : ti;
+              v5 = (r - l) / 2;
+              v6 = (d - u) / 2;
+            }
+            m++;
+            S0 += v0; S1 += v1; S2 += v2; S3 += v3; S4 += v4; S5 += v5; S6 += v6;
+            P00 += v0 * v0; P01 += v0 * v1; P02 += v0 * v2; P03 += v0 * v3; P04 += v0 * v4; P05 += v0 * v5; P06 += v0 * v6;
+            P11 += v1 * v1; P12 += v1 * v2; P13 += v1 * v3; P14 += v1 * v4; P15 += v1 * v5; P16 += v1 * v6;
+            P22 += v2 * v2; P23 += v2 * v3; P24 += v2 * v4; P25 += v2 * v5; P26 += v2 * v6;
+            P33 += v3 * v3; P34 += v3 * v4; P35 += v3 * v5; P36 += v3 * v6;
+            P44 += v4 * v4; P45 += v4 * v5; P46 += v4 * v6; P55 += v5 * v5; P56 += v5 * v6; P66 += v6 * v6;
+          }
         }
+        cnt[a] = m;
+        s1.set([S0, S1, S2, S3, S4, S5, S6].slice(0, V), a * V);
+        const all = [
+          [P00, P01, P02, P03, P04, P05, P06],
+          [P11, P12, P13, P14, P15, P16],
+          [P22, P23, P24, P25, P26],
+          [P33, P34, P35, P36],
+          [P44, P45, P46],
+          [P55, P56],
+          [P66],
+        ];
+        let o2 = a * M;
+        for (let j = 0; j < V; j++) for (let k2 = 0; k2 < V - j; k2++) s2[o2++] = all[j][k2];
       }
     }
-    // Per tile, the candidate's covariances with the probe's shading (x) and, steered, with its
-    // shading under the perpendicular light (y), all given the template; then, for each mix
-    // cos(a) x + sin(a) y (the probe's light turned by a), the tile's partial correlation.
+    // For each mix cos(a) p + sin(a) r (the probe's light turned by a), the tiles' correlations.
     const turns = q ? STEER_MIXES.length : 1;
     const totals = new Float64Array(turns);
-    let weight = 0, pixels = 0;
-    for (let a = 0; a < acc.length; a += ACC) {
-      const m = acc[a + 9];
-      pixels += m;
+    let weight = 0;
+    const C = new Float64Array(V * V);
+    for (let a = 0; a < T; a++) {
+      const m = cnt[a];
       if (m < 64) continue;
-      const cov = (xy: number, x: number, y: number) => acc[a + xy] / m - (acc[a + x] / m) * (acc[a + y] / m);
-      const vt = cov(5, 2, 2);
-      const given = (xy: number, x: number, y: number, xt: number, xtm: number, yt: number, ytm: number) =>
-        vt > 1e-9 ? cov(xy, x, y) - (cov(xt, xtm, 2) * cov(yt, ytm, 2)) / vt : cov(xy, x, y);
-      const vc = given(4, 1, 1, 8, 1, 8, 1), vp = given(3, 0, 0, 7, 0, 7, 0), cpc = given(6, 0, 1, 7, 0, 8, 1);
+      let o2 = a * M;
+      for (let j = 0; j < V; j++) {
+        for (let k2 = j; k2 < V; k2++) C[j * V + k2] = C[k2 * V + j] = s2[o2++] / m - (s1[a * V + j] / m) * (s1[a * V + k2] / m);
+      }
+      const cv = (j: number, k2: number) => C[j * V + k2];
+      // Probe side: p and r on PROBE_FIT; candidate side: c on CAND_FIT (indices into the channels).
+      const fit = (on: number[], y: number) => {
+        const d = on.length;
+        const A = new Float64Array(d * d);
+        for (let j = 0; j < d; j++) for (let k2 = 0; k2 < d; k2++) A[j * d + k2] = cv(on[j], on[k2]) + (j === k2 ? 1e-9 + 1e-4 * cv(on[j], on[j]) : 0);
+        return solveSymmetric(A, Float64Array.from(on, (j) => cv(j, y)), d) ?? new Float64Array(d);
+      };
+      const bp = fit(probeFit, 0), br = fit(probeFit, 1), bc = fit(candFit, 2);
+      const dot = (b: Float64Array, on: number[], y: number) => b.reduce((acc2, bj, j) => acc2 + bj * cv(on[j], y), 0);
+      // cov(y - b.A, c - bc.B) = cov(y, c) - bc.cov(B, y) - b.cov(A, c) + b' cov(A, B) bc
+      const cross = (b: Float64Array, y: number) => {
+        let x = cv(y, 2) - dot(bc, candFit, y) - dot(b, probeFit, 2);
+        for (let j = 0; j < probeFit.length; j++) for (let k2 = 0; k2 < candFit.length; k2++) x += b[j] * bc[k2] * cv(probeFit[j], candFit[k2]);
+        return x;
+      };
+      const vp = cv(0, 0) - dot(bp, probeFit, 0);
+      const vc = cv(2, 2) - dot(bc, candFit, 2);
+      const cpc = cross(bp, 0);
       if (!(vp > 1e-9 && vc > 1e-9)) continue;
       if (!q) totals[0] += (cpc / Math.sqrt(vp * vc)) * m;
       else {
-        const vq = given(11, 10, 10, 14, 10, 14, 10), cqc = given(12, 10, 1, 14, 10, 8, 1), cpq = given(13, 10, 0, 14, 10, 7, 0);
-        for (let k = 0; k < turns; k++) {
-          const [co, si] = STEER_MIXES[k];
+        const vq = cv(1, 1) - dot(br, probeFit, 1);
+        const cqc = cross(br, 1);
+        const cpq = cv(0, 1) - dot(bp, probeFit, 1);
+        for (let j = 0; j < turns; j++) {
+          const [co, si] = STEER_MIXES[j];
           const vmix = co * co * vp + 2 * co * si * cpq + si * si * vq;
-          if (vmix > 1e-9) totals[k] += ((co * cpc + si * cqc) / Math.sqrt(vmix * vc)) * m;
+          if (vmix > 1e-9) totals[j] += ((co * cpc + si * cqc) / Math.sqrt(vmix * vc)) * m;
         }
       }
       weight += m;
     }
     let total = totals[0];
-    for (let k = 1; k < turns; k++) total = Math.max(total, totals[k]);
-    return pixels < minPixels || weight === 0 ? 0 : total / weight;
+    for (let j = 1; j < turns; j++) total = Math.max(total, totals[j]);
+    return weight === 0 ? 0 : total / weight;
   });
+}
+
+/** Solves A x = b for a small symmetric positive definite A (Cholesky); null when singular. */
+function solveSymmetric(A: Float64Array, b: Float64Array, d: number): Float64Array | null {
+  const L = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * d + j];
+      for (let k = 0; k < j; k++) s -= L[i * d + k] * L[j * d + k];
+      if (i === j) {
+        if (!(s > 1e-12)) return null;
+        L[i * d + i] = Math.sqrt(s);
+      } else L[i * d + j] = s / L[j * d + j];
+    }
+  }
+  const z = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * d + k] * z[k];
+    z[i] = s / L[i * d + i];
+  }
+  const x = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) {
+    let s = z[i];
+    for (let k = i + 1; k < d; k++) s -= L[k * d + i] * x[k];
+    x[i] = s / L[i * d + i];
+  }
+  return x;
+}
+
+/** Other cohort members a candidate's template needs before it is moved onto the candidate (scoreAgainstTemplate). */
+const REALIGN_MIN_COHORT = 8;
+
+/** How far (map pixels, each axis) tileOffsets looks for the template's offset. */
+const REALIGN_RADIUS = 2;
+
+/**
+ * Per tile, the offset (map pixels, x then y) at which the template `t` best matches the image `c`
+ * (both in the probe map's frame, NaN outside): the integer offset within REALIGN_RADIUS with the
+ * highest correlation on every second pixel, refined by a parabola on each axis; NaN where they do
+ * not correlate. The shared pattern of a mould covers every pixel, so the offset is well defined.
+ */
+export function tileOffsets(c: Float32Array | Int8Array, t: Float32Array, width: number, height: number, tiles: number): Float32Array {
+  const R = REALIGN_RADIUS;
+  const tw = width / tiles, th = height / tiles;
+  const side = 2 * R + 1;
+  const ncc = new Float64Array(side * side);
+  const offsets = new Float32Array(2 * tiles * tiles).fill(Number.NaN);
+  for (let ty = 0; ty < tiles; ty++) {
+    for (let tx = 0; tx < tiles; tx++) {
+      const x0 = Math.round(tx * tw), x1 = Math.round((tx + 1) * tw), y0 = Math.round(ty * th), y1 = Math.round((ty + 1) * th);
+      let best = -1, bi = -1;
+      for (let dy = -R; dy <= R; dy++) {
+        for (let dx = -R; dx <= R; dx++) {
+          let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+          for (let y = y0; y < y1; y += 2) {
+            const yy = y + dy;
+            if (yy < 0 || yy >= height) continue;
+            for (let x = x0; x < x1; x += 2) {
+              const xx = x + dx;
+              if (xx < 0 || xx >= width) continue;
+              const a = c[y * width + x], b = t[yy * width + xx];
+              if (Number.isNaN(a) || Number.isNaN(b)) continue;
+              n++;
+              sa += a;
+              sb += b;
+              saa += a * a;
+              sbb += b * b;
+              sab += a * b;
+            }
+          }
+          const va = saa / n - (sa / n) ** 2, vb = sbb / n - (sb / n) ** 2;
+          const r = n >= 64 && va > 1e-9 && vb > 1e-9 ? (sab / n - (sa / n) * (sb / n)) / Math.sqrt(va * vb) : -1;
+          const idx = (dy + R) * side + (dx + R);
+          ncc[idx] = r;
+          if (r > best) {
+            best = r;
+            bi = idx;
+          }
+        }
+      }
+      if (bi < 0 || best <= 0) continue;
+      const iy = Math.floor(bi / side), ix = bi % side;
+      const sub = (l: number, m: number, r: number) => {
+        const d = l - 2 * m + r;
+        return d < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / d)) : 0;
+      };
+      const k = 2 * (ty * tiles + tx);
+      offsets[k] = ix - R + (ix > 0 && ix < side - 1 ? sub(ncc[iy * side + ix - 1], best, ncc[iy * side + ix + 1]) : 0);
+      offsets[k + 1] = iy - R + (iy > 0 && iy < side - 1 ? sub(ncc[(iy - 1) * side + ix], best, ncc[(iy + 1) * side + ix]) : 0);
+    }
+  }
+  return offsets;
+}
+
+/** Keys' cubic convolution weights (a = -0.5) of the four samples around a point at fraction `f` past the second. */
+function cubicWeights(f: number): [number, number, number, number] {
+  const k = (d: number) => {
+    const x = Math.abs(d);
+    return x <= 1 ? 1.5 * x ** 3 - 2.5 * x ** 2 + 1 : x < 2 ? -0.5 * x ** 3 + 2.5 * x ** 2 - 4 * x + 2 : 0;
+  };
+  return [k(1 + f), k(f), k(1 - f), k(2 - f)];
+}
+
+/**
+ * `t` moved by each tile's offset (tileOffsets; unmoved where it is NaN), sampled with Keys' cubic,
+ * which keeps the fine pattern that bilinear sampling at a half-pixel offset would blur (and the
+ * blurred part would stay in the residual).
+ */
+export function shiftedByTile(t: Float32Array, offsets: Float32Array, width: number, height: number, tiles: number): Float32Array {
+  const out = new Float32Array(width * height).fill(Number.NaN);
+  const tw = width / tiles, th = height / tiles;
+  for (let ty = 0; ty < tiles; ty++) {
+    for (let tx = 0; tx < tiles; tx++) {
+      const x0 = Math.round(tx * tw), x1 = Math.round((tx + 1) * tw), y0 = Math.round(ty * th), y1 = Math.round((ty + 1) * th);
+      const k = 2 * (ty * tiles + tx);
+      const fx = offsets[k], fy = offsets[k + 1];
+      if (Number.isNaN(fx)) {
+        for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) out[y * width + x] = t[y * width + x];
+        continue;
+      }
+      const wx = cubicWeights(fx - Math.floor(fx)), wy = cubicWeights(fy - Math.floor(fy));
+      const ix0 = Math.floor(fx) - 1, iy0 = Math.floor(fy) - 1;
+      // Separable: the rows the tile needs filtered along x, then along y (a NaN tap gives NaN).
+      const rows = y1 - y0 + 3, cols = x1 - x0;
+      const hx = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        const yy = y0 + iy0 + r;
+        for (let x = x0; x < x1; x++) {
+          const xs = x + ix0, j = yy * width + xs;
+          hx[r * cols + (x - x0)] = yy < 0 || yy >= height || xs < 0 || xs + 3 >= width ? Number.NaN : wx[0] * t[j] + wx[1] * t[j + 1] + wx[2] * t[j + 2] + wx[3] * t[j + 3];
+        }
+      }
+      for (let y = y0; y < y1; y++) {
+        const r = y - y0;
+        for (let x = 0; x < cols; x++) out[y * width + x0 + x] = wy[0] * hx[r * cols + x] + wy[1] * hx[(r + 1) * cols + x] + wy[2] * hx[(r + 2) * cols + x] + wy[3] * hx[(r + 3) * cols + x];
+      }
+    }
+  }
+  return out;
 }
 
 /**
