@@ -40,11 +40,11 @@ describe('decideVerified (residual score)', () => {
   const probe = features(map(1));
 
   it('scores the part whose texture the probe shows far above an unrelated one when both poses are credible', async () => {
-    const ranked = await decideVerified(probe, [verified('OTHER', map(2), 10), verified('SAME', map(1), 10)], s);
+    const ranked = await decideVerified(probe, [verified('A', map(2), 10), verified('B', map(3), 10), verified('C', map(4), 10), verified('SAME', map(1), 10)], s);
     expect(ranked[0].serial).toBe('SAME');
     expect(ranked[0].score).toBeGreaterThan(0.5);
     expect(ranked[0].same).toBe(true);
-    expect(ranked[1].same).toBe(false);
+    expect(ranked.slice(1).every((c) => !c.same)).toBe(true);
   });
 
   it('gives no texture score to a candidate whose pose rests on fewer than minInliers inliers, however well its map correlates', async () => {
@@ -52,5 +52,14 @@ describe('decideVerified (residual score)', () => {
     const guess = ranked.find((c) => c.serial === 'GUESS')!;
     expect(guess.score).toBeLessThanOrEqual(0);
     expect(guess.same).toBe(false);
+  });
+
+  it('does not identify from few inliers when fewer than 3 other parts make the cohort, however high the score', async () => {
+    // The same texture as the probe, so the score is high; with 10 inliers and one other part it is no evidence.
+    const thin = await decideVerified(probe, [verified('OTHER', map(2), 10), verified('SAME', map(1), 10)], s);
+    expect(thin[0].serial).toBe('SAME');
+    expect(thin[0].score).toBeGreaterThan(0.5);
+    expect(thin[0].same).toBe(false);
+    // (With three other parts the same 10 inliers count: the first test.)
   });
 });

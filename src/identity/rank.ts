@@ -120,11 +120,27 @@ export async function decideVerified(
       const c = cohort?.[i];
       const score = margin ? margin[i] : c ? c.value : v.result.score.value;
       const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
-      const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers;
+      const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers && !(residual && thinEvidence(v.result.geometry.inliers, c?.cohortSize ?? 0));
       const same = v.comparable && score >= s.threshold && enough;
       return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind === 'residual' ? ('individual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
     })
     .sort((a, b) => b.score - a.score || b.inliers - a.inliers);
+}
+
+/** Below this many other cohort members, a residual answer also needs SMALL_COHORT_MIN_INLIERS inliers. */
+export const SMALL_COHORT = 3;
+export const SMALL_COHORT_MIN_INLIERS = 20;
+
+/**
+ * A residual score over a cohort of fewer than SMALL_COHORT other parts rests on a template of
+ * one or two siblings (or none: then it is the plain correlation, the mould's pattern included),
+ * and a pose from few inliers leaves that pattern in the residual: such an answer is not evidence
+ * of the part itself. (Development hard set, 300 parts of 6 moulds, 300 look-alikes: the highest
+ * look-alike, 0.103, had 8 inliers and a cohort of 1; no genuine recapture of it or of the
+ * 1000-part development set was identified with a cohort under 3.)
+ */
+export function thinEvidence(inliers: number, cohortSize: number): boolean {
+  return cohortSize < SMALL_COHORT && inliers < SMALL_COHORT_MIN_INLIERS;
 }
 
 /** What `rankGallery` answers: the ranking and the pair results asked for. */

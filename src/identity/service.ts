@@ -23,7 +23,7 @@ import { IDENTITY_PROFILES, resolveFingerprintFor, resolveProfile, type Identity
 import { loadIdentitySettings, readProfileNameSync, saveIdentitySettings, type IdentitySettings } from './settings.js';
 import { ShortlistStore, type Shortlist } from './shortlist/store.js';
 import type { ShortlistThread } from './shortlist/thread.js';
-import { pairOptions, rankVerified, verifyGallery, type Candidate, type GalleryEntry, type GalleryRanking, type RankProfile } from './rank.js';
+import { pairOptions, rankVerified, SMALL_COHORT, SMALL_COHORT_MIN_INLIERS, thinEvidence, verifyGallery, type Candidate, type GalleryEntry, type GalleryRanking, type RankProfile } from './rank.js';
 import type { FeatureSet, QualityReport } from './types.js';
 import type { MatchOptions } from './verify/match.js';
 import type { VerifyResult } from './verify/verify.js';
@@ -425,6 +425,7 @@ export class IdentityService {
     const what = c.scoreKind === 'residual' ? `${c.inliers} inliers; fine-texture correlation with the cohort's mean texture removed, ${c.score.toFixed(3)} above the best of ${c.cohortSize} other parts (residual)` : c.scoreKind === 'individual' ? `${c.individualInliers} individual inliers of ${c.inliers} (cohort of ${c.cohortSize} other parts), score ${c.score.toFixed(4)} (individual)` : `${c.inliers} inliers, score ${c.score.toFixed(4)} (${c.scoreKind})`;
     if (c.same) return `${what} >= threshold ${threshold}`;
     if ((c.scoreKind === 'residual' ? c.inliers : c.individualInliers) < minInliers) return `${what}: fewer than ${minInliers} inliers`;
+    if (c.scoreKind === 'residual' && thinEvidence(c.inliers, c.cohortSize) && c.score >= threshold) return `${what}: with fewer than ${SMALL_COHORT} other parts to compare, ${SMALL_COHORT_MIN_INLIERS} inliers are needed to tell the part's own relief from its mould's`;
     return `${what} < threshold ${threshold}`;
   }
 
