@@ -29,3 +29,31 @@ export function applyMat3(m: ArrayLike<number>, x: number, y: number): [number, 
   const w = m[6] * x + m[7] * y + m[8];
   return [(m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w];
 }
+
+/** Solves A x = b for a small symmetric positive definite A (d x d, row-major, full) by Cholesky; null when singular. */
+export function solveSymmetric(A: Float64Array, b: Float64Array, d: number): Float64Array | null {
+  const L = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * d + j];
+      for (let k = 0; k < j; k++) s -= L[i * d + k] * L[j * d + k];
+      if (i === j) {
+        if (!(s > 1e-12)) return null;
+        L[i * d + i] = Math.sqrt(s);
+      } else L[i * d + j] = s / L[j * d + j];
+    }
+  }
+  const z = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * d + k] * z[k];
+    z[i] = s / L[i * d + i];
+  }
+  const x = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) {
+    let s = z[i];
+    for (let k = i + 1; k < d; k++) s -= L[k * d + i] * x[k];
+    x[i] = s / L[i * d + i];
+  }
+  return x;
+}

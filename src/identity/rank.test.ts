@@ -55,11 +55,9 @@ describe('decideVerified (residual score)', () => {
   });
 
   it('does not identify from few inliers when fewer than 3 other parts make the cohort, however high the score', async () => {
-    // The same texture as the probe, so the score is high; with 10 inliers and one other part it is no evidence.
+    // The same texture as the probe, so its texture would score high; with 10 inliers and one other part it is no evidence.
     const thin = await decideVerified(probe, [verified('OTHER', map(2), 10), verified('SAME', map(1), 10)], s);
-    expect(thin[0].serial).toBe('SAME');
-    expect(thin[0].score).toBeGreaterThan(0.5);
-    expect(thin[0].same).toBe(false);
+    expect(thin.every((c) => !c.same && c.score <= 0)).toBe(true);
     // (With three other parts the same 10 inliers count: the first test.)
   });
 });

@@ -118,9 +118,11 @@ export async function decideVerified(
   return verified
     .map((v, i) => {
       const c = cohort?.[i];
-      const score = margin ? margin[i] : c ? c.value : v.result.score.value;
+      // Thin evidence counts no more than no texture score (0), so rankings and error curves see it too.
+      const thin = residual !== null && thinEvidence(v.result.geometry.inliers, c?.cohortSize ?? 0);
+      const score = margin ? (thin ? Math.min(0, margin[i]) : margin[i]) : c ? c.value : v.result.score.value;
       const individualInliers = c ? c.individualInliers : v.result.geometry.inliers;
-      const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers && !(residual && thinEvidence(v.result.geometry.inliers, c?.cohortSize ?? 0));
+      const enough = (residual ? v.result.geometry.inliers : individualInliers) >= s.minInliers && !thin;
       const same = v.comparable && score >= s.threshold && enough;
       return { serial: v.serial, captureId: v.captureId, score, scoreKind: residual ? ('residual' as const) : s.scoreKind === 'residual' ? ('individual' as const) : s.scoreKind, rawScore: v.result.score.inlierRatio, inliers: v.result.geometry.inliers, individualInliers, cohortSize: c?.cohortSize ?? 0, shortlistSimilarity: v.similarity, same };
     })

@@ -425,7 +425,7 @@ export class IdentityService {
     const what = c.scoreKind === 'residual' ? `${c.inliers} inliers; fine-texture correlation with the cohort's mean texture removed, ${c.score.toFixed(3)} above the best of ${c.cohortSize} other parts (residual)` : c.scoreKind === 'individual' ? `${c.individualInliers} individual inliers of ${c.inliers} (cohort of ${c.cohortSize} other parts), score ${c.score.toFixed(4)} (individual)` : `${c.inliers} inliers, score ${c.score.toFixed(4)} (${c.scoreKind})`;
     if (c.same) return `${what} >= threshold ${threshold}`;
     if ((c.scoreKind === 'residual' ? c.inliers : c.individualInliers) < minInliers) return `${what}: fewer than ${minInliers} inliers`;
-    if (c.scoreKind === 'residual' && thinEvidence(c.inliers, c.cohortSize) && c.score >= threshold) return `${what}: with fewer than ${SMALL_COHORT} other parts to compare, ${SMALL_COHORT_MIN_INLIERS} inliers are needed to tell the part's own relief from its mould's`;
+    if (c.scoreKind === 'residual' && thinEvidence(c.inliers, c.cohortSize)) return `${what}: with fewer than ${SMALL_COHORT} other parts to compare, ${SMALL_COHORT_MIN_INLIERS} inliers are needed to tell the part's own relief from its mould's (texture score not counted)`;
     return `${what} < threshold ${threshold}`;
   }
 

@@ -18,7 +18,7 @@
  * (Lucas-Kanade) step was worse: it assumes the two maps correlate perfectly, and under another
  * light they correlate at 0.3-0.8.
  */
-import { detMat3, invertMat3, mulMat3 as mul } from '../../core/index.js';
+import { detMat3, invertMat3, mulMat3 as mul, solveSymmetric } from '../../core/index.js';
 import type { TextureMap } from '../types.js';
 import { applyTransform } from './geometry.js';
 
@@ -114,35 +114,6 @@ function inverse(m: M3): M3 | null {
 /** Map pixel <-> normalised-image pixel for a map of `scale` (pixel centres, as OpenCV's resize). */
 const toMap = (s: number): M3 => [s, 0, 0.5 * s - 0.5, 0, s, 0.5 * s - 0.5, 0, 0, 1];
 
-/** Solves the 8x8 system (symmetric positive definite, packed full) by Cholesky; null when singular. */
-function solve8(H: Float64Array, b: Float64Array): Float64Array | null {
-  const n = 8;
-  const L = new Float64Array(64);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = H[i * n + j];
-      for (let k = 0; k < j; k++) sum -= L[i * n + k] * L[j * n + k];
-      if (i === j) {
-        if (!(sum > 1e-12)) return null;
-        L[i * n + i] = Math.sqrt(sum);
-      } else L[i * n + j] = sum / L[j * n + j];
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = b[i];
-    for (let k = 0; k < i; k++) sum -= L[i * n + k] * y[k];
-    y[i] = sum / L[i * n + i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let sum = y[i];
-    for (let k = i + 1; k < n; k++) sum -= L[k * n + i] * x[k];
-    x[i] = sum / L[i * n + i];
-  }
-  return x;
-}
-
 /**
  * Refines `matrix` (probe-normalised pixels -> candidate-normalised pixels, 3x3 row-major) so that
  * the candidate's map, warped into the probe's, best matches the template. Returns the input
@@ -231,7 +202,7 @@ export function alignPose(tpl: AlignTemplate, candidate: TextureMap, matrix: num
       }
     }
     for (let a = 0; a < 8; a++) for (let c = a + 1; c < 8; c++) H[a * 8 + c] = H[c * 8 + a];
-    const hgi = solve8(H, gi);
+    const hgi = solveSymmetric(H, gi, 8);
     if (!hgi) return matrix;
     let iProj = 0, tProj = 0;
     for (let a = 0; a < 8; a++) {
@@ -243,7 +214,7 @@ export function alignPose(tpl: AlignTemplate, candidate: TextureMap, matrix: num
     const lambda = (ii - iProj) / lambdaD;
     const e = new Float64Array(8);
     for (let a = 0; a < 8; a++) e[a] = lambda * gt[a] - gi[a];
-    const dp = solve8(H, e);
+    const dp = solveSymmetric(H, e, 8);
     if (!dp) return matrix;
     W = [w0 + dp[0], w1 + dp[1], w2 + dp[2], w3 + dp[3], w4 + dp[4], w5 + dp[5], w6 + dp[6], w7 + dp[7], w8];
     let step = 0;

@@ -10,7 +10,7 @@
  * A look-alike from the same mould keeps only its own relief after the subtraction, which does not
  * correlate with any registered sibling's; the part itself correlates with its registration.
  */
-import { DisposeScope } from '../../core/index.js';
+import { DisposeScope, solveSymmetric } from '../../core/index.js';
 import { loadOpenCv, type GreyImage } from '../../imaging/index.js';
 import type { FeatureSet, TextureMap } from '../types.js';
 import type { VerifyResult } from './verify.js';
@@ -306,34 +306,6 @@ function scoreAgainstTemplate(probe: TextureMap, entries: TextureEntry[], warped
     for (let j = 1; j < turns; j++) total = Math.max(total, totals[j]);
     return weight === 0 ? 0 : total / weight;
   });
-}
-
-/** Solves A x = b for a small symmetric positive definite A (Cholesky); null when singular. */
-function solveSymmetric(A: Float64Array, b: Float64Array, d: number): Float64Array | null {
-  const L = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * d + j];
-      for (let k = 0; k < j; k++) s -= L[i * d + k] * L[j * d + k];
-      if (i === j) {
-        if (!(s > 1e-12)) return null;
-        L[i * d + i] = Math.sqrt(s);
-      } else L[i * d + j] = s / L[j * d + j];
-    }
-  }
-  const z = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i * d + k] * z[k];
-    z[i] = s / L[i * d + i];
-  }
-  const x = new Float64Array(d);
-  for (let i = d - 1; i >= 0; i--) {
-    let s = z[i];
-    for (let k = i + 1; k < d; k++) s -= L[k * d + i] * x[k];
-    x[i] = s / L[i * d + i];
-  }
-  return x;
 }
 
 /** Other cohort members a candidate's template needs before it is moved onto the candidate (scoreAgainstTemplate). */
