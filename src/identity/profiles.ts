@@ -81,7 +81,12 @@ export const IDENTITY_PROFILES: Readonly<Record<ProfileName, IdentityProfile>> =
     // identifies nothing (development range, 1000 parts of 20 moulds, 150 recaptures and 100
     // look-alikes: rank-1 142 -> 149 of 150, 39 -> 44 of 45 at 20-30 deg; highest look-alike
     // unchanged at 0.084; a look-alike's identify 780 -> 1305 ms median).
-    relight: { turnsDeg: [-30, 30, -60, 60], below: 20, enough: 40, check: 10, whenUnidentified: true },
+    // Turns of 45 degrees too: a recapture whose light's azimuth moved 45-55 degrees (elevation
+    // higher) keeps 30-53 inliers with its part only near that turn, and the views' own shortlists
+    // miss the part at 30 or 60 (development hard set, recaptures lit 25 degrees or more away:
+    // rank-1 46 -> 49 of 60, highest of 60 look-alikes unchanged at 0.030, their identify
+    // 1684 -> 1767 ms median).
+    relight: { turnsDeg: [-30, 30, -45, 45, -60, 60], below: 20, enough: 40, check: 10, whenUnidentified: true },
     // A recapture's light turned in the surface plane lowers the correlation of its fine shading with
     // the registration's (cos of the turn); the steered score takes the best mix of the probe's
     // shading and its estimated shading under the perpendicular light (development, light 15-35
