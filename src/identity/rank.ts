@@ -131,15 +131,17 @@ export async function decideVerified(
 
 /** Below this many other cohort members, a residual answer also needs SMALL_COHORT_MIN_INLIERS inliers. */
 export const SMALL_COHORT = 3;
-export const SMALL_COHORT_MIN_INLIERS = 20;
+export const SMALL_COHORT_MIN_INLIERS = 12;
 
 /**
  * A residual score over a cohort of fewer than SMALL_COHORT other parts rests on a template of
  * one or two siblings (or none: then it is the plain correlation, the mould's pattern included),
  * and a pose from few inliers leaves that pattern in the residual: such an answer is not evidence
- * of the part itself. (Development hard set, 300 parts of 6 moulds, 300 look-alikes: the highest
- * look-alike, 0.103, had 8 inliers and a cohort of 1; no genuine recapture of it or of the
- * 1000-part development set was identified with a cohort under 3.)
+ * of the part itself. 12 inliers is where the texture check's pose becomes a refitted homography
+ * (texture.ts refinedTransform). (Development hard set, 300 parts of 6 moulds, 300 look-alikes:
+ * the highest look-alike, 0.103, had 8 inliers and a cohort of 1; no genuine recapture of it or
+ * of the 1000-part development set was identified with a cohort under 3. The demo, whose parts
+ * share no mould, identifies a recapture with 16 inliers and no cohort: 20 would reject it.)
  */
 export function thinEvidence(inliers: number, cohortSize: number): boolean {
   return cohortSize < SMALL_COHORT && inliers < SMALL_COHORT_MIN_INLIERS;
