@@ -108,7 +108,9 @@ function warpInto(probe: TextureMap, e: TextureEntry): Float32Array {
  * Residual scores of every entry against the probe (NCC in [-1, 1]; 0 when they share fewer than
  * `minPixels` pixels). Members other than the entry itself form the template; with no other member
  * the template is zero and the score is the plain NCC of the two fine textures. With `align`, each
- * member's pose is first refined on the maps (ECC, verify/align.ts).
+ * member's pose is first refined on the maps (ECC, verify/align.ts). `realign` (default on) moves
+ * the template onto each candidate's own pose over large cohorts (scoreAgainstTemplate); `scored`
+ * limits the work to the entries whose score is used (the others get 0).
  */
 export function residualScores(
   probe: TextureMap,
